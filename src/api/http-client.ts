@@ -1,0 +1,217 @@
+// The one HTTP client of the project (CLI and node-to-node), on undici. Failures are classified so
+// that callers can tell an unreachable or hung node from an answer they did not like.
+import Agent from 'undici/lib/dispatcher/agent.js';
+import undiciRequest from 'undici/lib/api/api-request.js';
+import type { Dispatcher } from 'undici';
+import type { z } from 'zod';
+import { ErrorBody } from './schemas';
+import { routePath, routes, type RouteName, type RouteResponse } from './routes';
+
+export type TransportFailure = 'refused' | 'connect-timeout' | 'timeout' | 'reset' | 'dns' | 'other';
+
+/** The request never got an HTTP answer. */
+export class TransportError extends Error {
+  constructor(
+    readonly kind: TransportFailure,
+    readonly url: string,
+    detail: string,
+  ) {
+    super(`${url}: ${describeFailure(kind)}${detail ? ` (${detail})` : ''}`);
+    this.name = 'TransportError';
+  }
+}
+
+/** The node answered with a non-2xx status. */
+export class HttpStatusError extends Error {
+  constructor(
+    readonly status: number,
+    readonly url: string,
+    readonly body: ErrorBody | undefined,
+  ) {
+    super(body?.message ?? `${url}: HTTP ${status}`);
+    this.name = 'HttpStatusError';
+  }
+
+  get code(): string | undefined {
+    return this.body?.code;
+  }
+}
+
+/** The node answered 2xx with a body this client does not understand (version skew?). */
+export class ResponseShapeError extends Error {
+  constructor(
+    readonly url: string,
+    readonly issues: string,
+  ) {
+    super(`${url}: unexpected response from server (version skew?)`);
+    this.name = 'ResponseShapeError';
+  }
+}
+
+function describeFailure(kind: TransportFailure): string {
+  switch (kind) {
+    case 'refused':
+      return 'connection refused';
+    case 'connect-timeout':
+      return 'connect timed out';
+    case 'timeout':
+      return 'no answer in time';
+    case 'reset':
+      return 'connection reset';
+    case 'dns':
+      return 'host not found';
+    default:
+      return 'request failed';
+  }
+}
+
+function classify(err: unknown): { kind: TransportFailure; detail: string } {
+  const e = err as { code?: string; name?: string; message?: string; cause?: unknown };
+  const code = e?.code ?? (e?.cause as { code?: string } | undefined)?.code;
+  if (e?.name === 'TimeoutError') return { kind: 'timeout', detail: '' };
+  switch (code) {
+    case 'ECONNREFUSED':
+      return { kind: 'refused', detail: '' };
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return { kind: 'connect-timeout', detail: '' };
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return { kind: 'timeout', detail: '' };
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+    case 'UND_ERR_CLOSED':
+      return { kind: 'reset', detail: '' };
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return { kind: 'dns', detail: '' };
+    default:
+      return { kind: 'other', detail: e?.message ?? String(err) };
+  }
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  headers?: Record<string, string>;
+  body?: Buffer | string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Responses larger than this are refused rather than buffered. */
+  maxResponseBytes?: number;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+export interface HttpClientOptions {
+  connectTimeoutMs: number;
+  /** Sent with every request, e.g. the cluster secret or an admin bearer token. */
+  headers?: Record<string, string>;
+  keepAliveTimeoutMs?: number;
+  connectionsPerOrigin?: number;
+}
+
+const DEFAULT_MAX_RESPONSE = 64 * 1024 * 1024;
+
+export class HttpClient {
+  private readonly agent: Dispatcher;
+
+  constructor(private readonly options: HttpClientOptions) {
+    this.agent = new Agent({
+      connect: { timeout: options.connectTimeoutMs },
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 4000,
+      connections: options.connectionsPerOrigin ?? null,
+    });
+  }
+
+  async request(url: string, options: RequestOptions): Promise<RawResponse> {
+    const { origin, pathname, search } = new URL(url);
+    const deadline = AbortSignal.timeout(options.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await undiciRequest.call(this.agent, {
+        origin,
+        path: `${pathname}${search}`,
+        method: options.method ?? 'GET',
+        headers: { ...this.options.headers, ...options.headers },
+        body: options.body,
+        signal,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      });
+    } catch (err) {
+      if (options.signal?.aborted) throw err;
+      const { kind, detail } = classify(err);
+      throw new TransportError(kind, url, detail);
+    }
+    const limit = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of response.body) {
+        size += (chunk as Buffer).length;
+        if (size > limit) {
+          response.body.destroy();
+          throw new TransportError('other', url, `response larger than ${limit} bytes`);
+        }
+        chunks.push(chunk as Buffer);
+      }
+    } catch (err) {
+      if (err instanceof TransportError || options.signal?.aborted) throw err;
+      const { kind, detail } = classify(err);
+      throw new TransportError(kind, url, detail);
+    }
+    return { status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks) };
+  }
+
+  /** A JSON request; non-2xx answers become HttpStatusError, bodies are checked against `schema`. */
+  async json<S extends z.ZodType>(url: string, schema: S, options: RequestOptions & { json?: unknown }): Promise<z.infer<S>> {
+    const { json, ...rest } = options;
+    const response = await this.request(url, {
+      ...rest,
+      ...(json !== undefined
+        ? { body: JSON.stringify(json), headers: { 'content-type': 'application/json', ...rest.headers } }
+        : {}),
+    });
+    let parsed: unknown;
+    try {
+      parsed = response.body.length ? JSON.parse(response.body.toString('utf8')) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (response.status < 200 || response.status >= 300) {
+      const body = ErrorBody.safeParse(parsed);
+      throw new HttpStatusError(response.status, url, body.success ? body.data : undefined);
+    }
+    const result = schema.safeParse(parsed);
+    if (!result.success) throw new ResponseShapeError(url, result.error.message);
+    return result.data;
+  }
+
+  /** Calls a route of the node API (src/api/routes.ts) on the node at `baseUrl`. */
+  call<N extends RouteName>(
+    baseUrl: string,
+    name: N,
+    options: { params?: Record<string, string | number>; body?: unknown; timeoutMs: number; signal?: AbortSignal },
+  ): Promise<RouteResponse<N>> {
+    const route = routes[name];
+    return this.json(`${baseUrl.replace(/\/+$/, '')}${routePath(name, options.params)}`, route.response, {
+      method: route.method,
+      json: options.body,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+    }) as Promise<RouteResponse<N>>;
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  destroy(): void {
+    void this.agent.destroy().catch(() => undefined);
+  }
+}

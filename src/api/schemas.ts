@@ -1,0 +1,242 @@
+// The admin API contract: request and response bodies and the metadata documents, as zod schemas
+// used by both the server and the CLI. JSON field names are snake_case; times are ISO 8601.
+import { z } from 'zod';
+
+export const ROLES = ['admin', 'http-ingress', 'log-server', 'metadata-server', 'worker'] as const;
+export const Role = z.enum(ROLES);
+export type Role = z.infer<typeof Role>;
+
+export const STORAGE_STATES = ['provisioning', 'disabled', 'read-only', 'gone', 'read-write', 'data-loss'] as const;
+export const StorageState = z.enum(STORAGE_STATES);
+export type StorageState = z.infer<typeof StorageState>;
+
+export const WORKER_STATES = ['provisioning', 'active', 'draining', 'disabled'] as const;
+export const WorkerState = z.enum(WORKER_STATES);
+export type WorkerState = z.infer<typeof WorkerState>;
+
+export const ReplicationProperty = z
+  .object({
+    region: z.int().min(1).optional(),
+    zone: z.int().min(1).optional(),
+    node: z.int().min(1),
+  })
+  .meta({ id: 'ReplicationProperty', description: 'Copies per scope, e.g. {"node": 2}' });
+export type ReplicationProperty = z.infer<typeof ReplicationProperty>;
+
+const Timestamp = z.string().meta({ description: 'ISO 8601 time' });
+const GenIdText = z.string().regex(/^N\d+:\d+$/).meta({ description: 'generational node id such as N1:2' });
+
+// ---- metadata documents -------------------------------------------------------------------------
+
+export const METADATA_KEYS = ['nodes_config', 'bifrost_config', 'partition_table'] as const;
+export type MetadataKey = (typeof METADATA_KEYS)[number];
+/** Keys the store accepts: the well-known ones plus per-partition epochs. */
+export const MetadataKeyText = z.string().regex(/^(nodes_config|bifrost_config|partition_table|pp_epoch_\d+)$/);
+
+export const StorageStateChange = z
+  .object({
+    from: StorageState,
+    to: StorageState,
+    at: Timestamp,
+    by: z.string(),
+    reason: z.string().optional(),
+  })
+  .meta({ id: 'StorageStateChange' });
+
+export const NodeConfig = z
+  .object({
+    id: z.int().min(1),
+    name: z.string().min(1),
+    generation: z.int().min(1),
+    address: z.string(),
+    roles: z.array(Role),
+    location: z.string(),
+    log_server: z.object({
+      storage_state: StorageState,
+      last_change: StorageStateChange.optional(),
+    }),
+    worker: z.object({ worker_state: WorkerState }),
+    joined_at: Timestamp,
+  })
+  .meta({ id: 'NodeConfig' });
+export type NodeConfig = z.infer<typeof NodeConfig>;
+
+export const Tombstone = z
+  .object({ id: z.int().min(1), name: z.string(), removed_at: Timestamp })
+  .meta({ id: 'Tombstone', description: 'A removed node; its id is never reused' });
+export type Tombstone = z.infer<typeof Tombstone>;
+
+export const NodesConfiguration = z
+  .object({
+    cluster_name: z.string(),
+    cluster_fingerprint: z.string(),
+    nodes: z.array(NodeConfig),
+    tombstones: z.array(Tombstone),
+  })
+  .meta({ id: 'NodesConfiguration' });
+export type NodesConfiguration = z.infer<typeof NodesConfiguration>;
+
+export const ReplicatedLogletParams = z
+  .object({
+    loglet_id: z.int().min(0),
+    sequencer: GenIdText,
+    replication: ReplicationProperty,
+    nodeset: z.array(z.int().min(1)),
+  })
+  .meta({ id: 'ReplicatedLogletParams' });
+export type ReplicatedLogletParams = z.infer<typeof ReplicatedLogletParams>;
+
+export const SealMetadata = z
+  .object({
+    sealed_at: Timestamp,
+    permanent: z.boolean(),
+    context: z.record(z.string(), z.string()),
+  })
+  .meta({ id: 'SealMetadata' });
+
+export const Segment = z
+  .object({
+    index: z.int().min(0),
+    base_lsn: z.int().min(1),
+    kind: z.enum(['replicated', 'sealed']),
+    created_at: Timestamp.optional(),
+    params: ReplicatedLogletParams.optional(),
+    seal: SealMetadata.optional(),
+  })
+  .meta({ id: 'Segment', description: 'One segment of a log chain; a sealed segment is a marker with no records' });
+export type Segment = z.infer<typeof Segment>;
+
+export const LogChain = z
+  .object({ log_id: z.int().min(0), segments: z.array(Segment).min(1) })
+  .meta({ id: 'LogChain' });
+export type LogChain = z.infer<typeof LogChain>;
+
+export const Logs = z
+  .object({
+    default_provider: z.object({
+      kind: z.literal('replicated'),
+      replication: ReplicationProperty,
+      target_nodeset_size: z.int().min(0),
+    }),
+    logs: z.array(LogChain),
+  })
+  .meta({ id: 'Logs', description: 'The bifrost_config document: the chain of segments of every log' });
+export type Logs = z.infer<typeof Logs>;
+
+export const PartitionReplication = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('everywhere') }),
+  z.object({ kind: z.literal('limit'), property: ReplicationProperty }),
+]);
+export type PartitionReplication = z.infer<typeof PartitionReplication>;
+
+export const Partition = z
+  .object({
+    id: z.int().min(0),
+    log_id: z.int().min(0),
+    key_range: z.object({ start: z.int().min(0), end: z.int().min(0) }),
+  })
+  .meta({ id: 'Partition' });
+
+export const PartitionTable = z
+  .object({ partitions: z.array(Partition), replication: PartitionReplication })
+  .meta({ id: 'PartitionTable' });
+export type PartitionTable = z.infer<typeof PartitionTable>;
+
+export const METADATA_DOCUMENTS = {
+  nodes_config: NodesConfiguration,
+  bifrost_config: Logs,
+  partition_table: PartitionTable,
+} as const;
+export type MetadataDocument<K extends MetadataKey> = z.infer<(typeof METADATA_DOCUMENTS)[K]>;
+
+/** A metadata value as stored: every successful write bumps the version by one. */
+export const VersionedValue = z
+  .object({ key: z.string(), version: z.int().min(1), value: z.unknown() })
+  .meta({ id: 'VersionedValue' });
+export type VersionedValue = z.infer<typeof VersionedValue>;
+
+// ---- metadata store (node-to-node) ----------------------------------------------------------------
+
+export const Precondition = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('none') }),
+    z.object({ kind: z.literal('does-not-exist') }),
+    z.object({ kind: z.literal('matches-version'), version: z.int().min(1) }),
+  ])
+  .meta({ id: 'Precondition' });
+export type Precondition = z.infer<typeof Precondition>;
+
+export const MetadataPutRequest = z
+  .object({ precondition: Precondition, value: z.unknown() })
+  .meta({ id: 'MetadataPutRequest' });
+
+export const MetadataPutResponse = z
+  .object({ key: z.string(), version: z.int().min(1) })
+  .meta({ id: 'MetadataPutResponse' });
+
+export const MetadataVersions = z
+  .object({ versions: z.record(z.string(), z.int().min(1)) })
+  .meta({ id: 'MetadataVersions' });
+
+// ---- node ident ---------------------------------------------------------------------------------
+
+export const NodeStatus = z.enum(['starting-up', 'awaiting-provisioning', 'alive', 'shutting-down']);
+export const RoleStatus = z.enum(['starting-up', 'ready', 'failsafe', 'stopped']);
+export const MetadataServerStatus = z.enum(['starting-up', 'member', 'unavailable']);
+
+export const Ident = z
+  .object({
+    status: NodeStatus,
+    name: z.string(),
+    cluster_name: z.string(),
+    node_id: z.int().min(1).nullable(),
+    generation: z.int().min(1).nullable(),
+    address: z.string(),
+    roles: z.array(Role),
+    started_at: Timestamp,
+    uptime_ms: z.number().min(0),
+    admin: RoleStatus.nullable(),
+    worker: RoleStatus.nullable(),
+    log_server: RoleStatus.nullable(),
+    metadata_server: MetadataServerStatus.nullable(),
+    metadata_versions: z.record(z.string(), z.int().min(0)),
+  })
+  .meta({ id: 'Ident', description: 'What a node says about itself' });
+export type Ident = z.infer<typeof Ident>;
+
+export const Health = z
+  .object({ status: z.enum(['ok', 'starting']), node: z.string() })
+  .meta({ id: 'Health' });
+
+// ---- provisioning -------------------------------------------------------------------------------
+
+export const ProvisionRequest = z
+  .object({
+    num_partitions: z.int().min(1).max(65535).optional(),
+    partition_replication: PartitionReplication.optional(),
+    log_replication: ReplicationProperty.optional(),
+    nodeset_size: z.int().min(0).max(128).optional(),
+    dry_run: z.boolean().optional(),
+  })
+  .meta({ id: 'ProvisionRequest' });
+export type ProvisionRequest = z.infer<typeof ProvisionRequest>;
+
+export const ProvisionResponse = z
+  .object({
+    dry_run: z.boolean(),
+    cluster_name: z.string(),
+    cluster_fingerprint: z.string(),
+    num_partitions: z.int(),
+    partition_replication: PartitionReplication,
+    log_replication: ReplicationProperty,
+    nodeset_size: z.int(),
+  })
+  .meta({ id: 'ProvisionResponse' });
+export type ProvisionResponse = z.infer<typeof ProvisionResponse>;
+
+// ---- errors -------------------------------------------------------------------------------------
+
+export const ErrorBody = z
+  .looseObject({ code: z.string(), message: z.string(), hint: z.string().optional() })
+  .meta({ id: 'ErrorBody' });
+export type ErrorBody = z.infer<typeof ErrorBody>;

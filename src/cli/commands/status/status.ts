@@ -1,0 +1,69 @@
+// `cairnctl status`: the one-screen dashboard (restatectl's compact status).
+import { formatGenId, formatPlainId, formatRoles, formatVersion } from '../../../api/ids';
+import { tailLoglet } from '../../../api/logs';
+import { ClusterConnection } from '../../connection';
+import type { CommandContext } from '../../context';
+import { line, styled, table, type Cell, type View } from '../../output/view';
+
+export async function run(ctx: CommandContext): Promise<View> {
+  const cluster = await ctx.cluster();
+  const [nodes, logs] = await Promise.all([cluster.metadata('nodes_config'), cluster.metadata('bifrost_config')]);
+  const probes = await cluster.probeNodes(nodes.value.nodes);
+  const tails = logs.value.logs.map(tailLoglet).filter((t) => t !== undefined);
+
+  const rows = nodes.value.nodes.map((node) => {
+    const probe = probes.get(node.id);
+    const alive = ClusterConnection.isAlive(node, probe);
+    const ident = alive ? probe!.ident! : undefined;
+    const nodesetMember = tails.filter((t) => t.params.nodeset.includes(node.id)).length;
+    const sequencers = tails.filter((t) => t.params.sequencer.startsWith(`N${node.id}:`));
+    const sequencersCurrent = sequencers.every((t) => t.params.sequencer === formatGenId(node));
+    return {
+      node_id: node.id,
+      generation: node.generation,
+      name: node.name,
+      alive,
+      unreachable_reason: alive ? null : cluster.describeDead(node, probe),
+      started_at: ident?.started_at ?? null,
+      uptime_ms: ident?.uptime_ms ?? null,
+      metadata: node.roles.includes('metadata-server') ? (ident?.metadata_server ?? null) : null,
+      leader: 0,
+      follower: 0,
+      nodeset_member: nodesetMember,
+      sequencer: sequencers.length,
+      sequencer_generation_current: sequencersCurrent,
+      roles: node.roles,
+    };
+  });
+
+  const cells = rows.map((row): Cell[] => {
+    if (!row.alive) {
+      return [styled(formatPlainId(row.node_id), 'bad'), row.name, styled('offline', 'bad'), '', '', '', '', '', formatRoles(row.roles)];
+    }
+    return [
+      styled(formatGenId({ id: row.node_id, generation: row.generation }), 'good'),
+      row.name,
+      { ms: row.uptime_ms ?? 0, style: 'friendly' },
+      row.metadata === 'member' ? styled('Member', 'good') : row.metadata ? styled(row.metadata, 'warn') : '',
+      row.leader,
+      row.follower,
+      row.nodeset_member,
+      styled(String(row.sequencer), row.sequencer_generation_current ? 'good' : 'warn'),
+      formatRoles(row.roles),
+    ];
+  });
+
+  const unreachable = (await cluster.unreachableSeeds()).filter((p) => !nodes.value.nodes.some((n) => n.address === p.address));
+  return {
+    json: {
+      nodes_config_version: nodes.version,
+      logs_version: logs.version,
+      nodes: rows,
+    },
+    blocks: [
+      line(`Node Configuration (${formatVersion(nodes.version)})`),
+      table(['NODE-ID', 'NAME', 'UPTIME', 'METADATA', 'LEADER', 'FOLLOWER', 'NODESET-MEMBER', 'SEQUENCER', 'ROLES'], cells),
+    ],
+    warnings: unreachable.map((p) => `${p.error}`),
+  };
+}

@@ -1,0 +1,166 @@
+// How cairnctl reaches a cluster: every --address is probed in parallel with a short timeout (a dead
+// or hung node costs at most that), and each metadata document is read from the responsive node that
+// has seen its newest version.
+import { HttpClient } from '../api/http-client';
+import { formatPlainId } from '../api/ids';
+import { METADATA_DOCUMENTS, type Ident, type MetadataDocument, type MetadataKey, type NodeConfig } from '../api/schemas';
+import { CliError, EXIT } from './errors';
+
+/** How long a node may take to answer a probe before it is shown as unreachable. */
+export const PROBE_TIMEOUT_MS = 1_000;
+
+export interface NodeProbe {
+  address: string;
+  ident?: Ident;
+  error?: string;
+  ms: number;
+}
+
+export interface Versioned<T> {
+  version: number;
+  value: T;
+  /** The node the document was read from. */
+  from: string;
+}
+
+export interface ConnectionOptions {
+  addresses: string[];
+  addressSource: string;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  token?: string;
+  debug: (message: string) => void;
+}
+
+export class ClusterConnection {
+  readonly http: HttpClient;
+  private readonly probes = new Map<string, Promise<NodeProbe>>();
+  private readonly documents = new Map<MetadataKey, Promise<Versioned<unknown>>>();
+  private readonly probeTimeoutMs: number;
+
+  constructor(private readonly options: ConnectionOptions) {
+    this.http = new HttpClient({
+      connectTimeoutMs: options.connectTimeoutMs,
+      headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
+      keepAliveTimeoutMs: 1_000,
+    });
+    this.probeTimeoutMs = Math.min(PROBE_TIMEOUT_MS, options.requestTimeoutMs);
+  }
+
+  get requestTimeoutMs(): number {
+    return this.options.requestTimeoutMs;
+  }
+
+  /** Asks one node who it is; never throws, a failure is part of the result. Memoised per address. */
+  probe(address: string): Promise<NodeProbe> {
+    let pending = this.probes.get(address);
+    if (!pending) {
+      const started = Date.now();
+      pending = this.http
+        .call(address, 'ident', { timeoutMs: this.probeTimeoutMs })
+        .then(
+          (ident): NodeProbe => ({ address, ident, ms: Date.now() - started }),
+          (err: Error): NodeProbe => ({ address, error: err.message, ms: Date.now() - started }),
+        )
+        .then((probe) => {
+          this.options.debug(`probe ${address}: ${probe.ident ? `${probe.ident.status}` : probe.error} (${probe.ms.toFixed(0)} ms)`);
+          return probe;
+        });
+      this.probes.set(address, pending);
+    }
+    return pending;
+  }
+
+  /** Probes every --address; fails with exit code 3 if none answers. */
+  async seeds(): Promise<NodeProbe[]> {
+    const probes = await Promise.all(this.options.addresses.map((a) => this.probe(a)));
+    if (!probes.some((p) => p.ident)) {
+      const detail = probes.map((p) => p.error).join('; ');
+      throw new CliError(
+        `cannot reach any node: ${detail}`,
+        EXIT.UNREACHABLE,
+        `is cairn-server running there? the address came from ${this.options.addressSource}; set --address or CAIRN_ADDRESS`,
+      );
+    }
+    return probes;
+  }
+
+  /** Addresses given on the command line that did not answer (for warnings). */
+  async unreachableSeeds(): Promise<NodeProbe[]> {
+    return (await Promise.all(this.options.addresses.map((a) => this.probe(a)))).filter((p) => !p.ident);
+  }
+
+  metadata<K extends MetadataKey>(key: K): Promise<Versioned<MetadataDocument<K>>> {
+    let pending = this.documents.get(key);
+    if (!pending) {
+      pending = this.fetchFreshest(key);
+      this.documents.set(key, pending);
+    }
+    return pending as Promise<Versioned<MetadataDocument<K>>>;
+  }
+
+  private async fetchFreshest<K extends MetadataKey>(key: K): Promise<Versioned<MetadataDocument<K>>> {
+    const candidates = (await this.seeds())
+      .filter((p) => (p.ident?.metadata_versions[key] ?? 0) > 0)
+      .sort((a, b) => b.ident!.metadata_versions[key]! - a.ident!.metadata_versions[key]!);
+    if (candidates.length === 0) {
+      throw new CliError(
+        `the cluster has no ${key}: it has not been provisioned yet`,
+        EXIT.NOT_FOUND,
+        'provision it with `cairnctl provision` (or `cairn-server local up` for a local cluster)',
+      );
+    }
+    let lastError: unknown;
+    for (const candidate of candidates) {
+      try {
+        const entry = await this.http.call(candidate.address, 'metadataGet', {
+          params: { key },
+          timeoutMs: this.options.requestTimeoutMs,
+        });
+        const value = METADATA_DOCUMENTS[key].parse(entry.value) as MetadataDocument<K>;
+        this.options.debug(`${key} v${entry.version} from ${candidate.address}`);
+        return { version: entry.version, value, from: candidate.address };
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    throw lastError;
+  }
+
+  /** Probes the given nodes in parallel (reusing probes of the same address). */
+  async probeNodes(nodes: readonly NodeConfig[]): Promise<Map<number, NodeProbe>> {
+    const probes = await Promise.all(nodes.map((node) => this.probe(node.address)));
+    return new Map(nodes.map((node, i) => [node.id, probes[i]!]));
+  }
+
+  /** A node counts as alive if it answers as the generation the nodes configuration knows. */
+  static isAlive(node: NodeConfig, probe: NodeProbe | undefined): boolean {
+    return !!probe?.ident && probe.ident.node_id === node.id && probe.ident.generation === node.generation && probe.ident.status === 'alive';
+  }
+
+  describeDead(node: NodeConfig, probe: NodeProbe | undefined): string {
+    if (!probe?.ident) return probe?.error ?? 'not probed';
+    if (probe.ident.node_id !== node.id) return `${node.address} is now node ${probe.ident.node_id ? formatPlainId(probe.ident.node_id) : 'unregistered'}`;
+    return `answers as generation ${probe.ident.generation}, status ${probe.ident.status}`;
+  }
+
+  close(): void {
+    this.http.destroy();
+  }
+}
+
+/** `host`, `host:port` or a URL; the default scheme is http and the default port 5122. */
+export function normalizeAddress(text: string): string {
+  const trimmed = text.trim();
+  const withScheme = /^[a-z]+:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new CliError(`invalid address '${text}': expected a URL such as http://127.0.0.1:5122`, EXIT.USAGE);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new CliError(`invalid address '${text}': only http:// and https:// are supported`, EXIT.USAGE);
+  }
+  return `${url.protocol}//${url.hostname}:${url.port || '5122'}`;
+}

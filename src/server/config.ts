@@ -1,0 +1,293 @@
+// Node configuration: one zod schema with dotted kebab-case keys, layered as
+// --set flag > CAIRN_ environment variable > TOML file > default.
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { z } from 'zod';
+import { ROLES, type Role } from '../api/schemas';
+import { parseReplication, type ReplicationProperty } from '../api/ids';
+import { parseSize, formatSize } from './size';
+
+/** Bytes a Store message needs beyond its records: header, per-record framing. */
+export const MESSAGE_ENVELOPE_BYTES = 64 * 1024;
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+const GIB = 1024 * MIB;
+
+const sizeField = (min: number, max: number) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' || typeof value === 'number' ? parseSize(value) : value),
+    z
+      .number({ error: 'expected a size such as 32MiB, 512KiB or a number of bytes' })
+      .int()
+      .min(min, { error: `must be at least ${formatSize(min)}` })
+      .max(max, { error: `must be at most ${formatSize(max)}` }),
+  );
+
+const countField = (min: number, max: number) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value),
+    z
+      .number({ error: 'expected a whole number' })
+      .int({ error: 'expected a whole number' })
+      .min(min, { error: `must be >= ${min}` })
+      .max(max, { error: `must be <= ${max}` }),
+  );
+
+const listField = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value),
+    z.array(item),
+  );
+
+const hostPort = z
+  .string()
+  .regex(/^[^\s:/]+:\d{1,5}$/, { error: 'expected host:port such as 127.0.0.1:5122' })
+  .refine((value) => Number(value.split(':')[1]) <= 65535, { error: 'port must be <= 65535' });
+
+const httpUrl = z
+  .string()
+  .regex(/^https?:\/\/[^\s/]+(\/.*)?$/, { error: 'expected an http:// URL such as http://127.0.0.1:5122' });
+
+const replicationField = z.preprocess(
+  (value) => {
+    if (typeof value === 'number') return { node: value };
+    if (typeof value === 'string') {
+      try {
+        return parseReplication(value);
+      } catch {
+        return value;
+      }
+    }
+    return value;
+  },
+  z.object({ node: z.int().min(1), zone: z.int().min(1).optional(), region: z.int().min(1).optional() }, {
+    error: 'expected a replication such as 2 or {node: 2}',
+  }),
+);
+
+const RawConfig = z.strictObject({
+  'cluster-name': z.string().min(1).default('localcluster'),
+  'node-name': z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, { error: 'use letters, digits, dot, dash or underscore' }).optional(),
+  roles: listField(z.enum(ROLES)).default([...ROLES]).refine((r) => r.length > 0, { error: 'at least one role is required' }),
+  'base-dir': z.string().min(1).default('./cairn-data'),
+  'bind-address': hostPort.default('127.0.0.1:5122'),
+  'advertised-address': httpUrl.optional(),
+  location: z.string().default(''),
+  'cluster-secret': z.string().min(1).optional(),
+  'default-num-partitions': countField(1, 65535).default(4),
+  'default-replication': replicationField.default({ node: 2 }),
+  admin: z.strictObject({ token: z.string().min(1).optional() }).default({}),
+  ingress: z.strictObject({ 'bind-address': hostPort.default('127.0.0.1:8080') }).default({ 'bind-address': '127.0.0.1:8080' }),
+  'metadata-client': z.strictObject({ addresses: listField(httpUrl).optional() }).default({}),
+  networking: z
+    .strictObject({ 'message-size-limit': sizeField(256 * KIB, GIB).default(32 * MIB) })
+    .default({ 'message-size-limit': 32 * MIB }),
+  bifrost: z
+    .strictObject({
+      'record-size-limit': sizeField(1, GIB).optional(),
+      replication: z
+        .strictObject({
+          'batch-bytes': sizeField(1, GIB).default(4 * MIB),
+          'batch-records': countField(1, 1_000_000).default(64),
+          'inflight-batches': countField(1, 1024).default(4),
+        })
+        .default({ 'batch-bytes': 4 * MIB, 'batch-records': 64, 'inflight-batches': 4 }),
+    })
+    .default({ replication: { 'batch-bytes': 4 * MIB, 'batch-records': 64, 'inflight-batches': 4 } }),
+  log: z
+    .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info') })
+    .default({ level: 'info' }),
+});
+
+export interface NodeConfig {
+  clusterName: string;
+  nodeName: string;
+  roles: Role[];
+  baseDir: string;
+  bindAddress: string;
+  advertisedAddress: string;
+  location: string;
+  clusterSecret: string | undefined;
+  adminToken: string | undefined;
+  defaultNumPartitions: number;
+  defaultReplication: ReplicationProperty;
+  ingressBindAddress: string;
+  metadataAddresses: string[];
+  messageSizeLimit: number;
+  recordSizeLimit: number;
+  replicationBatchBytes: number;
+  replicationBatchRecords: number;
+  replicationInflightBatches: number;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface ConfigSources {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  sets?: string[];
+}
+
+type Flat = Map<string, { value: unknown; source: string }>;
+
+/** Every dotted key the schema knows, for env-var lookup and error messages. */
+export function knownKeys(): string[] {
+  const keys: string[] = [];
+  const walk = (shape: Record<string, z.ZodType>, prefix: string) => {
+    for (const [key, schema] of Object.entries(shape)) {
+      const inner = unwrap(schema);
+      if (inner instanceof z.ZodObject) walk(inner.shape as Record<string, z.ZodType>, `${prefix}${key}.`);
+      else keys.push(`${prefix}${key}`);
+    }
+  };
+  walk(RawConfig.shape as Record<string, z.ZodType>, '');
+  return keys;
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current: z.ZodType = schema;
+  while (current instanceof z.ZodDefault || current instanceof z.ZodOptional) {
+    current = current.unwrap() as z.ZodType;
+  }
+  return current;
+}
+
+export function envVarName(key: string): string {
+  return `CAIRN_${key.toUpperCase().replace(/\./g, '__').replace(/-/g, '_')}`;
+}
+
+function flatten(doc: Record<string, unknown>, source: string, into: Flat, prefix = ''): void {
+  for (const [key, value] of Object.entries(doc)) {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      flatten(value as Record<string, unknown>, source, into, `${prefix}${key}.`);
+    } else {
+      into.set(`${prefix}${key}`, { value, source });
+    }
+  }
+}
+
+function unflatten(flat: Flat): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const [key, { value }] of flat) {
+    const parts = key.split('.');
+    let node = root;
+    for (const part of parts.slice(0, -1)) {
+      const next = node[part];
+      if (next === undefined || next === null || typeof next !== 'object') node[part] = {};
+      node = node[part] as Record<string, unknown>;
+    }
+    node[parts[parts.length - 1]!] = value;
+  }
+  return root;
+}
+
+/** Parses `KEY=VALUE` (the value may itself contain `=`). */
+export function parseSet(text: string): { key: string; value: string } {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new ConfigError([`--set '${text}': expected KEY=VALUE such as networking.message-size-limit=32MiB`]);
+  return { key: text.slice(0, eq).trim(), value: text.slice(eq + 1).trim() };
+}
+
+export function loadConfig(sources: ConfigSources): NodeConfig {
+  const flat: Flat = new Map();
+  if (sources.file) {
+    let text: string;
+    try {
+      text = readFileSync(sources.file, 'utf8');
+    } catch (err) {
+      throw new ConfigError([`cannot read config file ${sources.file}: ${(err as Error).message}`]);
+    }
+    let doc: Record<string, unknown>;
+    try {
+      doc = parseToml(text) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError([`config file ${sources.file} is not valid TOML: ${(err as Error).message.split('\n')[0]}`]);
+    }
+    flatten(doc, `file ${sources.file}`, flat);
+  }
+  const env = sources.env ?? {};
+  for (const key of knownKeys()) {
+    const value = env[envVarName(key)];
+    if (value !== undefined && value !== '') flat.set(key, { value, source: `env ${envVarName(key)}` });
+  }
+  for (const set of sources.sets ?? []) {
+    const { key, value } = parseSet(set);
+    flat.set(key, { value, source: '--set' });
+  }
+
+  const result = RawConfig.safeParse(unflatten(flat));
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.flatMap((issue) => {
+        if (issue.code === 'unrecognized_keys') {
+          return issue.keys.map((key) => {
+            const dotted = [...issue.path.map(String), key].join('.');
+            const origin = flat.get(dotted)?.source ?? [...flat.entries()].find(([k]) => k.startsWith(`${dotted}.`))?.[1].source;
+            return `unknown key '${dotted}'${origin ? ` (from ${origin})` : ''}; known keys: ${knownKeys().join(', ')}`;
+          });
+        }
+        const dotted = issue.path.map(String).join('.');
+        const origin = flat.get(dotted);
+        const shown = origin ? ` = ${JSON.stringify(origin.value)} (from ${origin.source})` : '';
+        return [`${dotted}${shown}: ${issue.message}`];
+      }),
+    );
+  }
+  return resolve(result.data);
+}
+
+function resolve(raw: z.infer<typeof RawConfig>): NodeConfig {
+  const messageSizeLimit = raw.networking['message-size-limit'];
+  const maxRecord = messageSizeLimit - MESSAGE_ENVELOPE_BYTES;
+  const recordSizeLimit = raw.bifrost['record-size-limit'] ?? maxRecord;
+  const problems: string[] = [];
+  if (recordSizeLimit > maxRecord) {
+    problems.push(
+      `bifrost.record-size-limit (${formatSize(recordSizeLimit)}) must not exceed networking.message-size-limit ` +
+        `(${formatSize(messageSizeLimit)}) minus ${formatSize(MESSAGE_ENVELOPE_BYTES)} of framing = ${formatSize(maxRecord)}; ` +
+        'lower bifrost.record-size-limit or raise networking.message-size-limit',
+    );
+  }
+  const batchBytes = raw.bifrost.replication['batch-bytes'];
+  if (batchBytes > maxRecord) {
+    problems.push(
+      `bifrost.replication.batch-bytes (${formatSize(batchBytes)}) must not exceed networking.message-size-limit ` +
+        `(${formatSize(messageSizeLimit)}) minus ${formatSize(MESSAGE_ENVELOPE_BYTES)} of framing = ${formatSize(maxRecord)}; ` +
+        'lower bifrost.replication.batch-bytes or raise networking.message-size-limit',
+    );
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const bindAddress = raw['bind-address'];
+  const advertisedAddress = (raw['advertised-address'] ?? `http://${bindAddress}`).replace(/\/+$/, '');
+  return {
+    clusterName: raw['cluster-name'],
+    nodeName: raw['node-name'] ?? hostname(),
+    roles: [...new Set(raw.roles)].sort(),
+    baseDir: path.resolve(raw['base-dir']),
+    bindAddress,
+    advertisedAddress,
+    location: raw.location,
+    clusterSecret: raw['cluster-secret'],
+    adminToken: raw.admin.token,
+    defaultNumPartitions: raw['default-num-partitions'],
+    defaultReplication: raw['default-replication'],
+    ingressBindAddress: raw.ingress['bind-address'],
+    metadataAddresses: (raw['metadata-client'].addresses ?? [advertisedAddress]).map((a) => a.replace(/\/+$/, '')),
+    messageSizeLimit,
+    recordSizeLimit,
+    replicationBatchBytes: batchBytes,
+    replicationBatchRecords: raw.bifrost.replication['batch-records'],
+    replicationInflightBatches: raw.bifrost.replication['inflight-batches'],
+    logLevel: raw.log.level,
+  };
+}

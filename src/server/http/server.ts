@@ -1,0 +1,245 @@
+// A small HTTP server on node:http that enforces what the design asks of every listener: a body
+// size limit checked before buffering, request and header timeouts, JSON errors `{code, message,
+// hint?}`, and auth per route. JSON routes come from the shared route table (src/api/routes.ts).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { ApiError } from '../../api/errors';
+import { routes, type RouteAuth, type RouteName, type RouteResponse } from '../../api/routes';
+import type { Role } from '../../api/schemas';
+import type { Logger } from '../logger';
+import { formatSize } from '../size';
+
+export const CLUSTER_SECRET_HEADER = 'x-cairn-cluster-secret';
+
+export interface RequestContext {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  headers: http.IncomingHttpHeaders;
+  /** The raw body (already size-checked). */
+  body: Buffer;
+  signal: AbortSignal;
+}
+
+export interface JsonContext<B> extends RequestContext {
+  json: B;
+}
+
+export interface RawResult {
+  status?: number;
+  headers?: Record<string, string>;
+  body: Buffer | string;
+}
+
+type RawHandler = (ctx: RequestContext) => Promise<RawResult> | RawResult;
+
+interface Binding {
+  method: string;
+  pattern: RegExp;
+  paramNames: string[];
+  auth: RouteAuth;
+  role?: Role;
+  /** Limit for this route's body; defaults to the server's. */
+  bodyLimit?: number;
+  handle: RawHandler;
+}
+
+export interface HttpServerOptions {
+  name: string;
+  logger: Logger;
+  bodyLimit: number;
+  roles: readonly Role[];
+  adminToken?: string;
+  clusterSecret?: string;
+}
+
+function compile(path: string): { pattern: RegExp; paramNames: string[] } {
+  const paramNames: string[] = [];
+  const source = path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    paramNames.push(name);
+    return '([^/]+)';
+  });
+  return { pattern: new RegExp(`^${source}$`), paramNames };
+}
+
+export class HttpServer {
+  private readonly bindings: Binding[] = [];
+  private readonly server: http.Server;
+
+  constructor(private readonly options: HttpServerOptions) {
+    this.server = http.createServer((req, res) => void this.dispatch(req, res));
+    // A hung or slow client must not hold a request open for ever.
+    this.server.requestTimeout = 120_000;
+    this.server.headersTimeout = 15_000;
+    this.server.keepAliveTimeout = 5_000;
+  }
+
+  /** Binds a JSON route of the shared table; the body is validated against the route's schema. */
+  route<N extends RouteName>(
+    name: N,
+    handler: (ctx: JsonContext<unknown>) => Promise<RouteResponse<N>> | RouteResponse<N>,
+  ): void {
+    const spec = routes[name] as (typeof routes)[RouteName] & { body?: z.ZodType; role?: Role };
+    const { pattern, paramNames } = compile(spec.path);
+    this.bindings.push({
+      method: spec.method,
+      pattern,
+      paramNames,
+      auth: spec.auth,
+      role: spec.role,
+      handle: async (ctx) => {
+        let json: unknown;
+        if (spec.body) {
+          let parsed: unknown;
+          try {
+            parsed = ctx.body.length ? JSON.parse(ctx.body.toString('utf8')) : {};
+          } catch {
+            throw new ApiError('BAD_REQUEST', 'request body is not valid JSON');
+          }
+          const result = spec.body.safeParse(parsed);
+          if (!result.success) throw new ApiError('BAD_REQUEST', `invalid request body: ${z.prettifyError(result.error)}`);
+          json = result.data;
+        }
+        const value = await handler({ ...ctx, json });
+        return { body: JSON.stringify(value), headers: { 'content-type': 'application/json' } };
+      },
+    });
+  }
+
+  /** Binds a route with a raw body and response (binary data path, ingress). */
+  raw(method: string, path: string, auth: RouteAuth, handler: RawHandler, bodyLimit?: number): void {
+    const { pattern, paramNames } = compile(path);
+    this.bindings.push({ method, pattern, paramNames, auth, handle: handler, bodyLimit });
+  }
+
+  async listen(hostPort: string): Promise<AddressInfo> {
+    const [host, port] = [hostPort.slice(0, hostPort.lastIndexOf(':')), Number(hostPort.slice(hostPort.lastIndexOf(':') + 1))];
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+    return this.server.address() as AddressInfo;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private authorized(auth: RouteAuth, headers: http.IncomingHttpHeaders): boolean {
+    const { adminToken, clusterSecret } = this.options;
+    const secretOk = !clusterSecret || headers[CLUSTER_SECRET_HEADER] === clusterSecret;
+    if (auth === 'none') return true;
+    if (auth === 'peer') return secretOk;
+    // Peers may call admin endpoints (the controller probes /v1/node) with the cluster secret.
+    if (!adminToken) return true;
+    return headers.authorization === `Bearer ${adminToken}` || (!!clusterSecret && headers[CLUSTER_SECRET_HEADER] === clusterSecret);
+  }
+
+  private async dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    let binding: Binding | undefined;
+    let match: RegExpExecArray | null = null;
+    let pathMatched = false;
+    for (const candidate of this.bindings) {
+      const m = candidate.pattern.exec(url.pathname);
+      if (!m) continue;
+      pathMatched = true;
+      if (candidate.method === req.method) {
+        binding = candidate;
+        match = m;
+        break;
+      }
+    }
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+    try {
+      if (!binding || !match) {
+        req.resume();
+        throw pathMatched
+          ? new ApiError('METHOD_NOT_ALLOWED', `${req.method} is not supported on ${url.pathname}`)
+          : new ApiError('NOT_FOUND', `no such endpoint: ${req.method} ${url.pathname}`, 'see /v1/openapi.json for the API');
+      }
+      if (!this.authorized(binding.auth, req.headers)) {
+        req.resume();
+        throw new ApiError(
+          'UNAUTHORIZED',
+          binding.auth === 'peer' ? 'missing or wrong cluster secret' : 'missing or wrong admin token',
+          binding.auth === 'peer' ? 'set the same cluster-secret on every node' : 'pass --token or set CAIRN_TOKEN',
+        );
+      }
+      if (binding.role && !this.options.roles.includes(binding.role)) {
+        req.resume();
+        throw new ApiError('NOT_FOUND', `node ${this.options.name} does not run the ${binding.role} role`, `send this request to a node with the ${binding.role} role`);
+      }
+      const body = await readBody(req, binding.bodyLimit ?? this.options.bodyLimit);
+      const params: Record<string, string> = {};
+      binding.paramNames.forEach((name, i) => {
+        params[name] = decodeURIComponent(match![i + 1]!);
+      });
+      const result = await binding.handle({ params, query: url.searchParams, headers: req.headers, body, signal: abort.signal });
+      if (!res.headersSent) {
+        res.writeHead(result.status ?? 200, result.headers);
+        res.end(result.body);
+      }
+    } catch (err) {
+      this.sendError(req, res, err);
+    }
+  }
+
+  private sendError(req: http.IncomingMessage, res: http.ServerResponse, err: unknown): void {
+    const apiError =
+      err instanceof ApiError ? err : new ApiError('INTERNAL', err instanceof Error ? err.message : String(err));
+    if (apiError.status >= 500 && apiError.code === 'INTERNAL') {
+      this.options.logger.error({ err, method: req.method, url: req.url }, 'request failed');
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    // The rest of an oversized body is not read; closing is cheaper than draining it.
+    if (apiError.code === 'PAYLOAD_TOO_LARGE' || apiError.code === 'RECORD_TOO_LARGE') headers.connection = 'close';
+    res.writeHead(apiError.status, headers);
+    res.end(JSON.stringify(apiError.toBody()));
+  }
+}
+
+/** Reads a request body, refusing as soon as it is known to exceed `limit`. */
+export function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.pause();
+    return Promise.reject(tooLarge(declared, limit));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.pause();
+        req.removeAllListeners('data');
+        reject(tooLarge(size, limit));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function tooLarge(size: number, limit: number): ApiError {
+  return new ApiError(
+    'PAYLOAD_TOO_LARGE',
+    `request body too large: ${size} bytes exceeds limit of ${limit} bytes (networking.message-size-limit, ${formatSize(limit)})`,
+    'send a smaller body, or raise networking.message-size-limit on every node',
+  );
+}

@@ -1,0 +1,147 @@
+// Each node's view of the cluster metadata: a cache of the latest documents it has seen, refreshed
+// by polling the store's versions, plus read-modify-write with compare-and-set for updates.
+import { EventEmitter } from 'node:events';
+import { ApiError } from '../../api/errors';
+import { METADATA_DOCUMENTS, type MetadataDocument, type MetadataKey } from '../../api/schemas';
+import type { Logger } from '../logger';
+import type { MetadataStore } from './store';
+
+export interface Versioned<T> {
+  version: number;
+  value: T;
+}
+
+const MAX_CAS_ATTEMPTS = 50;
+
+export class MetadataManager extends EventEmitter<{ change: [MetadataKey] }> {
+  private readonly cache = new Map<MetadataKey, Versioned<unknown>>();
+  private timer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> | undefined;
+  private lastError: string | undefined;
+
+  constructor(
+    readonly store: MetadataStore,
+    private readonly logger: Logger,
+  ) {
+    super();
+  }
+
+  get<K extends MetadataKey>(key: K): Versioned<MetadataDocument<K>> | undefined {
+    return this.cache.get(key) as Versioned<MetadataDocument<K>> | undefined;
+  }
+
+  /** The latest document, or NOT_PROVISIONED if the cluster has none yet. */
+  require<K extends MetadataKey>(key: K): Versioned<MetadataDocument<K>> {
+    const entry = this.get(key);
+    if (!entry) {
+      throw new ApiError('NOT_PROVISIONED', `the cluster has no ${key} yet`, 'provision it with `cairnctl provision`');
+    }
+    return entry;
+  }
+
+  versions(): Record<MetadataKey, number> {
+    const out = {} as Record<MetadataKey, number>;
+    for (const key of Object.keys(METADATA_DOCUMENTS) as MetadataKey[]) out[key] = this.cache.get(key)?.version ?? 0;
+    return out;
+  }
+
+  isProvisioned(): boolean {
+    return (Object.keys(METADATA_DOCUMENTS) as MetadataKey[]).every((key) => this.cache.has(key));
+  }
+
+  start(intervalMs: number): void {
+    const tick = () => {
+      this.refresh()
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.timer) this.timer = setTimeout(tick, intervalMs);
+        });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Fetches every document whose version in the store is newer than the cached one. */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.doRefresh().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<void> {
+    try {
+      const versions = await this.store.versions();
+      for (const key of Object.keys(METADATA_DOCUMENTS) as MetadataKey[]) {
+        const latest = versions[key];
+        if (latest !== undefined && latest > (this.cache.get(key)?.version ?? 0)) {
+          const entry = await this.store.get(key);
+          if (entry) this.accept(key, entry.version, entry.value);
+        }
+      }
+      if (this.lastError) this.logger.info('metadata store reachable again');
+      this.lastError = undefined;
+    } catch (err) {
+      const message = (err as Error).message;
+      if (message !== this.lastError) this.logger.warn({ err: message }, 'cannot refresh metadata');
+      this.lastError = message;
+      throw err;
+    }
+  }
+
+  private accept(key: MetadataKey, version: number, raw: unknown): void {
+    const current = this.cache.get(key);
+    if (current && current.version >= version) return;
+    const value = METADATA_DOCUMENTS[key].parse(raw);
+    this.cache.set(key, { version, value });
+    this.emit('change', key);
+  }
+
+  /**
+   * Read-modify-write with compare-and-set, retried on conflict. `mutate` gets the freshest stored
+   * value and returns the new one, or undefined to leave it unchanged.
+   */
+  async update<K extends MetadataKey>(
+    key: K,
+    mutate: (current: MetadataDocument<K> | undefined) => MetadataDocument<K> | undefined,
+  ): Promise<Versioned<MetadataDocument<K>> | undefined> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const stored = await this.store.get(key);
+      const current = stored ? (METADATA_DOCUMENTS[key].parse(stored.value) as MetadataDocument<K>) : undefined;
+      if (stored) this.accept(key, stored.version, stored.value);
+      const next = mutate(current);
+      if (next === undefined) return stored ? { version: stored.version, value: current! } : undefined;
+      const checked = METADATA_DOCUMENTS[key].parse(next);
+      try {
+        const version = await this.store.put(
+          key,
+          checked,
+          stored ? { kind: 'matches-version', version: stored.version } : { kind: 'does-not-exist' },
+        );
+        this.accept(key, version, checked);
+        return { version, value: checked as MetadataDocument<K> };
+      } catch (err) {
+        if (!(err instanceof ApiError && err.code === 'VERSION_CONFLICT')) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(5 * (attempt + 1), 100) * Math.random()));
+      }
+    }
+    throw new ApiError('VERSION_CONFLICT', `gave up updating ${key} after ${MAX_CAS_ATTEMPTS} concurrent modifications`);
+  }
+
+  /** Writes a document only if the key does not exist yet; returns false if it did. */
+  async create<K extends MetadataKey>(key: K, value: MetadataDocument<K>): Promise<boolean> {
+    const checked = METADATA_DOCUMENTS[key].parse(value);
+    try {
+      const version = await this.store.put(key, checked, { kind: 'does-not-exist' });
+      this.accept(key, version, checked);
+      return true;
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'VERSION_CONFLICT') return false;
+      throw err;
+    }
+  }
+}

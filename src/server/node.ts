@@ -1,0 +1,257 @@
+// One cairn-server process: its HTTP listener, metadata view, cluster membership and roles.
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { ApiError } from '../api/errors';
+import { HttpClient } from '../api/http-client';
+import { formatGenId, type GenerationalNodeId } from '../api/ids';
+import { buildOpenApi } from '../api/openapi';
+import { METADATA_KEYS, MetadataKeyText, type Ident, type MetadataKey } from '../api/schemas';
+import { ClusterController } from './admin/controller';
+import { provisionCluster } from './admin/provision';
+import type { NodeConfig } from './config';
+import { CLUSTER_SECRET_HEADER, HttpServer } from './http/server';
+import type { Logger } from './logger';
+import { LogStore } from './log-server/log-store';
+import { provisionLogServer } from './log-server/provision';
+import { MetadataManager } from './metadata/manager';
+import { RemoteMetadataStore } from './metadata/remote';
+import { SqliteMetadataStore, type MetadataStore } from './metadata/store';
+import { FatalNodeError, fencedReason, joinCluster } from './node-join';
+import { openDatabase, type Db } from './storage/sqlite';
+
+export const VERSION = '0.1.0';
+const METADATA_POLL_MS = 500;
+const CONTROLLER_INTERVAL_MS = 500;
+const JOIN_RETRY_MS = 250;
+
+type RoleStatus = 'starting-up' | 'ready' | 'failsafe' | 'stopped';
+
+export class CairnNode {
+  readonly startedAt = new Date();
+  readonly http: HttpClient;
+  private readonly server: HttpServer;
+  private readonly databases: Db[] = [];
+  private metadataStore!: MetadataStore;
+  metadata!: MetadataManager;
+  me: GenerationalNodeId | undefined;
+  private status: Ident['status'] = 'starting-up';
+  private readonly roleStatus: Record<'admin' | 'worker' | 'log-server', RoleStatus> = {
+    admin: 'starting-up',
+    worker: 'starting-up',
+    'log-server': 'starting-up',
+  };
+  private controller: ClusterController | undefined;
+  private lockFile: string | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    readonly config: NodeConfig,
+    readonly logger: Logger,
+  ) {
+    this.http = new HttpClient({
+      connectTimeoutMs: 2_000,
+      headers: config.clusterSecret ? { [CLUSTER_SECRET_HEADER]: config.clusterSecret } : {},
+    });
+    this.server = new HttpServer({
+      name: config.nodeName,
+      logger,
+      bodyLimit: config.messageSizeLimit,
+      roles: config.roles,
+      adminToken: config.adminToken,
+      clusterSecret: config.clusterSecret,
+    });
+  }
+
+  hasRole(role: NodeConfig['roles'][number]): boolean {
+    return this.config.roles.includes(role);
+  }
+
+  ident(): Ident {
+    const role = <R extends 'admin' | 'worker' | 'log-server'>(r: R) => (this.hasRole(r) ? this.roleStatus[r] : null);
+    return {
+      status: this.status,
+      name: this.config.nodeName,
+      cluster_name: this.config.clusterName,
+      node_id: this.me?.id ?? null,
+      generation: this.me?.generation ?? null,
+      address: this.config.advertisedAddress,
+      roles: this.config.roles,
+      started_at: this.startedAt.toISOString(),
+      uptime_ms: Date.now() - this.startedAt.getTime(),
+      admin: role('admin'),
+      worker: role('worker'),
+      log_server: role('log-server'),
+      metadata_server: this.hasRole('metadata-server') ? 'member' : null,
+      metadata_versions: this.metadata ? this.metadata.versions() : {},
+    };
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(this.config.baseDir, { recursive: true });
+    this.acquireLock();
+    this.openMetadata();
+    this.bindRoutes();
+    const address = await this.server.listen(this.config.bindAddress);
+    this.logger.info(
+      { address: this.config.advertisedAddress, bind: `${address.address}:${address.port}`, roles: this.config.roles },
+      'node listening',
+    );
+    this.metadata.start(METADATA_POLL_MS);
+    await this.join();
+    await this.startRoles();
+    this.status = 'alive';
+    this.logger.info({ node_id: formatGenId(this.me!) }, `My Node ID is ${formatGenId(this.me!)}`);
+  }
+
+  /** One process per base-dir: two processes writing the same storage would corrupt it. */
+  private acquireLock(): void {
+    const file = path.join(this.config.baseDir, 'LOCK');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(file, 'wx');
+        writeSync(fd, String(process.pid));
+        closeSync(fd);
+        this.lockFile = file;
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const holder = Number(readFileSync(file, 'utf8'));
+        if (holder && holder !== process.pid && processAlive(holder)) {
+          throw new FatalNodeError(
+            `base-dir ${this.config.baseDir} is in use by another cairn-server (pid ${holder}); give each node its own base-dir`,
+          );
+        }
+        rmSync(file, { force: true });
+      }
+    }
+  }
+
+  private openMetadata(): void {
+    if (this.hasRole('metadata-server')) {
+      const db = openDatabase(path.join(this.config.baseDir, 'metadata.db'));
+      this.databases.push(db);
+      this.metadataStore = new SqliteMetadataStore(db);
+    } else {
+      this.metadataStore = new RemoteMetadataStore(this.config.metadataAddresses, this.http);
+    }
+    this.metadata = new MetadataManager(this.metadataStore, this.logger);
+    this.metadata.on('change', (key) => {
+      if (key !== 'nodes_config' || !this.me) return;
+      const reason = fencedReason(this.metadata.require('nodes_config').value, this.me);
+      if (reason) this.fail(new FatalNodeError(reason));
+    });
+  }
+
+  private bindRoutes(): void {
+    const s = this.server;
+    s.route('health', () => ({ status: this.status === 'alive' ? 'ok' : 'starting', node: this.config.nodeName }));
+    s.raw('GET', '/v1/openapi.json', 'none', () => ({
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(buildOpenApi(VERSION), null, 2),
+    }));
+    s.route('ident', () => this.ident());
+    s.route('metadataGet', ({ params }) => {
+      const key = params.key!;
+      if (!(METADATA_KEYS as readonly string[]).includes(key)) {
+        throw new ApiError('NOT_FOUND', `unknown metadata key '${key}'`, `known keys: ${METADATA_KEYS.join(', ')}`);
+      }
+      const entry = this.metadata.get(key as MetadataKey);
+      if (!entry) throw new ApiError('NOT_FOUND', `no ${key} yet: the cluster is not provisioned`, 'provision it with `cairnctl provision`');
+      return { key, version: entry.version, value: entry.value };
+    });
+    s.route('provision', ({ json }) => provisionCluster(json as never, this.config, this.metadata));
+    if (this.hasRole('metadata-server')) {
+      const checkKey = (key: string) => {
+        if (!MetadataKeyText.safeParse(key).success) throw new ApiError('BAD_REQUEST', `invalid metadata key '${key}'`);
+      };
+      s.route('storeVersions', async () => ({ versions: await this.metadataStore.versions() }));
+      s.route('storeGet', async ({ params }) => {
+        checkKey(params.key!);
+        const entry = await this.metadataStore.get(params.key!);
+        if (!entry) throw new ApiError('NOT_FOUND', `metadata key ${params.key} does not exist`);
+        return entry;
+      });
+      s.route('storePut', async ({ params, json }) => {
+        checkKey(params.key!);
+        const { precondition, value } = json as { precondition: never; value: unknown };
+        return { key: params.key!, version: await this.metadataStore.put(params.key!, value, precondition) };
+      });
+    }
+  }
+
+  private async join(): Promise<void> {
+    let announced = false;
+    for (;;) {
+      if (this.stopping) throw new FatalNodeError('stopped before joining the cluster');
+      await this.metadata.refresh().catch(() => undefined);
+      if (this.metadata.isProvisioned()) break;
+      if (!announced) {
+        this.status = 'awaiting-provisioning';
+        this.logger.info('Cluster has not been provisioned, yet. Awaiting provisioning via `cairnctl provision`');
+        announced = true;
+      }
+      await sleep(JOIN_RETRY_MS);
+    }
+    this.status = 'starting-up';
+    for (;;) {
+      try {
+        this.me = await joinCluster(this.metadata, this.config);
+        return;
+      } catch (err) {
+        if (err instanceof FatalNodeError) throw err;
+        this.logger.warn({ err: (err as Error).message }, 'cannot join the cluster yet, retrying');
+        await sleep(JOIN_RETRY_MS);
+      }
+    }
+  }
+
+  private async startRoles(): Promise<void> {
+    const me = this.me!;
+    if (this.hasRole('log-server')) {
+      const db = openDatabase(path.join(this.config.baseDir, 'log-store.db'));
+      this.databases.push(db);
+      await provisionLogServer(new LogStore(db), this.metadata, me, this.logger);
+      this.roleStatus['log-server'] = 'ready';
+    }
+    if (this.hasRole('worker')) this.roleStatus.worker = 'ready';
+    if (this.hasRole('admin')) {
+      this.controller = new ClusterController(me, this.metadata, this.http, () => this.ident(), this.logger);
+      this.controller.start(CONTROLLER_INTERVAL_MS);
+      this.roleStatus.admin = 'ready';
+    }
+  }
+
+  /** A fatal condition after start: say why on stderr and in the log, then stop with exit code 1. */
+  fail(err: Error): void {
+    if (this.stopping) return;
+    this.logger.error({ err: err.message }, `Shutting down: ${err.message}`);
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exitCode = 1;
+    void this.stop();
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.status = 'shutting-down';
+      this.controller?.stop();
+      this.metadata?.stop();
+      await this.server.close().catch(() => undefined);
+      this.http.destroy();
+      for (const db of this.databases) db.close();
+      if (this.lockFile) rmSync(this.lockFile, { force: true });
+      this.logger.info('node stopped');
+    })();
+    return this.stopping;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
