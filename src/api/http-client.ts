@@ -16,7 +16,8 @@ export class TransportError extends Error {
     readonly url: string,
     detail: string,
   ) {
-    super(`${url}: ${describeFailure(kind)}${detail ? ` (${detail})` : ''}`);
+    // The node's address is what an operator acts on; the path is in `url`.
+    super(`${originOf(url)}: ${describeFailure(kind)}${detail ? ` (${detail})` : ''}`);
     this.name = 'TransportError';
   }
 }
@@ -45,6 +46,14 @@ export class ResponseShapeError extends Error {
   ) {
     super(`${url}: unexpected response from server (version skew?)`);
     this.name = 'ResponseShapeError';
+  }
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
   }
 }
 

@@ -7,7 +7,7 @@ import { METADATA_DOCUMENTS, type Ident, type MetadataDocument, type MetadataKey
 import { CliError, EXIT } from './errors';
 
 /** How long a node may take to answer a probe before it is shown as unreachable. */
-export const PROBE_TIMEOUT_MS = 1_000;
+export const PROBE_TIMEOUT_MS = 900;
 
 export interface NodeProbe {
   address: string;

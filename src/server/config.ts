@@ -15,6 +15,8 @@ export const MESSAGE_ENVELOPE_BYTES = 64 * 1024;
 const KIB = 1024;
 const MIB = 1024 * KIB;
 const GIB = 1024 * MIB;
+/** Catch-up and repair batches: 4 MiB and 64 records, as Ratis and ArcadeDB settled on. */
+const DEFAULT_BATCH_BYTES = 4 * MIB;
 
 const sizeField = (min: number, max: number) =>
   z.preprocess(
@@ -71,6 +73,7 @@ const replicationField = z.preprocess(
 const RawConfig = z.strictObject({
   'cluster-name': z.string().min(1).default('localcluster'),
   'node-name': z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, { error: 'use letters, digits, dot, dash or underscore' }).optional(),
+  'force-node-id': countField(1, 2 ** 31).optional(),
   roles: listField(z.enum(ROLES)).default([...ROLES]).refine((r) => r.length > 0, { error: 'at least one role is required' }),
   'base-dir': z.string().min(1).default('./cairn-data'),
   'bind-address': hostPort.default('127.0.0.1:5122'),
@@ -90,13 +93,13 @@ const RawConfig = z.strictObject({
       'record-size-limit': sizeField(1, GIB).optional(),
       replication: z
         .strictObject({
-          'batch-bytes': sizeField(1, GIB).default(4 * MIB),
+          'batch-bytes': sizeField(1, GIB).optional(),
           'batch-records': countField(1, 1_000_000).default(64),
           'inflight-batches': countField(1, 1024).default(4),
         })
-        .default({ 'batch-bytes': 4 * MIB, 'batch-records': 64, 'inflight-batches': 4 }),
+        .default({ 'batch-records': 64, 'inflight-batches': 4 }),
     })
-    .default({ replication: { 'batch-bytes': 4 * MIB, 'batch-records': 64, 'inflight-batches': 4 } }),
+    .default({ replication: { 'batch-records': 64, 'inflight-batches': 4 } }),
   log: z
     .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info') })
     .default({ level: 'info' }),
@@ -105,6 +108,8 @@ const RawConfig = z.strictObject({
 export interface NodeConfig {
   clusterName: string;
   nodeName: string;
+  /** The plain id a new node registers with instead of max id + 1. */
+  forceNodeId: number | undefined;
   roles: Role[];
   baseDir: string;
   bindAddress: string;
@@ -235,8 +240,11 @@ export function loadConfig(sources: ConfigSources): NodeConfig {
             return `unknown key '${dotted}'${origin ? ` (from ${origin})` : ''}; known keys: ${knownKeys().join(', ')}`;
           });
         }
-        const dotted = issue.path.map(String).join('.');
-        const origin = flat.get(dotted);
+        const parts = issue.path.map(String);
+        const dotted = parts.join('.');
+        // For a list item (roles.1) the value and its source belong to the list (roles).
+        let origin: { value: unknown; source: string } | undefined;
+        for (let n = parts.length; n > 0 && !origin; n--) origin = flat.get(parts.slice(0, n).join('.'));
         const shown = origin ? ` = ${JSON.stringify(origin.value)} (from ${origin.source})` : '';
         return [`${dotted}${shown}: ${issue.message}`];
       }),
@@ -257,7 +265,7 @@ function resolve(raw: z.infer<typeof RawConfig>): NodeConfig {
         'lower bifrost.record-size-limit or raise networking.message-size-limit',
     );
   }
-  const batchBytes = raw.bifrost.replication['batch-bytes'];
+  const batchBytes = raw.bifrost.replication['batch-bytes'] ?? Math.min(DEFAULT_BATCH_BYTES, maxRecord);
   if (batchBytes > maxRecord) {
     problems.push(
       `bifrost.replication.batch-bytes (${formatSize(batchBytes)}) must not exceed networking.message-size-limit ` +
@@ -272,6 +280,7 @@ function resolve(raw: z.infer<typeof RawConfig>): NodeConfig {
   return {
     clusterName: raw['cluster-name'],
     nodeName: raw['node-name'] ?? hostname(),
+    forceNodeId: raw['force-node-id'],
     roles: [...new Set(raw.roles)].sort(),
     baseDir: path.resolve(raw['base-dir']),
     bindAddress,

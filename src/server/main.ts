@@ -50,6 +50,8 @@ async function runNode(options: { config?: string; set: string[]; dumpConfig?: b
 const program = new Command('cairn-server')
   .description('Runs a Cairn cluster node, or a local multi-process cluster for development and tests.')
   .version(VERSION)
+  // `local up --set` belongs to `local up`, not to the node options of the root command.
+  .enablePositionalOptions()
   .option('-c, --config <file>', 'TOML configuration file')
   .option('--set <key=value>', 'override a configuration key, e.g. --set networking.message-size-limit=32MiB (repeatable)', collect, [])
   .option('--dump-config', 'print the effective configuration as JSON and exit')

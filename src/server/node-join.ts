@@ -18,6 +18,16 @@ export function registerNode(current: NodesConfiguration, config: NodeConfig, no
     throw new FatalNodeError(`trying to join wrong cluster; expected '${config.clusterName}', actual '${current.cluster_name}'`);
   }
   const existing = current.nodes.find((node) => node.name === config.nodeName);
+  if (existing && config.forceNodeId !== undefined && existing.id !== config.forceNodeId) {
+    throw new FatalNodeError(`node id mismatch; configured node id 'N${config.forceNodeId}', actual node id 'N${existing.id}'`);
+  }
+  if (!existing && config.forceNodeId !== undefined) {
+    const holder = current.nodes.find((node) => node.id === config.forceNodeId);
+    if (holder) throw new FatalNodeError(`force-node-id N${config.forceNodeId} is already used by node '${holder.name}'`);
+    if (current.tombstones.some((t) => t.id === config.forceNodeId)) {
+      throw new FatalNodeError(`force-node-id N${config.forceNodeId} belonged to a removed node; removed ids are never reused`);
+    }
+  }
   const self: NodeEntry = existing
     ? {
         ...existing,
@@ -27,7 +37,7 @@ export function registerNode(current: NodesConfiguration, config: NodeConfig, no
         location: config.location,
       }
     : {
-        id: Math.max(0, ...current.nodes.map((n) => n.id), ...current.tombstones.map((t) => t.id)) + 1,
+        id: config.forceNodeId ?? Math.max(0, ...current.nodes.map((n) => n.id), ...current.tombstones.map((t) => t.id)) + 1,
         name: config.nodeName,
         generation: 1,
         address: config.advertisedAddress,

@@ -1,5 +1,6 @@
 // One cairn-server process: its HTTP listener, metadata view, cluster membership and roles.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../api/errors';
 import { HttpClient } from '../api/http-client';
@@ -41,7 +42,6 @@ export class CairnNode {
     'log-server': 'starting-up',
   };
   private controller: ClusterController | undefined;
-  private lockFile: string | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -103,27 +103,23 @@ export class CairnNode {
     this.logger.info({ node_id: formatGenId(this.me!) }, `My Node ID is ${formatGenId(this.me!)}`);
   }
 
-  /** One process per base-dir: two processes writing the same storage would corrupt it. */
+  /**
+   * One process per base-dir: two processes writing the same storage would corrupt it. The lock is
+   * an exclusive SQLite lock, which the kernel drops when the holder dies, even by kill -9.
+   */
   private acquireLock(): void {
-    const file = path.join(this.config.baseDir, 'LOCK');
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = openSync(file, 'wx');
-        writeSync(fd, String(process.pid));
-        closeSync(fd);
-        this.lockFile = file;
-        return;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const holder = Number(readFileSync(file, 'utf8'));
-        if (holder && holder !== process.pid && processAlive(holder)) {
-          throw new FatalNodeError(
-            `base-dir ${this.config.baseDir} is in use by another cairn-server (pid ${holder}); give each node its own base-dir`,
-          );
-        }
-        rmSync(file, { force: true });
-      }
+    const lock = new Database(path.join(this.config.baseDir, 'LOCK'), { timeout: 0 });
+    const pidFile = path.join(this.config.baseDir, 'LOCK.pid');
+    try {
+      lock.pragma('locking_mode = EXCLUSIVE');
+      lock.exec('BEGIN EXCLUSIVE');
+    } catch {
+      lock.close();
+      const holder = existsSync(pidFile) ? ` (pid ${readFileSync(pidFile, 'utf8').trim()})` : '';
+      throw new FatalNodeError(`base-dir ${this.config.baseDir} is in use by another cairn-server${holder}; give each node its own base-dir`);
     }
+    writeFileSync(pidFile, String(process.pid));
+    this.databases.push(lock);
   }
 
   private openMetadata(): void {
@@ -238,19 +234,9 @@ export class CairnNode {
       await this.server.close().catch(() => undefined);
       this.http.destroy();
       for (const db of this.databases) db.close();
-      if (this.lockFile) rmSync(this.lockFile, { force: true });
       this.logger.info('node stopped');
     })();
     return this.stopping;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -8,6 +8,9 @@ import type { Logger } from '../logger';
 import type { MetadataManager } from '../metadata/manager';
 
 const PROBE_TIMEOUT_MS = 500;
+/** Logs are created once membership has been quiet this long, so that nodes starting together all
+ *  land in the first nodesets instead of whichever two registered first. */
+const MEMBERSHIP_SETTLE_MS = 1_000;
 
 export interface PeerState {
   alive: boolean;
@@ -25,6 +28,7 @@ export class ClusterController {
   readonly peers = new Map<number, PeerState>();
   private timer: NodeJS.Timeout | undefined;
   private waitingNote: string | undefined;
+  private membership = { version: 0, since: 0 };
 
   constructor(
     private readonly me: GenerationalNodeId,
@@ -58,9 +62,10 @@ export class ClusterController {
   }
 
   private async tick(): Promise<void> {
-    const nodes = this.metadata.get('nodes_config')?.value;
+    const nodes = this.metadata.get('nodes_config');
     if (!nodes) return;
-    await this.probe(nodes);
+    if (nodes.version !== this.membership.version) this.membership = { version: nodes.version, since: Date.now() };
+    await this.probe(nodes.value);
     if (!this.isLeader()) return;
     await this.ensureLogs();
   }
@@ -103,6 +108,7 @@ export class ClusterController {
     const missing = table.partitions.filter((p) => !logs.logs.some((l) => l.log_id === p.log_id));
     if (missing.length === 0) return;
 
+    if (Date.now() - this.membership.since < MEMBERSHIP_SETTLE_MS) return;
     const replication = logs.default_provider.replication;
     const alive = this.aliveNodes(nodes);
     const nodeset = writeableLogServers(nodes).filter((n) => alive.includes(n));

@@ -68,7 +68,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** True if `pid` is a running cairn-server started with `configPath` (not a recycled pid). */
+/** True if `pid` is a running cairn-server started with `configPath` (not a recycled pid, not a
+ *  zombie: a zombie's command line is empty). */
 export function isNodeRunning(pid: number, configPath: string): boolean {
   if (!pid) return false;
   try {
@@ -77,8 +78,7 @@ export function isNodeRunning(pid: number, configPath: string): boolean {
     return false;
   }
   try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmdline.includes(configPath);
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(configPath);
   } catch {
     return true;
   }
@@ -122,6 +122,8 @@ async function createNodes(dir: string, count: number, partitions: number | unde
     const doc = {
       'cluster-name': 'local',
       'node-name': name,
+      // n1 is N1 and so on, whatever order the processes register in.
+      'force-node-id': i + 1,
       'base-dir': path.join(nodeDir, 'data'),
       'bind-address': `127.0.0.1:${ports[i * 2]}`,
       'advertised-address': address,

@@ -1,0 +1,59 @@
+// Shared by the benchmarks: a local cluster in a temp folder (stopped by pid at the end) and timing.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '..', '..');
+export const CAIRNCTL = path.join(ROOT, 'bin', 'cairnctl');
+export const CAIRN_SERVER = path.join(ROOT, 'bin', 'cairn-server');
+
+export function startCluster({ nodes = 3, sets = [], partitions } = {}) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cairn-bench-'));
+  const args = ['local', 'up', '--dir', dir, '--nodes', String(nodes), ...sets.flatMap((s) => ['--set', s])];
+  if (partitions) args.push('--partitions', String(partitions));
+  try {
+    execFileSync(process.execPath, [CAIRN_SERVER, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    process.stderr.write(String(err.stderr ?? err.message));
+    throw err;
+  }
+  const info = JSON.parse(readFileSync(path.join(dir, 'cluster.json'), 'utf8'));
+  return {
+    dir,
+    info,
+    stop() {
+      for (const node of JSON.parse(readFileSync(path.join(dir, 'cluster.json'), 'utf8')).nodes) {
+        try {
+          process.kill(node.pid, 'SIGCONT');
+          process.kill(node.pid, 'SIGKILL');
+        } catch {
+          // already stopped
+        }
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Wall time of one run of a command, in milliseconds; rejects on a non-zero exit. */
+export function timeRun(command, args, env = {}) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code === 0) resolve(ms);
+      else reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr}`));
+    });
+  });
+}
+
+export function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export const fmt = (ms) => `${ms.toFixed(0).padStart(5)} ms`;
