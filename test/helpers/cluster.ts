@@ -3,22 +3,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { ClusterFile, ClusterNodeEntry } from '../../src/server/local/cluster';
 import { cairnServer, cairnctl, type RunOptions, type RunResult } from './cli';
 
-export interface NodeInfo {
-  name: string;
-  pid: number;
-  address: string;
-  ingress: string;
-  dataDir: string;
-  config: string;
-  log: string;
-}
-
-export interface ClusterInfo {
-  address: string;
-  nodes: NodeInfo[];
-}
+export type NodeInfo = ClusterNodeEntry;
+export type ClusterInfo = ClusterFile;
 
 export class TestCluster {
   private readonly started = new Set<number>();

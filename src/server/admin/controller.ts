@@ -6,6 +6,7 @@ import type { HttpClient } from '../../api/http-client';
 import type { Ident, LogChain, NodeConfig as NodeEntry, NodesConfiguration } from '../../api/schemas';
 import type { Logger } from '../logger';
 import type { MetadataManager } from '../metadata/manager';
+import { PeriodicTask } from '../periodic';
 
 const PROBE_TIMEOUT_MS = 500;
 /** Logs are created once membership has been quiet this long, so that nodes starting together all
@@ -26,7 +27,10 @@ export function writeableLogServers(nodes: NodesConfiguration): NodeEntry[] {
 
 export class ClusterController {
   readonly peers = new Map<number, PeerState>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly task = new PeriodicTask(
+    () => this.tick(),
+    (err) => this.logger.warn({ err: err.message }, 'cluster controller tick failed'),
+  );
   private waitingNote: string | undefined;
   private membership = { version: 0, since: 0 };
 
@@ -39,19 +43,11 @@ export class ClusterController {
   ) {}
 
   start(intervalMs: number): void {
-    const tick = () => {
-      this.tick()
-        .catch((err) => this.logger.warn({ err: (err as Error).message }, 'cluster controller tick failed'))
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+    this.task.start(intervalMs);
   }
 
   stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.task.stop();
   }
 
   isLeader(): boolean {

@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import { ApiError } from '../../api/errors';
 import { METADATA_DOCUMENTS, type MetadataDocument, type MetadataKey } from '../../api/schemas';
 import type { Logger } from '../logger';
+import { PeriodicTask } from '../periodic';
 import type { MetadataStore } from './store';
 
 export interface Versioned<T> {
@@ -15,7 +16,8 @@ const MAX_CAS_ATTEMPTS = 50;
 
 export class MetadataManager extends EventEmitter<{ change: [MetadataKey] }> {
   private readonly cache = new Map<MetadataKey, Versioned<unknown>>();
-  private timer: NodeJS.Timeout | undefined;
+  // refresh() logs its own failures.
+  private readonly poller = new PeriodicTask(() => this.refresh(), () => undefined);
   private refreshing: Promise<void> | undefined;
   private lastError: string | undefined;
 
@@ -50,19 +52,11 @@ export class MetadataManager extends EventEmitter<{ change: [MetadataKey] }> {
   }
 
   start(intervalMs: number): void {
-    const tick = () => {
-      this.refresh()
-        .catch(() => undefined)
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+    this.poller.start(intervalMs);
   }
 
   stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.poller.stop();
   }
 
   /** Fetches every document whose version in the store is newer than the cached one. */
