@@ -121,6 +121,8 @@ export interface HttpClientOptions {
   headers?: Record<string, string>;
   keepAliveTimeoutMs?: number;
   connectionsPerOrigin?: number;
+  /** Requests sent ahead on one connection; with one connection per origin they stay in order. */
+  pipelining?: number;
 }
 
 const DEFAULT_MAX_RESPONSE = 64 * 1024 * 1024;
@@ -133,6 +135,7 @@ export class HttpClient {
       connect: { timeout: options.connectTimeoutMs },
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 4000,
       connections: options.connectionsPerOrigin ?? null,
+      pipelining: options.pipelining ?? 1,
     });
   }
 

@@ -4,6 +4,7 @@ import { ErrorBody } from './schemas';
 import { routes, type RouteSpec } from './routes';
 
 const componentRef = (id: string) => `#/components/schemas/${id}`;
+const FRAME = 'a data-path frame: u32 header length, JSON header, then records as u32 length + bytes';
 
 function schemaRef(schema: z.ZodType): { $ref: string } {
   const id = z.globalRegistry.get(schema)?.id;
@@ -31,9 +32,16 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       operationId: name,
       summary: spec.summary,
       ...(params.length ? { parameters: params } : {}),
-      ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaRef(spec.body) } } } } : {}),
+      ...(spec.bodyKind === 'frame'
+        ? { requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary', description: FRAME } } } } }
+        : spec.body
+          ? { requestBody: { required: true, content: { 'application/json': { schema: schemaRef(spec.body) } } } }
+          : {}),
       responses: {
-        '200': { description: 'OK', content: { 'application/json': { schema: schemaRef(spec.response) } } },
+        '200':
+          spec.responseKind === 'frame'
+            ? { description: `${FRAME}; the header is a ${z.globalRegistry.get(spec.response)?.id}`, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }
+            : { description: 'OK', content: { 'application/json': { schema: schemaRef(spec.response) } } },
         default: { description: 'Error', content: { 'application/json': { schema: schemaRef(ErrorBody) } } },
       },
       ...(spec.auth === 'none' ? { security: [] } : { security: [{ [spec.auth === 'admin' ? 'adminToken' : 'clusterSecret']: [] }] }),

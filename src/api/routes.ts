@@ -2,7 +2,19 @@
 // OpenAPI document is generated from it, and the CLI uses it to build requests and validate answers.
 import type { z } from 'zod';
 import {
+  AppendResult,
   Health,
+  LogRecordsHeader,
+  LogTail,
+  LogletDigest,
+  LogletRef,
+  LogletState,
+  NodeStats,
+  ReconfigureLogRequest,
+  SealLogRequest,
+  SealOutcome,
+  SequencerTail,
+  StoreResult,
   Ident,
   MetadataPutRequest,
   MetadataPutResponse,
@@ -31,6 +43,9 @@ export interface RouteSpec {
   role?: Role;
   body?: z.ZodType;
   response: z.ZodType;
+  /** `frame`: a binary data-path frame (src/server/bifrost/wire.ts) instead of JSON. */
+  bodyKind?: 'json' | 'frame';
+  responseKind?: 'json' | 'frame' | 'bytes';
 }
 
 export const routes = {
@@ -87,6 +102,105 @@ export const routes = {
     role: 'metadata-server',
     body: MetadataPutRequest,
     response: MetadataPutResponse,
+  },
+  stats: {
+    method: 'GET',
+    path: '/v1/node/stats',
+    summary: 'Data-path counters of this node: log store, sequencers and their peers, memory',
+    auth: 'admin',
+    response: NodeStats,
+  },
+  logServerStore: {
+    method: 'POST',
+    path: '/v1/log-server/store',
+    summary: 'Store a batch of records of a loglet durably (fsync before answering)',
+    auth: 'peer',
+    role: 'log-server',
+    bodyKind: 'frame',
+    response: StoreResult,
+  },
+  logServerSeal: {
+    method: 'POST',
+    path: '/v1/log-server/seal',
+    summary: 'Seal a loglet on this log-server: it takes no more stores but repair',
+    auth: 'peer',
+    role: 'log-server',
+    body: LogletRef,
+    response: LogletState,
+  },
+  logServerState: {
+    method: 'GET',
+    path: '/v1/log-server/loglets/{loglet}',
+    summary: "This log-server's local tail, global tail, trim point and seal flag for a loglet",
+    auth: 'admin',
+    role: 'log-server',
+    response: LogletState,
+  },
+  logServerRecords: {
+    method: 'GET',
+    path: '/v1/log-server/loglets/{loglet}/records',
+    summary: 'Records from ?from= on, cut by ?max_records= and ?max_bytes= (the first is always sent)',
+    auth: 'peer',
+    role: 'log-server',
+    responseKind: 'frame',
+    response: LogletState,
+  },
+  logServerDigest: {
+    method: 'GET',
+    path: '/v1/log-server/loglets/{loglet}/digest',
+    summary: 'Which offsets of a loglet this log-server holds, between ?from= and ?to=',
+    auth: 'admin',
+    role: 'log-server',
+    response: LogletDigest,
+  },
+  append: {
+    method: 'POST',
+    path: '/v1/bifrost/append',
+    summary: 'Append records to a loglet whose sequencer runs on this node',
+    auth: 'peer',
+    bodyKind: 'frame',
+    response: AppendResult,
+  },
+  sequencerTail: {
+    method: 'GET',
+    path: '/v1/bifrost/loglets/{loglet}/tail',
+    summary: 'Committed tail of a loglet sequenced here; ?after=N&wait_ms=M waits until it passes N',
+    auth: 'peer',
+    response: SequencerTail,
+  },
+  logRecords: {
+    method: 'GET',
+    path: '/v1/logs/{log}/records',
+    summary: 'Committed records of a log from ?from= (LSN) on, at most ?max_records= (for checks and tools)',
+    auth: 'admin',
+    responseKind: 'frame',
+    response: LogRecordsHeader,
+  },
+  findTail: {
+    method: 'GET',
+    path: '/v1/logs/{log}/tail',
+    summary: 'Find the tail of a log: its tail segment, OPEN or SEALED, and the tail LSN',
+    auth: 'admin',
+    role: 'admin',
+    response: LogTail,
+  },
+  sealLog: {
+    method: 'POST',
+    path: '/v1/logs/{log}/seal',
+    summary: "Seal a log's tail segment on an f-majority of its nodeset and repair its tail",
+    auth: 'admin',
+    role: 'admin',
+    body: SealLogRequest,
+    response: SealOutcome,
+  },
+  reconfigureLog: {
+    method: 'POST',
+    path: '/v1/logs/{log}/reconfigure',
+    summary: 'Seal the tail segment and extend the chain with a new one (sequencer, nodeset, replication)',
+    auth: 'admin',
+    role: 'admin',
+    body: ReconfigureLogRequest,
+    response: SealOutcome,
   },
 } as const satisfies Record<string, RouteSpec>;
 

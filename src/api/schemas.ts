@@ -240,3 +240,130 @@ export const ErrorBody = z
   .looseObject({ code: z.string(), message: z.string(), hint: z.string().optional() })
   .meta({ id: 'ErrorBody' });
 export type ErrorBody = z.infer<typeof ErrorBody>;
+
+// ---- data path: log-servers, sequencers, bifrost -------------------------------------------------
+
+export const LogletState = z
+  .object({
+    loglet_id: z.int().min(0),
+    local_tail: z.int().min(1),
+    sealed: z.boolean(),
+    trim_point: z.int().min(0),
+    known_global_tail: z.int().min(1),
+  })
+  .meta({ id: 'LogletState', description: "A log-server's view of one loglet; tails are exclusive offsets" });
+export type LogletState = z.infer<typeof LogletState>;
+
+export const StoreResult = z
+  .object({ status: z.enum(['ok', 'sealed', 'out-of-order']), local_tail: z.int().min(1), sealed: z.boolean() })
+  .meta({ id: 'StoreResult' });
+
+export const LogletRef = z.object({ loglet_id: z.int().min(0) }).meta({ id: 'LogletRef' });
+
+export const LogletDigest = z
+  .object({
+    state: LogletState,
+    runs: z.array(z.tuple([z.int(), z.int()])).meta({ description: 'offsets present, as [start, end) runs' }),
+  })
+  .meta({ id: 'LogletDigest' });
+export type LogletDigest = z.infer<typeof LogletDigest>;
+
+export const AppendResult = z
+  .object({
+    loglet_id: z.int().min(0),
+    first_offset: z.int().min(1),
+    last_offset: z.int().min(1),
+    first_lsn: z.int().min(1),
+    last_lsn: z.int().min(1),
+  })
+  .meta({ id: 'AppendResult' });
+export type AppendResult = z.infer<typeof AppendResult>;
+
+export const SequencerTail = z
+  .object({
+    loglet_id: z.int().min(0),
+    committed_tail: z.int().min(1).meta({ description: 'offsets below it are committed (on a write quorum)' }),
+    sealed: z.boolean(),
+  })
+  .meta({ id: 'SequencerTail' });
+export type SequencerTail = z.infer<typeof SequencerTail>;
+
+export const PeerStats = z.object({
+  node_id: z.int(),
+  acked_tail: z.int(),
+  next_offset: z.int(),
+  inflight_batches: z.int(),
+  last_error: z.string().nullable(),
+});
+
+export const NodeStats = z
+  .object({
+    log_store: z
+      .object({
+        store_requests: z.int(),
+        stored_records: z.int(),
+        stored_bytes: z.int(),
+        largest_store_bytes: z.int(),
+        group_commits: z.int(),
+      })
+      .nullable(),
+    sequencers: z.array(
+      z.object({
+        loglet_id: z.int(),
+        next_offset: z.int(),
+        committed_tail: z.int(),
+        buffered_bytes: z.int(),
+        largest_batch_bytes: z.int(),
+        sealed: z.boolean(),
+        peers: z.array(PeerStats),
+      }),
+    ),
+    memory: z.object({ rss_bytes: z.int(), max_rss_bytes: z.int() }),
+  })
+  .meta({ id: 'NodeStats', description: 'Counters of the data path on this node' });
+export type NodeStats = z.infer<typeof NodeStats>;
+
+// ---- log operations (admin) ---------------------------------------------------------------------
+
+export const SealLogRequest = z
+  .object({ reason: z.string().max(500).optional(), segment_index: z.int().min(0).optional() })
+  .meta({ id: 'SealLogRequest' });
+
+export const ReconfigureLogRequest = z
+  .object({
+    segment_index: z.int().min(0).optional(),
+    sequencer: z.int().min(1).optional(),
+    nodeset: z.array(z.int().min(1)).min(1).optional(),
+    replication: ReplicationProperty.optional(),
+    reason: z.string().max(500).optional(),
+    dry_run: z.boolean().optional(),
+  })
+  .meta({ id: 'ReconfigureLogRequest' });
+export type ReconfigureLogRequest = z.infer<typeof ReconfigureLogRequest>;
+
+export const SealOutcome = z
+  .object({
+    log_id: z.int().min(0),
+    sealed_segment: Segment,
+    tail_lsn: z.int().min(1),
+    repaired_records: z.int().min(0),
+    new_segment: Segment.nullable(),
+    dry_run: z.boolean(),
+    logs_version: z.int().min(0),
+  })
+  .meta({ id: 'SealOutcome' });
+export type SealOutcome = z.infer<typeof SealOutcome>;
+
+export const LogTail = z
+  .object({
+    log_id: z.int().min(0),
+    segment_index: z.int().min(0),
+    state: z.enum(['OPEN', 'SEALED']),
+    tail_lsn: z.int().min(1),
+  })
+  .meta({ id: 'LogTail', description: 'tail_lsn is exclusive: the LSN the next record will get' });
+export type LogTail = z.infer<typeof LogTail>;
+
+export const LogRecordsHeader = z
+  .object({ log_id: z.int().min(0), from: z.int().min(1), tail_lsn: z.int().min(1) })
+  .meta({ id: 'LogRecordsHeader', description: 'Header of a records frame: the LSN of the first record and the log tail' });

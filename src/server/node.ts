@@ -8,28 +8,54 @@ import { formatGenId, type GenerationalNodeId } from '../api/ids';
 import { buildOpenApi } from '../api/openapi';
 import { METADATA_KEYS, MetadataKeyText, type Ident, type MetadataKey } from '../api/schemas';
 import { ClusterController } from './admin/controller';
+import { LogOperations } from './admin/log-ops';
 import { provisionCluster } from './admin/provision';
+import { Bifrost } from './bifrost/bifrost';
+import { SequencerManager } from './bifrost/sequencers';
+import { bindSequencerRoutes } from './bifrost/service';
+import { encodeFrame } from './bifrost/wire';
 import type { NodeConfig } from './config';
 import { CLUSTER_SECRET_HEADER, HttpServer } from './http/server';
+import { createIngress } from './ingress/ingress';
 import type { Logger } from './logger';
 import { LogStore } from './log-server/log-store';
 import { provisionLogServer } from './log-server/provision';
+import { LogServerRegistry } from './log-server/registry';
+import { bindLogServerRoutes } from './log-server/service';
 import { MetadataManager } from './metadata/manager';
 import { RemoteMetadataStore } from './metadata/remote';
 import { SqliteMetadataStore, type MetadataStore } from './metadata/store';
 import { FatalNodeError, fencedReason, joinCluster } from './node-join';
+import { sleep } from './sleep';
 import { openDatabase, type Db } from './storage/sqlite';
+import { PartitionProcessor } from './worker/processor';
+import { PartitionStore } from './worker/partition-store';
 
 export const VERSION = '0.1.0';
 const METADATA_POLL_MS = 500;
 const CONTROLLER_INTERVAL_MS = 500;
 const JOIN_RETRY_MS = 250;
+const MIB = 1024 * 1024;
+
+/** Throws NOT_READY until a component exists (it is created once the node has joined). */
+function ready<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new ApiError('NOT_READY', `${what} is not running on this node yet`, 'retry in a moment');
+  return value;
+}
+
+function logIdParam(text: string | undefined): number {
+  const id = Number(text);
+  if (!Number.isSafeInteger(id) || id < 0) throw new ApiError('BAD_REQUEST', `invalid log id '${text}': expected a whole number`);
+  return id;
+}
 
 type RoleStatus = 'starting-up' | 'ready' | 'failsafe' | 'stopped';
 
 export class CairnNode {
   readonly startedAt = new Date();
   readonly http: HttpClient;
+  /** One pipelined connection per peer, so that stores to a log-server arrive in order. */
+  private readonly storeHttp: HttpClient;
   private readonly server: HttpServer;
   private readonly databases: Db[] = [];
   private metadataStore!: MetadataStore;
@@ -42,15 +68,27 @@ export class CairnNode {
     'log-server': 'starting-up',
   };
   private controller: ClusterController | undefined;
+  private logServers!: LogServerRegistry;
+  private logStore: LogStore | undefined;
+  private sequencers: SequencerManager | undefined;
+  private bifrost!: Bifrost;
+  private ops: LogOperations | undefined;
+  private partitionStore: PartitionStore | undefined;
+  private readonly processors = new Map<number, PartitionProcessor>();
+  private ingress: HttpServer | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(
     readonly config: NodeConfig,
     readonly logger: Logger,
   ) {
-    this.http = new HttpClient({
+    const headers: Record<string, string> = config.clusterSecret ? { [CLUSTER_SECRET_HEADER]: config.clusterSecret } : {};
+    this.http = new HttpClient({ connectTimeoutMs: 2_000, headers });
+    this.storeHttp = new HttpClient({
       connectTimeoutMs: 2_000,
-      headers: config.clusterSecret ? { [CLUSTER_SECRET_HEADER]: config.clusterSecret } : {},
+      headers,
+      connectionsPerOrigin: 1,
+      pipelining: config.replicationInflightBatches,
     });
     this.server = new HttpServer({
       name: config.nodeName,
@@ -131,6 +169,8 @@ export class CairnNode {
       this.metadataStore = new RemoteMetadataStore(this.config.metadataAddresses, this.http);
     }
     this.metadata = new MetadataManager(this.metadataStore, this.logger);
+    this.logServers = new LogServerRegistry(this.metadata, { stores: this.storeHttp, other: this.http }, this.config.messageSizeLimit);
+    this.bifrost = new Bifrost(() => this.me, this.metadata, () => this.sequencers, this.logServers, this.http, this.config.recordSizeLimit);
     this.metadata.on('change', (key) => {
       if (key !== 'nodes_config' || !this.me) return;
       const reason = fencedReason(this.metadata.require('nodes_config').value, this.me);
@@ -156,6 +196,50 @@ export class CairnNode {
       return { key, version: entry.version, value: entry.value };
     });
     s.route('provision', ({ json }) => provisionCluster(json as never, this.config, this.metadata));
+    s.route('stats', () => {
+      const memory = process.memoryUsage();
+      return {
+        log_store: this.logStore ? { ...this.logStore.stats } : null,
+        sequencers: this.sequencers?.stats() ?? [],
+        memory: { rss_bytes: memory.rss, max_rss_bytes: process.resourceUsage().maxRSS * 1024 },
+      };
+    });
+    if (this.hasRole('log-server')) bindLogServerRoutes(s, () => ready(this.logStore, 'the log-server'), this.readLimitBytes());
+    bindSequencerRoutes(s, () => this.sequencers, this.metadata, this.config.recordSizeLimit);
+    s.rawRoute('logRecords', async ({ params, query }) => {
+      const logId = logIdParam(params.log);
+      const from = Math.max(1, Number(query.get('from') ?? 1));
+      const max = Math.max(1, Math.min(Number(query.get('max_records') ?? 1000), 100_000));
+      const tail = await this.bifrost.tailLsn(logId);
+      const { records } = from < tail ? await this.bifrost.read(logId, from, max, this.readLimitBytes(), tail) : { records: [] };
+      return { headers: { 'content-type': 'application/octet-stream' }, body: encodeFrame({ log_id: logId, from, tail_lsn: tail }, records) };
+    });
+    if (this.hasRole('admin')) {
+      const ops = () => ready(this.ops, 'the cluster controller');
+      s.route('findTail', ({ params }) => ops().findTail(logIdParam(params.log)));
+      s.route('sealLog', ({ params, json }) => {
+        const body = json as { reason?: string; segment_index?: number };
+        return ops().sealAndExtend(logIdParam(params.log), {
+          segmentIndex: body.segment_index,
+          reason: body.reason ?? 'sealed by an operator',
+          source: 'cairnctl',
+          extend: false,
+        });
+      });
+      s.route('reconfigureLog', ({ params, json }) => {
+        const body = json as { segment_index?: number; sequencer?: number; nodeset?: number[]; replication?: never; reason?: string; dry_run?: boolean };
+        return ops().sealAndExtend(logIdParam(params.log), {
+          segmentIndex: body.segment_index,
+          sequencer: body.sequencer,
+          nodeset: body.nodeset,
+          replication: body.replication,
+          reason: body.reason ?? 'reconfigured by an operator',
+          source: 'cairnctl',
+          extend: true,
+          dryRun: body.dry_run,
+        });
+      });
+    }
     if (this.hasRole('metadata-server')) {
       const checkKey = (key: string) => {
         if (!MetadataKeyText.safeParse(key).success) throw new ApiError('BAD_REQUEST', `invalid metadata key '${key}'`);
@@ -201,19 +285,68 @@ export class CairnNode {
     }
   }
 
+  /** Reads and repairs are cut like replication batches. */
+  private readLimitBytes(): number {
+    return this.config.replicationBatchBytes;
+  }
+
+  private get batch(): { bytes: number; records: number } {
+    return { bytes: this.config.replicationBatchBytes, records: this.config.replicationBatchRecords };
+  }
+
   private async startRoles(): Promise<void> {
     const me = this.me!;
+    const { config } = this;
     if (this.hasRole('log-server')) {
-      const db = openDatabase(path.join(this.config.baseDir, 'log-store.db'));
+      const db = openDatabase(path.join(config.baseDir, 'log-store.db'));
       this.databases.push(db);
-      await provisionLogServer(new LogStore(db), this.metadata, me, this.logger);
+      const store = new LogStore(db);
+      await provisionLogServer(store, this.metadata, me, this.logger);
+      this.logServers.attachLocal(me.id, store);
+      this.logStore = store;
       this.roleStatus['log-server'] = 'ready';
     }
-    if (this.hasRole('worker')) this.roleStatus.worker = 'ready';
+    this.sequencers = new SequencerManager(
+      me,
+      this.metadata,
+      this.logServers,
+      {
+        batchBytes: config.replicationBatchBytes,
+        batchRecords: config.replicationBatchRecords,
+        inflightBatches: config.replicationInflightBatches,
+        bufferBytes: Math.max(16 * MIB, 4 * config.replicationBatchBytes),
+      },
+      this.logger,
+    );
+    if (this.hasRole('worker')) {
+      const db = openDatabase(path.join(config.baseDir, 'partition-store.db'), { durable: false });
+      this.databases.push(db);
+      this.partitionStore = new PartitionStore(db);
+      for (const partition of this.metadata.require('partition_table').value.partitions) {
+        const processor = new PartitionProcessor(partition.id, partition.log_id, this.partitionStore, this.bifrost, this.batch, this.logger);
+        this.processors.set(partition.id, processor);
+        processor.start();
+      }
+      this.roleStatus.worker = 'ready';
+    }
     if (this.hasRole('admin')) {
       this.controller = new ClusterController(me, this.metadata, this.http, () => this.ident(), this.logger);
-      this.controller.start(CONTROLLER_INTERVAL_MS);
+      this.ops = new LogOperations(me, this.metadata, this.logServers, this.bifrost, this.controller.peers, this.batch, this.logger);
+      this.controller.start(CONTROLLER_INTERVAL_MS, this.ops);
       this.roleStatus.admin = 'ready';
+    }
+    if (this.hasRole('http-ingress')) {
+      this.ingress = createIngress({
+        metadata: this.metadata,
+        bifrost: this.bifrost,
+        recordSizeLimit: config.recordSizeLimit,
+        processor: (id) => this.processors.get(id),
+        store: () => this.partitionStore,
+        logger: this.logger,
+        nodeName: config.nodeName,
+      });
+      const address = await this.ingress.listen(config.ingressBindAddress);
+      this.logger.info({ ingress: `${address.address}:${address.port}` }, 'ingress listening');
     }
   }
 
@@ -229,15 +362,17 @@ export class CairnNode {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.status = 'shutting-down';
+      await this.ingress?.close().catch(() => undefined);
+      for (const processor of this.processors.values()) processor.stop();
+      this.sequencers?.stopAll();
       this.controller?.stop();
       this.metadata?.stop();
       await this.server.close().catch(() => undefined);
       this.http.destroy();
+      this.storeHttp.destroy();
       for (const db of this.databases) db.close();
       this.logger.info('node stopped');
     })();
     return this.stopping;
   }
 }
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,14 +1,18 @@
 // The cluster controller (admin role). Every admin node probes its peers; the alive admin node with
 // the lowest id acts. Whatever it changes goes through compare-and-set on the metadata, so two nodes
 // that briefly both believe they lead cannot corrupt it.
-import { formatGenId, makeLogletId, type GenerationalNodeId } from '../../api/ids';
+import { formatGenId, makeLogletId, parseGenId, type GenerationalNodeId } from '../../api/ids';
+import { tailSegment } from '../../api/logs';
 import type { HttpClient } from '../../api/http-client';
 import type { Ident, LogChain, NodeConfig as NodeEntry, NodesConfiguration } from '../../api/schemas';
 import type { Logger } from '../logger';
 import type { MetadataManager } from '../metadata/manager';
 import { PeriodicTask } from '../periodic';
+import type { LogOperations } from './log-ops';
 
-const PROBE_TIMEOUT_MS = 500;
+const PROBE_TIMEOUT_MS = 1_000;
+/** How long a sequencer may stay unreachable before its loglet is sealed and the chain extended. */
+const SEQUENCER_GRACE_MS = 1_500;
 /** Logs are created once membership has been quiet this long, so that nodes starting together all
  *  land in the first nodesets instead of whichever two registered first. */
 const MEMBERSHIP_SETTLE_MS = 1_000;
@@ -33,6 +37,8 @@ export class ClusterController {
   );
   private waitingNote: string | undefined;
   private membership = { version: 0, since: 0 };
+  private readonly unhealthySince = new Map<number, number>();
+  private ops: LogOperations | undefined;
 
   constructor(
     private readonly me: GenerationalNodeId,
@@ -42,7 +48,8 @@ export class ClusterController {
     private readonly logger: Logger,
   ) {}
 
-  start(intervalMs: number): void {
+  start(intervalMs: number, ops: LogOperations): void {
+    this.ops = ops;
     this.task.start(intervalMs);
   }
 
@@ -64,6 +71,7 @@ export class ClusterController {
     await this.probe(nodes.value);
     if (!this.isLeader()) return;
     await this.ensureLogs();
+    await this.replaceGoneSequencers();
   }
 
   private async probe(nodes: NodesConfiguration): Promise<void> {
@@ -146,6 +154,48 @@ export class ClusterController {
     });
     this.waitingNote = undefined;
     this.logger.info({ logs: missing.map((p) => p.log_id) }, 'created logs');
+  }
+
+  /**
+   * Failover: a tail loglet whose sequencer restarted (newer generation) or has been unreachable for
+   * SEQUENCER_GRACE_MS is sealed and the chain extended with a new sequencer; a chain left sealed
+   * (by `logs seal`, or when no sequencer was available) is extended.
+   */
+  private async replaceGoneSequencers(): Promise<void> {
+    const logs = this.metadata.get('bifrost_config')?.value;
+    const nodes = this.metadata.get('nodes_config')?.value;
+    if (!logs || !nodes || !this.ops) return;
+    const now = Date.now();
+    const work: Promise<unknown>[] = [];
+    for (const chain of logs.logs) {
+      const tail = tailSegment(chain);
+      let reason: string | undefined;
+      if (tail.kind === 'sealed') {
+        if (!tail.seal?.permanent) reason = 'the chain is sealed; extending it';
+      } else if (tail.params) {
+        const sequencer = parseGenId(tail.params.sequencer);
+        const node = nodes.nodes.find((n) => n.id === sequencer.id);
+        const restarted = !node || node.generation !== sequencer.generation;
+        const gone = restarted || !this.peers.get(sequencer.id)?.alive;
+        if (!gone) {
+          this.unhealthySince.delete(chain.log_id);
+          continue;
+        }
+        const since = this.unhealthySince.get(chain.log_id) ?? now;
+        this.unhealthySince.set(chain.log_id, since);
+        if (restarted) reason = `sequencer ${tail.params.sequencer} is gone (node is now ${node ? formatGenId(node) : 'removed'})`;
+        else if (now - since >= SEQUENCER_GRACE_MS) reason = `sequencer ${tail.params.sequencer} has been unreachable for ${now - since} ms`;
+      }
+      if (!reason) continue;
+      const ops = this.ops;
+      work.push(
+        ops
+          .sealAndExtend(chain.log_id, { segmentIndex: tail.index, reason, source: 'cluster-controller', extend: true })
+          .then(() => this.unhealthySince.delete(chain.log_id))
+          .catch((err: Error) => this.logger.warn({ log: chain.log_id, err: err.message }, 'cannot reconfigure log yet')),
+      );
+    }
+    await Promise.all(work);
   }
 
   private noteWaiting(note: string): void {

@@ -41,8 +41,12 @@ interface Binding {
   role?: Role;
   /** Limit for this route's body; defaults to the server's. */
   bodyLimit?: number;
+  /** The error for a body over the limit (`declared`: known from Content-Length, so exact). */
+  tooLarge?: TooLarge;
   handle: RawHandler;
 }
+
+export type TooLarge = (size: number, limit: number, ctx: { params: Record<string, string>; declared: boolean }) => ApiError;
 
 export interface HttpServerOptions {
   name: string;
@@ -107,9 +111,15 @@ export class HttpServer {
   }
 
   /** Binds a route with a raw body and response (binary data path, ingress). */
-  raw(method: string, path: string, auth: RouteAuth, handler: RawHandler, bodyLimit?: number): void {
+  raw(method: string, path: string, auth: RouteAuth, handler: RawHandler, options: { bodyLimit?: number; role?: Role; tooLarge?: TooLarge } = {}): void {
     const { pattern, paramNames } = compile(path);
-    this.bindings.push({ method, pattern, paramNames, auth, handle: handler, bodyLimit });
+    this.bindings.push({ method, pattern, paramNames, auth, handle: handler, ...options });
+  }
+
+  /** Binds a route of the shared table whose body or response is a binary frame. */
+  rawRoute(name: RouteName, handler: RawHandler): void {
+    const spec = routes[name] as (typeof routes)[RouteName] & { role?: Role };
+    this.raw(spec.method, spec.path, spec.auth, handler, { role: spec.role });
   }
 
   async listen(hostPort: string): Promise<AddressInfo> {
@@ -178,11 +188,15 @@ export class HttpServer {
         req.resume();
         throw new ApiError('NOT_FOUND', `node ${this.options.name} does not run the ${binding.role} role`, `send this request to a node with the ${binding.role} role`);
       }
-      const body = await readBody(req, binding.bodyLimit ?? this.options.bodyLimit);
       const params: Record<string, string> = {};
       binding.paramNames.forEach((name, i) => {
         params[name] = decodeURIComponent(match![i + 1]!);
       });
+      const limit = binding.bodyLimit ?? this.options.bodyLimit;
+      const tooLarge = binding.tooLarge;
+      const body = await readBody(req, limit, (size, declared) =>
+        tooLarge ? tooLarge(size, limit, { params, declared }) : messageTooLarge(size, limit, declared),
+      );
       const result = await binding.handle({ params, query: url.searchParams, headers: req.headers, body, signal: abort.signal });
       if (!res.headersSent) {
         res.writeHead(result.status ?? 200, result.headers);
@@ -212,11 +226,11 @@ export class HttpServer {
 }
 
 /** Reads a request body, refusing as soon as it is known to exceed `limit`. */
-export function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: http.IncomingMessage, limit: number, tooLarge: (size: number, declared: boolean) => ApiError): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limit) {
     req.pause();
-    return Promise.reject(tooLarge(declared, limit));
+    return Promise.reject(tooLarge(declared, true));
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -226,7 +240,7 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<Buff
       if (size > limit) {
         req.pause();
         req.removeAllListeners('data');
-        reject(tooLarge(size, limit));
+        reject(tooLarge(size, false));
         return;
       }
       chunks.push(chunk);
@@ -236,10 +250,10 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<Buff
   });
 }
 
-function tooLarge(size: number, limit: number): ApiError {
+function messageTooLarge(size: number, limit: number, declared: boolean): ApiError {
   return new ApiError(
     'PAYLOAD_TOO_LARGE',
-    `request body too large: ${size} bytes exceeds limit of ${limit} bytes (networking.message-size-limit, ${formatSize(limit)})`,
+    `request body too large: ${declared ? size : `more than ${limit}`} bytes exceeds limit of ${limit} bytes (networking.message-size-limit, ${formatSize(limit)})`,
     'send a smaller body, or raise networking.message-size-limit on every node',
   );
 }

@@ -8,7 +8,7 @@ import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { HttpClient, HttpStatusError } from '../../api/http-client';
 import { ROLES } from '../../api/schemas';
 import { ConfigError, knownKeys, loadConfig, parseSet } from '../config';
-import { sleep } from '../node';
+import { sleep } from '../sleep';
 
 export interface ClusterNodeEntry {
   name: string;

@@ -1,22 +1,219 @@
-// The log-server's durable storage in the embedded database.
+// The log-server's durable storage in the embedded database: records per loglet, and per loglet its
+// local tail (next offset; records are contiguous below it, above the trim point), seal flag, trim
+// point and the highest global tail a sequencer has told it. Stores that arrive together are
+// committed in one transaction, so one fsync covers them all (group commit).
 import type { Db } from '../storage/sqlite';
 import type { MarkerStore, StorageMarker } from './provision';
 
+export interface LogletState {
+  loglet_id: number;
+  local_tail: number;
+  sealed: boolean;
+  trim_point: number;
+  known_global_tail: number;
+}
+
+export interface StoreRequest {
+  loglet_id: number;
+  first_offset: number;
+  known_global_tail: number;
+  /** Repair stores complete a sealed loglet's records and are accepted after the seal. */
+  repair?: boolean;
+}
+
+export type StoreStatus = 'ok' | 'sealed' | 'out-of-order';
+
+export interface StoreResult {
+  status: StoreStatus;
+  local_tail: number;
+  sealed: boolean;
+}
+
+export interface ReadResult {
+  state: LogletState;
+  from: number;
+  records: Buffer[];
+}
+
+export interface LogStoreStats {
+  store_requests: number;
+  stored_records: number;
+  stored_bytes: number;
+  largest_store_bytes: number;
+  group_commits: number;
+}
+
+interface Row {
+  loglet_id: number;
+  local_tail: number;
+  sealed: number;
+  trim_point: number;
+  known_global_tail: number;
+}
+
+interface PendingStore {
+  request: StoreRequest;
+  records: Buffer[];
+  resolve: (result: StoreResult) => void;
+  reject: (err: Error) => void;
+}
+
+const emptyState = (logletId: number): LogletState => ({
+  loglet_id: logletId,
+  local_tail: 1,
+  sealed: false,
+  trim_point: 0,
+  known_global_tail: 1,
+});
+
 export class LogStore implements MarkerStore {
-  private readonly selectMarker;
-  private readonly insertMarker;
+  readonly stats: LogStoreStats = { store_requests: 0, stored_records: 0, stored_bytes: 0, largest_store_bytes: 0, group_commits: 0 };
+  private pending: PendingStore[] = [];
+  private flushScheduled = false;
+  private readonly q;
 
   constructor(readonly db: Db) {
-    db.exec('CREATE TABLE IF NOT EXISTS marker (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), node_id INTEGER NOT NULL, created_at TEXT NOT NULL)');
-    this.selectMarker = db.prepare<[], StorageMarker>('SELECT node_id, created_at FROM marker WHERE singleton = 1');
-    this.insertMarker = db.prepare('INSERT INTO marker (singleton, node_id, created_at) VALUES (1, ?, ?)');
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS marker (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), node_id INTEGER NOT NULL, created_at TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS loglets (
+        loglet_id INTEGER PRIMARY KEY, local_tail INTEGER NOT NULL, sealed INTEGER NOT NULL,
+        trim_point INTEGER NOT NULL, known_global_tail INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS records (loglet_id INTEGER NOT NULL, offset INTEGER NOT NULL, payload BLOB NOT NULL);
+      CREATE UNIQUE INDEX IF NOT EXISTS records_position ON records (loglet_id, offset);
+    `);
+    this.q = {
+      marker: db.prepare<[], StorageMarker>('SELECT node_id, created_at FROM marker WHERE singleton = 1'),
+      insertMarker: db.prepare('INSERT INTO marker (singleton, node_id, created_at) VALUES (1, ?, ?)'),
+      state: db.prepare<[number], Row>('SELECT * FROM loglets WHERE loglet_id = ?'),
+      allStates: db.prepare<[], Row>('SELECT * FROM loglets ORDER BY loglet_id'),
+      upsertState: db.prepare(
+        'INSERT INTO loglets (loglet_id, local_tail, sealed, trim_point, known_global_tail) VALUES (@loglet_id, @local_tail, @sealed, @trim_point, @known_global_tail) ' +
+          'ON CONFLICT(loglet_id) DO UPDATE SET local_tail = excluded.local_tail, sealed = excluded.sealed, trim_point = excluded.trim_point, known_global_tail = excluded.known_global_tail',
+      ),
+      insertRecord: db.prepare('INSERT OR IGNORE INTO records (loglet_id, offset, payload) VALUES (?, ?, ?)'),
+      read: db.prepare<[number, number], { offset: number; payload: Buffer }>(
+        'SELECT offset, payload FROM records WHERE loglet_id = ? AND offset >= ? ORDER BY offset',
+      ),
+      offsets: db.prepare<[number, number, number], { offset: number }>(
+        'SELECT offset FROM records WHERE loglet_id = ? AND offset >= ? AND offset < ? ORDER BY offset',
+      ),
+    };
   }
 
   readMarker(): StorageMarker | undefined {
-    return this.selectMarker.get();
+    return this.q.marker.get();
   }
 
   writeMarker(marker: StorageMarker): void {
-    this.insertMarker.run(marker.node_id, marker.created_at);
+    this.q.insertMarker.run(marker.node_id, marker.created_at);
   }
+
+  state(logletId: number): LogletState {
+    const row = this.q.state.get(logletId);
+    return row ? toState(row) : emptyState(logletId);
+  }
+
+  states(): LogletState[] {
+    return this.q.allStates.all().map(toState);
+  }
+
+  /** Durably stores records (fsync before the promise resolves). */
+  store(request: StoreRequest, records: Buffer[]): Promise<StoreResult> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ request, records, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    this.flushScheduled = false;
+    let results: StoreResult[];
+    try {
+      results = this.db.transaction(() => batch.map((op) => this.applyStore(op.request, op.records)))();
+    } catch (err) {
+      for (const op of batch) op.reject(err as Error);
+      return;
+    }
+    this.stats.group_commits++;
+    batch.forEach((op, i) => op.resolve(results[i]!));
+  }
+
+  private applyStore(request: StoreRequest, records: Buffer[]): StoreResult {
+    const state = this.state(request.loglet_id);
+    this.stats.store_requests++;
+    if (state.sealed && !request.repair) return { status: 'sealed', local_tail: state.local_tail, sealed: true };
+    const start = Math.max(request.first_offset, state.trim_point + 1);
+    if (start > state.local_tail) return { status: 'out-of-order', local_tail: state.local_tail, sealed: state.sealed };
+    let bytes = 0;
+    for (let i = start - request.first_offset; i < records.length; i++) {
+      const offset = request.first_offset + i;
+      if (offset < state.local_tail) continue;
+      this.q.insertRecord.run(request.loglet_id, offset, records[i]!);
+      bytes += records[i]!.length;
+      this.stats.stored_records++;
+    }
+    this.stats.stored_bytes += bytes;
+    this.stats.largest_store_bytes = Math.max(this.stats.largest_store_bytes, bytes);
+    const next: LogletState = {
+      ...state,
+      local_tail: Math.max(state.local_tail, request.first_offset + records.length),
+      known_global_tail: Math.max(state.known_global_tail, request.known_global_tail),
+    };
+    this.q.upsertState.run(fromState(next));
+    return { status: 'ok', local_tail: next.local_tail, sealed: next.sealed };
+  }
+
+  /** Seals a loglet: from now on only repair stores are accepted. Idempotent. */
+  seal(logletId: number): LogletState {
+    const next = { ...this.state(logletId), sealed: true };
+    this.q.upsertState.run(fromState(next));
+    return next;
+  }
+
+  /** Records from `from` on, at most `maxRecords` and about `maxBytes` (the first is always read). */
+  read(logletId: number, from: number, maxRecords: number, maxBytes: number): ReadResult {
+    const state = this.state(logletId);
+    const start = Math.max(from, state.trim_point + 1);
+    const records: Buffer[] = [];
+    let bytes = 0;
+    if (start < state.local_tail) {
+      for (const row of this.q.read.iterate(logletId, start)) {
+        if (row.offset !== start + records.length) break; // never hand out a gap
+        if (records.length > 0 && (records.length >= maxRecords || bytes + row.payload.length > maxBytes)) break;
+        records.push(row.payload);
+        bytes += row.payload.length;
+      }
+    }
+    return { state, from: start, records };
+  }
+
+  /** Offsets present in [from, to), as runs [start, end). */
+  digest(logletId: number, from: number, to: number): Array<[number, number]> {
+    const runs: Array<[number, number]> = [];
+    for (const { offset } of this.q.offsets.iterate(logletId, from, to)) {
+      const last = runs[runs.length - 1];
+      if (last && last[1] === offset) last[1] = offset + 1;
+      else runs.push([offset, offset + 1]);
+    }
+    return runs;
+  }
+}
+
+function toState(row: Row): LogletState {
+  return {
+    loglet_id: row.loglet_id,
+    local_tail: row.local_tail,
+    sealed: row.sealed === 1,
+    trim_point: row.trim_point,
+    known_global_tail: row.known_global_tail,
+  };
+}
+
+function fromState(state: LogletState): Row {
+  return { ...state, sealed: state.sealed ? 1 : 0 };
 }

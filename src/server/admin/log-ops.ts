@@ -1,0 +1,195 @@
+// Log reconfiguration, shared by the cluster controller (failover) and the admin API (logs seal,
+// logs reconfigure, logs find-tail): seal the tail segment, then extend the chain with a new
+// segment (a new loglet with its own sequencer), all recorded by compare-and-set.
+import { ApiError } from '../../api/errors';
+import { formatGenId, formatLogletId, formatPlainId, makeLogletId, type GenerationalNodeId } from '../../api/ids';
+import { findChain, tailSegment } from '../../api/logs';
+import type { LogTail, NodeConfig as NodeEntry, ReplicationProperty, SealOutcome, Segment } from '../../api/schemas';
+import type { Bifrost } from '../bifrost/bifrost';
+import { fMajority, sealLoglet } from '../bifrost/sealer';
+import type { LogletState } from '../log-server/log-store';
+import type { LogServerRegistry } from '../log-server/registry';
+import type { Logger } from '../logger';
+import type { MetadataManager } from '../metadata/manager';
+import { writeableLogServers, type PeerState } from './controller';
+
+export interface ReconfigureOptions {
+  /** Only act if the tail segment still has this index. */
+  segmentIndex?: number;
+  sequencer?: number;
+  nodeset?: number[];
+  replication?: ReplicationProperty;
+  reason: string;
+  /** Who asked: `cairnctl` or `cluster-controller`. */
+  source: string;
+  /** false: leave a seal marker as the tail (logs seal); true: add a new segment. */
+  extend: boolean;
+  dryRun?: boolean;
+}
+
+export class LogOperations {
+  private readonly inProgress = new Map<number, Promise<SealOutcome>>();
+
+  constructor(
+    private readonly me: GenerationalNodeId,
+    private readonly metadata: MetadataManager,
+    private readonly logServers: LogServerRegistry,
+    private readonly bifrost: Bifrost,
+    private readonly liveness: ReadonlyMap<number, PeerState>,
+    private readonly batch: { bytes: number; records: number },
+    private readonly logger: Logger,
+  ) {}
+
+  private alive(node: NodeEntry): boolean {
+    return !!this.liveness.get(node.id)?.alive;
+  }
+
+  /** A sequencer for a new segment: alive, preferring workers, then the node with fewest tails. */
+  chooseSequencer(excluding: number | undefined): NodeEntry | undefined {
+    const nodes = this.metadata.require('nodes_config').value.nodes.filter((n) => this.alive(n) && n.id !== excluding);
+    const workers = nodes.filter((n) => n.roles.includes('worker'));
+    const candidates = workers.length ? workers : nodes.filter((n) => n.roles.includes('log-server'));
+    const logs = this.metadata.require('bifrost_config').value;
+    const load = (node: NodeEntry) =>
+      logs.logs.filter((chain) => tailSegment(chain).params?.sequencer.startsWith(`N${node.id}:`)).length;
+    return candidates.sort((a, b) => load(a) - load(b) || a.id - b.id)[0];
+  }
+
+  /** Serialises reconfigurations of one log within this process; others are fenced by CAS. */
+  sealAndExtend(logId: number, options: ReconfigureOptions): Promise<SealOutcome> {
+    const running = this.inProgress.get(logId);
+    if (running) {
+      return running.then(
+        () => this.sealAndExtend(logId, options),
+        () => this.sealAndExtend(logId, options),
+      );
+    }
+    const work = this.doSealAndExtend(logId, options).finally(() => this.inProgress.delete(logId));
+    this.inProgress.set(logId, work);
+    return work;
+  }
+
+  private async doSealAndExtend(logId: number, options: ReconfigureOptions): Promise<SealOutcome> {
+    const chain = findChain(this.metadata.require('bifrost_config').value, logId);
+    if (!chain) throw new ApiError('NOT_FOUND', `log ${logId} does not exist`, 'see `cairnctl logs list`');
+    const tail = tailSegment(chain);
+    if (options.segmentIndex !== undefined && tail.index !== options.segmentIndex) {
+      throw new ApiError('VERSION_CONFLICT', `log ${logId}: the tail segment is ${tail.index}, not ${options.segmentIndex}`, 'look at `cairnctl logs describe` and retry');
+    }
+    const nodes = this.metadata.require('nodes_config').value;
+    for (const id of options.nodeset ?? []) {
+      if (!nodes.nodes.some((n) => n.id === id && n.roles.includes('log-server'))) {
+        throw new ApiError('BAD_REQUEST', `nodeset member ${formatPlainId(id)} is not a log-server of this cluster`);
+      }
+    }
+    const replication = options.replication ?? tail.params?.replication ?? this.metadata.require('bifrost_config').value.default_provider.replication;
+    const nodeset = options.nodeset ?? writeableLogServers(nodes).map((n) => n.id);
+    if (nodeset.length < replication.node) {
+      throw new ApiError('UNSAFE', `a nodeset of ${nodeset.length} log-server(s) cannot satisfy replication {node: ${replication.node}}`, 'add log-servers or lower the replication');
+    }
+    let sequencer: NodeEntry | undefined;
+    if (options.sequencer !== undefined) {
+      sequencer = nodes.nodes.find((n) => n.id === options.sequencer);
+      if (!sequencer) throw new ApiError('NOT_FOUND', `sequencer ${formatPlainId(options.sequencer)} is not in the nodes configuration`);
+      if (!this.alive(sequencer)) throw new ApiError('UNSAFE', `sequencer ${formatPlainId(options.sequencer)} is not alive`, 'pick an alive node, or leave --sequencer out');
+    } else if (options.extend) {
+      const previous = tail.params ? Number(tail.params.sequencer.slice(1).split(':')[0]) : undefined;
+      sequencer = this.chooseSequencer(previous) ?? this.chooseSequencer(undefined);
+    }
+
+    if (options.extend && !sequencer && tail.kind !== 'replicated') {
+      throw new ApiError('UNAVAILABLE', `log ${logId} stays sealed: no alive node can run its sequencer`);
+    }
+
+    const makeSegment = (tailLsn: number): Segment => {
+      const now = new Date().toISOString();
+      if (options.extend && sequencer) {
+        const index = tail.index + 1;
+        return {
+          index,
+          base_lsn: tailLsn,
+          kind: 'replicated',
+          created_at: now,
+          params: { loglet_id: makeLogletId(logId, index), sequencer: formatGenId(sequencer), replication, nodeset: [...nodeset].sort((a, b) => a - b) },
+        };
+      }
+      // Without a sequencer to extend to (or for `logs seal`) the chain ends in a seal marker.
+      return {
+        index: tail.index,
+        base_lsn: tailLsn,
+        kind: 'sealed',
+        created_at: now,
+        seal: { sealed_at: now, permanent: false, context: { source: options.source, reason: options.reason, node: formatGenId(this.me) } },
+      };
+    };
+
+    if (options.dryRun) {
+      const current = await this.findTail(logId);
+      return {
+        log_id: logId,
+        sealed_segment: tail,
+        tail_lsn: current.tail_lsn,
+        repaired_records: 0,
+        new_segment: makeSegment(current.tail_lsn),
+        dry_run: true,
+        logs_version: this.metadata.require('bifrost_config').version,
+      };
+    }
+
+    let tailLsn = tail.base_lsn;
+    let repaired = 0;
+    if (tail.kind === 'replicated' && tail.params) {
+      const sealed = await sealLoglet(tail.params, (id) => this.logServers.client(id), this.batch, this.logger);
+      tailLsn = tail.base_lsn + sealed.tail - 1;
+      repaired = sealed.repaired;
+    } else if (!options.extend) {
+      throw new ApiError('VERSION_CONFLICT', `log ${logId} is already sealed at LSN ${tail.base_lsn}`);
+    }
+    const added = makeSegment(tailLsn);
+    const updated = await this.metadata.update('bifrost_config', (logs) => {
+      const current = logs && findChain(logs, logId);
+      if (!current) throw new ApiError('NOT_FOUND', `log ${logId} disappeared`);
+      const currentTail = tailSegment(current);
+      if (currentTail.index !== tail.index || currentTail.kind !== tail.kind) {
+        throw new ApiError('VERSION_CONFLICT', `log ${logId} was reconfigured concurrently (tail is now segment ${currentTail.index}, ${currentTail.kind})`);
+      }
+      return {
+        ...logs,
+        logs: logs.logs.map((c) => (c.log_id === logId ? { ...c, segments: [...c.segments, added] } : c)),
+      };
+    });
+    this.logger.info(
+      { log: logId, sealed: tail.params ? formatLogletId(tail.params.loglet_id) : 'marker', tail_lsn: tailLsn, repaired, added: added.kind, sequencer: added.params?.sequencer, reason: options.reason },
+      added.kind === 'replicated' ? 'log reconfigured: sealed the tail segment and extended the chain' : 'log sealed',
+    );
+    return {
+      log_id: logId,
+      sealed_segment: tail,
+      tail_lsn: tailLsn,
+      repaired_records: repaired,
+      new_segment: added,
+      dry_run: false,
+      logs_version: updated!.version,
+    };
+  }
+
+  async findTail(logId: number): Promise<LogTail> {
+    const chain = findChain(this.metadata.require('bifrost_config').value, logId);
+    if (!chain) throw new ApiError('NOT_FOUND', `log ${logId} does not exist`, 'see `cairnctl logs list`');
+    const tail = tailSegment(chain);
+    if (tail.kind !== 'replicated' || !tail.params) return { log_id: logId, segment_index: tail.index, state: 'SEALED', tail_lsn: tail.base_lsn };
+    try {
+      return { log_id: logId, segment_index: tail.index, state: 'OPEN', tail_lsn: await this.bifrost.tailLsn(logId) };
+    } catch {
+      // The sequencer is gone: ask the log-servers.
+      const params = tail.params;
+      const states = (await Promise.allSettled(params.nodeset.map((id) => this.logServers.client(id).state(params.loglet_id))))
+        .filter((r): r is PromiseFulfilledResult<LogletState> => r.status === 'fulfilled')
+        .map((r) => r.value);
+      if (states.length === 0) throw new ApiError('UNAVAILABLE', `no log-server of loglet ${formatLogletId(params.loglet_id)} answered`);
+      const sealed = states.filter((s) => s.sealed).length >= fMajority(params.nodeset.length, params.replication.node);
+      const offset = sealed ? Math.max(...states.map((s) => s.local_tail)) : Math.max(...states.map((s) => s.known_global_tail));
+      return { log_id: logId, segment_index: tail.index, state: sealed ? 'SEALED' : 'OPEN', tail_lsn: tail.base_lsn + offset - 1 };
+    }
+  }
+}

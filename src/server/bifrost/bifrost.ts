@@ -1,0 +1,200 @@
+// Bifrost on every node: append to a log (through its tail segment's sequencer, in process when it
+// runs here, over HTTP otherwise), retrying on the next segment after a seal; and read committed
+// records from the log-servers that hold them.
+import { ApiError } from '../../api/errors';
+import { HttpStatusError, type HttpClient } from '../../api/http-client';
+import { formatLogletId, parseGenId, type GenerationalNodeId } from '../../api/ids';
+import { findChain, tailSegment } from '../../api/logs';
+import { routePath } from '../../api/routes';
+import { AppendResult as AppendResultSchema, SequencerTail, type AppendResult, type LogChain, type Segment } from '../../api/schemas';
+import type { LogServerRegistry } from '../log-server/registry';
+import type { MetadataManager } from '../metadata/manager';
+import { sleep } from '../sleep';
+import { enforceRecordSize } from './record';
+import type { SequencerManager } from './sequencers';
+import { encodeFrame } from './wire';
+
+const APPEND_DEADLINE_MS = 30_000;
+const REMOTE_APPEND_TIMEOUT_MS = 15_000;
+const TAIL_TIMEOUT_MS = 2_000;
+const RETRY_PAUSE_MS = 100;
+
+type ReplicatedSegment = Segment & { params: NonNullable<Segment['params']> };
+
+export interface ReadResult {
+  /** LSN of the first record returned. */
+  from: number;
+  records: Buffer[];
+}
+
+/** The log was trimmed past the LSN a reader asked for. */
+export class TrimGapError extends Error {
+  constructor(
+    readonly logId: number,
+    readonly from: number,
+    readonly to: number,
+  ) {
+    super(`log ${logId} is trimmed: records [${from}..${to}] are gone`);
+    this.name = 'TrimGapError';
+  }
+}
+
+const nonRetryable = (err: unknown) =>
+  err instanceof ApiError ? ['RECORD_TOO_LARGE', 'BAD_REQUEST', 'PAYLOAD_TOO_LARGE'].includes(err.code) : err instanceof HttpStatusError && (err.status === 413 || err.status === 400);
+
+export class Bifrost {
+  constructor(
+    private readonly me: () => GenerationalNodeId | undefined,
+    private readonly metadata: MetadataManager,
+    private readonly sequencers: () => SequencerManager | undefined,
+    private readonly logServers: LogServerRegistry,
+    private readonly http: HttpClient,
+    private readonly recordSizeLimit: number,
+  ) {}
+
+  private chain(logId: number): LogChain {
+    const chain = findChain(this.metadata.require('bifrost_config').value, logId);
+    if (!chain) throw new ApiError('NOT_READY', `log ${logId} does not exist yet`, 'the cluster controller creates logs once enough log-servers are read-write');
+    return chain;
+  }
+
+  private isMe(sequencer: string): boolean {
+    const me = this.me();
+    const id = parseGenId(sequencer);
+    return !!me && id.id === me.id && id.generation === me.generation;
+  }
+
+  private nodeAddress(id: number): string {
+    const node = this.metadata.require('nodes_config').value.nodes.find((n) => n.id === id);
+    if (!node) throw new ApiError('UNAVAILABLE', `node N${id} is not in the nodes configuration`);
+    return node.address;
+  }
+
+  /** Appends records to a log; resolves once they are committed, with their LSNs. */
+  async append(logId: number, records: Buffer[]): Promise<AppendResult> {
+    for (const record of records) enforceRecordSize(record.length, this.recordSizeLimit);
+    const deadline = Date.now() + APPEND_DEADLINE_MS;
+    let lastError: unknown;
+    for (;;) {
+      const tail = tailSegment(this.chain(logId));
+      if (tail.kind === 'replicated' && tail.params) {
+        try {
+          return await this.appendToSegment(tail as ReplicatedSegment, records);
+        } catch (err) {
+          if (nonRetryable(err)) throw err;
+          lastError = err;
+        }
+      }
+      if (Date.now() > deadline) {
+        throw new ApiError(
+          'UNAVAILABLE',
+          `log ${logId}: no writeable segment within ${APPEND_DEADLINE_MS / 1000}s (${lastError instanceof Error ? lastError.message : `tail segment ${tail.index} is ${tail.kind}`})`,
+          'check `cairnctl logs list` and that enough log-servers are up',
+        );
+      }
+      await this.waitForNewTail(logId, tail, deadline);
+    }
+  }
+
+  private async appendToSegment(tail: ReplicatedSegment, records: Buffer[]): Promise<AppendResult> {
+    const logletId = tail.params.loglet_id;
+    let first: number;
+    let last: number;
+    if (this.isMe(tail.params.sequencer)) {
+      const sequencer = this.sequencers()?.find(logletId);
+      if (!sequencer) throw new ApiError('SEALED', `loglet ${formatLogletId(logletId)} is sealed`);
+      ({ first, last } = await sequencer.append(records));
+    } else {
+      const address = this.nodeAddress(parseGenId(tail.params.sequencer).id);
+      const response = await this.http.request(`${address}${routePath('append')}`, {
+        method: 'POST',
+        body: encodeFrame({ loglet_id: logletId }, records),
+        headers: { 'content-type': 'application/octet-stream' },
+        timeoutMs: REMOTE_APPEND_TIMEOUT_MS,
+      });
+      const body = JSON.parse(response.body.toString('utf8')) as unknown;
+      if (response.status !== 200) throw new HttpStatusError(response.status, address, body as never);
+      ({ first_offset: first, last_offset: last } = AppendResultSchema.parse(body));
+    }
+    return { loglet_id: logletId, first_offset: first, last_offset: last, first_lsn: tail.base_lsn + first - 1, last_lsn: tail.base_lsn + last - 1 };
+  }
+
+  /** Waits until the log's tail segment is no longer `tail` (sealed and extended). */
+  private async waitForNewTail(logId: number, tail: Segment, deadline: number): Promise<void> {
+    while (Date.now() < deadline) {
+      await sleep(RETRY_PAUSE_MS);
+      await this.metadata.refresh().catch(() => undefined);
+      const current = tailSegment(this.chain(logId));
+      if (current.index !== tail.index || current.kind !== tail.kind) return;
+    }
+  }
+
+  /** Committed tail (exclusive offset) of a replicated tail segment, from its sequencer. */
+  private async segmentTail(segment: ReplicatedSegment, after = 0, waitMs = 0): Promise<number> {
+    if (this.isMe(segment.params.sequencer)) {
+      const sequencer = this.sequencers()?.find(segment.params.loglet_id);
+      if (!sequencer) throw new ApiError('SEALED', `loglet ${formatLogletId(segment.params.loglet_id)} is sealed`);
+      return sequencer.waitForTail(after, waitMs);
+    }
+    const address = this.nodeAddress(parseGenId(segment.params.sequencer).id);
+    const url = `${address}${routePath('sequencerTail', { loglet: segment.params.loglet_id })}?after=${after}&wait_ms=${waitMs}`;
+    const tail = await this.http.json(url, SequencerTail, { timeoutMs: TAIL_TIMEOUT_MS + waitMs });
+    return tail.committed_tail;
+  }
+
+  /**
+   * The LSN the next record of the log will get (its committed tail). With `afterLsn` and `waitMs`,
+   * waits up to `waitMs` for the tail to pass `afterLsn`.
+   */
+  async tailLsn(logId: number, afterLsn = 0, waitMs = 0): Promise<number> {
+    const tail = tailSegment(this.chain(logId));
+    if (tail.kind !== 'replicated' || !tail.params) return tail.base_lsn;
+    const afterOffset = Math.max(0, afterLsn - tail.base_lsn + 1);
+    return tail.base_lsn + (await this.segmentTail(tail as ReplicatedSegment, afterOffset, waitMs)) - 1;
+  }
+
+  /**
+   * Committed records from `from` on (possibly none yet), cut by count and bytes. `knownTail`, a
+   * committed tail LSN the caller already has, saves asking the sequencer.
+   */
+  async read(logId: number, from: number, maxRecords: number, maxBytes: number, knownTail?: number): Promise<ReadResult> {
+    const chain = this.chain(logId);
+    const index = findSegmentIndex(chain, from);
+    const segment = chain.segments[index]!;
+    if (segment.kind !== 'replicated' || !segment.params) return { from, records: [] };
+    const next = chain.segments[index + 1];
+    const end = next
+      ? next.base_lsn
+      : knownTail !== undefined && knownTail > from
+        ? knownTail
+        : segment.base_lsn + (await this.segmentTail(segment as ReplicatedSegment)) - 1;
+    if (from >= end) return { from, records: [] };
+    const offset = from - segment.base_lsn + 1;
+    const want = Math.min(maxRecords, end - from);
+    const nodeset = [...segment.params.nodeset].sort((a, b) => Number(this.logServers.isLocal(b)) - Number(this.logServers.isLocal(a)));
+    let lastError: unknown;
+    for (const nodeId of nodeset) {
+      try {
+        const result = await this.logServers.client(nodeId).read(segment.params.loglet_id, offset, want, maxBytes);
+        if (result.from > offset) throw new TrimGapError(logId, from, segment.base_lsn + result.from - 2);
+        if (result.records.length) return { from, records: result.records.slice(0, want) };
+      } catch (err) {
+        if (err instanceof TrimGapError) throw err;
+        lastError = err;
+      }
+    }
+    throw new ApiError(
+      'UNAVAILABLE',
+      `log ${logId}: no log-server of loglet ${formatLogletId(segment.params.loglet_id)} could serve LSN ${from}${lastError instanceof Error ? ` (${lastError.message})` : ''}`,
+    );
+  }
+}
+
+/** The segment that holds `lsn`: the last one whose base is at or below it. */
+export function findSegmentIndex(chain: LogChain, lsn: number): number {
+  let index = 0;
+  chain.segments.forEach((segment, i) => {
+    if (segment.base_lsn <= lsn) index = i;
+  });
+  return index;
+}

@@ -1,0 +1,91 @@
+// Sealing a replicated loglet: seal it on an f-majority of its nodeset (a set that intersects every
+// write quorum, so it holds a copy of every committed record), take the highest local tail among
+// them as the loglet's tail, and repair records below it that fewer than a write quorum hold.
+import { ApiError } from '../../api/errors';
+import { formatLogletId, formatPlainId } from '../../api/ids';
+import type { ReplicatedLogletParams } from '../../api/schemas';
+import type { LogServerClient } from '../log-server/client';
+import type { LogletState } from '../log-server/log-store';
+import type { Logger } from '../logger';
+
+/** Slow log-servers are not waited for once an f-majority has answered and this much time passed. */
+const SEAL_PATIENCE_MS = 1_500;
+const SEAL_TIMEOUT_MS = 10_000;
+
+export interface SealResult {
+  /** Exclusive tail offset: the loglet holds offsets [1, tail). */
+  tail: number;
+  repaired: number;
+  sealedOn: number[];
+}
+
+export function fMajority(nodesetSize: number, replication: number): number {
+  return Math.max(1, nodesetSize - replication + 1);
+}
+
+async function sealAll(params: ReplicatedLogletParams, client: (id: number) => LogServerClient): Promise<Map<number, LogletState>> {
+  const needed = fMajority(params.nodeset.length, params.replication.node);
+  const sealed = new Map<number, LogletState>();
+  const failures: string[] = [];
+  const started = Date.now();
+  await new Promise<void>((resolve) => {
+    let settled = 0;
+    const check = () => {
+      if (settled === params.nodeset.length || (sealed.size >= needed && Date.now() - started >= SEAL_PATIENCE_MS)) resolve();
+    };
+    const patience = setTimeout(check, SEAL_PATIENCE_MS);
+    const deadline = setTimeout(resolve, SEAL_TIMEOUT_MS);
+    for (const nodeId of params.nodeset) {
+      Promise.resolve()
+        .then(() => client(nodeId).seal(params.loglet_id))
+        .then(
+          (state) => sealed.set(nodeId, state),
+          (err: Error) => failures.push(`${formatPlainId(nodeId)}: ${err.message}`),
+        )
+        .finally(() => {
+          settled++;
+          check();
+          if (settled === params.nodeset.length) {
+            clearTimeout(patience);
+            clearTimeout(deadline);
+          }
+        });
+    }
+  });
+  if (sealed.size < needed) {
+    throw new ApiError(
+      'UNAVAILABLE',
+      `cannot seal loglet ${formatLogletId(params.loglet_id)}: ${sealed.size} of ${params.nodeset.length} log-servers answered, an f-majority is ${needed} (${failures.join('; ')})`,
+      'bring enough log-servers of the nodeset back and retry',
+    );
+  }
+  return sealed;
+}
+
+export async function sealLoglet(
+  params: ReplicatedLogletParams,
+  client: (id: number) => LogServerClient,
+  batch: { bytes: number; records: number },
+  logger: Logger,
+): Promise<SealResult> {
+  const sealed = await sealAll(params, client);
+  const byTail = [...sealed.entries()].sort((a, b) => b[1].local_tail - a[1].local_tail);
+  const [sourceId, sourceState] = byTail[0]!;
+  const tail = sourceState.local_tail;
+  let repaired = 0;
+  // Every record below the tail must end on a write quorum: the source plus the next best holders.
+  for (const [targetId, targetState] of byTail.slice(1, params.replication.node)) {
+    let next = targetState.local_tail;
+    while (next < tail) {
+      const { records } = await client(sourceId).read(params.loglet_id, next, batch.records, batch.bytes);
+      if (records.length === 0) throw new ApiError('INTERNAL', `repair of ${formatLogletId(params.loglet_id)}: ${formatPlainId(sourceId)} has no record at offset ${next}`);
+      const chunk = records.slice(0, tail - next);
+      const result = await client(targetId).store({ loglet_id: params.loglet_id, first_offset: next, known_global_tail: tail, repair: true }, chunk);
+      if (result.status !== 'ok') throw new ApiError('INTERNAL', `repair store on ${formatPlainId(targetId)} answered ${result.status}`);
+      next += chunk.length;
+      repaired += chunk.length;
+    }
+  }
+  logger.info({ loglet: formatLogletId(params.loglet_id), tail, repaired, sealed_on: [...sealed.keys()] }, 'loglet sealed');
+  return { tail, repaired, sealedOn: [...sealed.keys()] };
+}

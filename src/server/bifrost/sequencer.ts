@@ -1,0 +1,309 @@
+// The sequencer of one replicated loglet. It orders appends (offsets from 1), streams them to every
+// log-server of the nodeset in order, and commits a record once a write quorum (the replication
+// factor) has stored it durably; then the writer is acknowledged and the committed tail advances.
+//
+// Bounds: each peer has at most `inflightBatches` stores in flight, each cut by `batchBytes` and
+// `batchRecords` (the first record always goes, so a record larger than the byte bound still makes
+// progress). Uncommitted records are capped by `bufferBytes` (writers wait); committed records a
+// slow or stopped peer still lacks are dropped from memory past that cap, and that peer is later
+// caught up from a log-server that has them, one bounded batch at a time.
+import { ApiError } from '../../api/errors';
+import { formatLogletId, formatPlainId } from '../../api/ids';
+import type { ReplicatedLogletParams } from '../../api/schemas';
+import type { LogServerClient } from '../log-server/client';
+import type { Logger } from '../logger';
+import { RECORD_FRAMING_BYTES } from './wire';
+
+export interface SequencerOptions {
+  batchBytes: number;
+  batchRecords: number;
+  inflightBatches: number;
+  bufferBytes: number;
+}
+
+const MAX_BACKOFF_MS = 1_000;
+
+export function sealedError(logletId: number): ApiError {
+  return new ApiError('SEALED', `loglet ${formatLogletId(logletId)} is sealed`, 'the appender retries on the next segment');
+}
+
+/** Records by offset from `start` on. */
+class RecordBuffer {
+  start = 1;
+  private records: Buffer[] = [];
+  bytes = 0;
+
+  get end(): number {
+    return this.start + this.records.length;
+  }
+
+  push(records: readonly Buffer[]): void {
+    for (const record of records) {
+      this.records.push(record);
+      this.bytes += record.length;
+    }
+  }
+
+  get(offset: number): Buffer | undefined {
+    return this.records[offset - this.start];
+  }
+
+  dropBelow(offset: number): void {
+    const count = Math.min(offset, this.end) - this.start;
+    if (count <= 0) return;
+    for (let i = 0; i < count; i++) this.bytes -= this.records[i]!.length;
+    this.records = this.records.slice(count);
+    this.start += count;
+  }
+}
+
+interface AppendWaiter {
+  last: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export class Sequencer {
+  nextOffset = 1;
+  committedTail = 1;
+  sealed = false;
+  largestBatchBytes = 0;
+  /** Bytes of records at or above the committed tail (never dropped from the buffer). */
+  private uncommittedBytes = 0;
+  private readonly buffer = new RecordBuffer();
+  private appendWaiters: AppendWaiter[] = [];
+  private tailWaiters: Array<() => void> = [];
+  private capacityWaiters: Array<() => void> = [];
+  readonly peers: PeerReplicator[];
+
+  readonly logletId: number;
+  readonly params: ReplicatedLogletParams;
+  /** LSN of offset 1. */
+  readonly baseLsn: number;
+
+  constructor(
+    segment: { base_lsn: number; params: ReplicatedLogletParams },
+    private readonly logServers: (nodeId: number) => LogServerClient,
+    readonly options: SequencerOptions,
+    private readonly logger: Logger,
+  ) {
+    this.logletId = segment.params.loglet_id;
+    this.params = segment.params;
+    this.baseLsn = segment.base_lsn;
+    this.peers = this.params.nodeset.map((nodeId) => new PeerReplicator(this, nodeId, () => logServers(nodeId)));
+  }
+
+  get bufferedBytes(): number {
+    return this.buffer.bytes;
+  }
+
+  /** Appends records; resolves with their offsets once they are committed. */
+  async append(records: readonly Buffer[]): Promise<{ first: number; last: number }> {
+    // Writers wait while too much is uncommitted; an append always goes when nothing is.
+    while (!this.sealed && this.committedTail < this.nextOffset && this.uncommittedBytes >= this.options.bufferBytes) {
+      await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
+    }
+    if (this.sealed) throw sealedError(this.logletId);
+    const first = this.nextOffset;
+    this.buffer.push(records);
+    for (const record of records) this.uncommittedBytes += record.length;
+    this.nextOffset += records.length;
+    const last = this.nextOffset - 1;
+    const committed = new Promise<void>((resolve, reject) => this.appendWaiters.push({ last, resolve, reject }));
+    for (const peer of this.peers) peer.pump();
+    await committed;
+    return { first, last };
+  }
+
+  /**
+   * The next batch for a peer from `from` on, or undefined if those records left memory. `full`
+   * says whether a limit cut it (more records wait) rather than the end of what was appended.
+   */
+  cut(from: number): { records: Buffer[]; bytes: number; full: boolean } | undefined {
+    if (from < this.buffer.start) return undefined;
+    const records: Buffer[] = [];
+    let bytes = 0;
+    let offset = from;
+    for (; offset < this.nextOffset && records.length < this.options.batchRecords; offset++) {
+      const record = this.buffer.get(offset)!;
+      const cost = RECORD_FRAMING_BYTES + record.length;
+      if (records.length > 0 && bytes + cost > this.options.batchBytes) break;
+      records.push(record);
+      bytes += cost;
+    }
+    return { records, bytes, full: offset < this.nextOffset };
+  }
+
+  noteBatch(bytes: number): void {
+    this.largestBatchBytes = Math.max(this.largestBatchBytes, bytes);
+  }
+
+  /** A log-server that holds `offset` (for catching up a peer), preferring this node's own. */
+  sourceFor(offset: number, excluding: number): LogServerClient | undefined {
+    const candidates = this.peers.filter((p) => p.nodeId !== excluding && p.ackedTail > offset);
+    const local = candidates.find((p) => this.logServers(p.nodeId).local);
+    const peer = local ?? candidates.sort((a, b) => b.ackedTail - a.ackedTail)[0];
+    return peer ? this.logServers(peer.nodeId) : undefined;
+  }
+
+  onAck(): void {
+    const quorum = this.params.replication.node;
+    const tails = this.peers.map((p) => p.ackedTail).sort((a, b) => b - a);
+    const committed = tails[quorum - 1] ?? 1;
+    if (committed > this.committedTail) {
+      for (let offset = this.committedTail; offset < committed; offset++) this.uncommittedBytes -= this.buffer.get(offset)!.length;
+      this.committedTail = committed;
+      const done = this.appendWaiters.filter((w) => w.last < committed);
+      this.appendWaiters = this.appendWaiters.filter((w) => w.last >= committed);
+      for (const waiter of done) waiter.resolve();
+      this.wake('tail');
+      this.wake('capacity');
+    }
+    // Keep what some peer still needs, unless memory is short: then only what is uncommitted.
+    const slowest = Math.min(...this.peers.map((p) => p.ackedTail));
+    this.buffer.dropBelow(this.buffer.bytes > this.options.bufferBytes ? this.committedTail : Math.min(slowest, this.committedTail));
+  }
+
+  onPeerSealed(nodeId: number): void {
+    if (this.sealed) return;
+    this.logger.info({ loglet: formatLogletId(this.logletId), by: formatPlainId(nodeId) }, 'loglet was sealed; sequencer stops');
+    this.seal();
+  }
+
+  /** Stops: pending appends fail with SEALED (the appender retries them on the next segment). */
+  seal(): void {
+    if (this.sealed) return;
+    this.sealed = true;
+    const pending = this.appendWaiters;
+    this.appendWaiters = [];
+    for (const waiter of pending) waiter.reject(sealedError(this.logletId));
+    for (const peer of this.peers) peer.stop();
+    this.wake('tail');
+    this.wake('capacity');
+  }
+
+  /** Resolves once the committed tail passes `after`, the loglet is sealed, or `waitMs` passes. */
+  async waitForTail(after: number, waitMs: number): Promise<number> {
+    if (this.committedTail > after || this.sealed || waitMs <= 0) return this.committedTail;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, waitMs);
+      this.tailWaiters.push(done);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    return this.committedTail;
+  }
+
+  private wake(which: 'tail' | 'capacity'): void {
+    const waiters = which === 'tail' ? this.tailWaiters : this.capacityWaiters;
+    if (which === 'tail') this.tailWaiters = [];
+    else this.capacityWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+/** The ordered stream of stores from a sequencer to one log-server of its nodeset. */
+export class PeerReplicator {
+  ackedTail = 1;
+  next = 1;
+  inflight = 0;
+  lastError: string | null = null;
+  private backoffMs = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly sequencer: Sequencer,
+    readonly nodeId: number,
+    private readonly client: () => LogServerClient,
+  ) {}
+
+  stop(): void {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+  }
+
+  pump(): void {
+    const { sequencer } = this;
+    while (!this.stopped && !this.retryTimer && this.inflight < sequencer.options.inflightBatches && this.next < sequencer.nextOffset) {
+      const from = this.next;
+      const batch = sequencer.cut(from);
+      if (batch) {
+        // Full batches are pipelined; a partial one waits while a store is in flight and grows
+        // meanwhile, so that under load one store (one fsync) carries many appends.
+        if (!batch.full && this.inflight > 0) return;
+        this.next += batch.records.length;
+        this.inflight++;
+        sequencer.noteBatch(batch.bytes);
+        void this.send(from, batch.records);
+      } else {
+        // Those records left memory: fetch them from a log-server that has them, then send.
+        const source = sequencer.sourceFor(from, this.nodeId);
+        if (!source) return this.failed(new Error(`no log-server holds offset ${from} to catch ${formatPlainId(this.nodeId)} up`));
+        this.inflight++;
+        this.next = Number.MAX_SAFE_INTEGER; // nothing else goes until this batch is read
+        void this.relay(source, from);
+        return;
+      }
+    }
+  }
+
+  private async relay(source: LogServerClient, from: number): Promise<void> {
+    let records: Buffer[];
+    try {
+      const { options } = this.sequencer;
+      records = (await source.read(this.sequencer.logletId, from, options.batchRecords, options.batchBytes)).records;
+      if (records.length === 0) throw new Error(`log-server ${formatPlainId(source.nodeId)} returned no records from offset ${from}`);
+    } catch (err) {
+      this.inflight--;
+      this.next = from;
+      this.failed(err as Error);
+      return;
+    }
+    this.next = from + records.length;
+    await this.send(from, records);
+  }
+
+  private async send(from: number, records: Buffer[]): Promise<void> {
+    const { sequencer } = this;
+    let result;
+    try {
+      result = await this.client().store(
+        { loglet_id: sequencer.logletId, first_offset: from, known_global_tail: sequencer.committedTail },
+        records,
+      );
+    } catch (err) {
+      this.inflight--;
+      this.failed(err as Error);
+      return;
+    }
+    this.inflight--;
+    if (this.stopped) return;
+    this.ackedTail = Math.max(this.ackedTail, result.local_tail);
+    if (result.status === 'sealed') {
+      sequencer.onPeerSealed(this.nodeId);
+      return;
+    }
+    if (result.status === 'out-of-order') this.next = Math.min(this.next, result.local_tail);
+    else {
+      this.backoffMs = 0;
+      this.lastError = null;
+    }
+    sequencer.onAck();
+    this.pump();
+  }
+
+  /** Resend everything after what the peer acknowledged, after a growing pause. */
+  private failed(err: Error): void {
+    this.lastError = err.message;
+    this.next = this.ackedTail;
+    if (this.stopped || this.retryTimer) return;
+    this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs ? this.backoffMs * 2 : 50);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.pump();
+    }, this.backoffMs);
+  }
+}

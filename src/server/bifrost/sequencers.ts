@@ -1,0 +1,73 @@
+// The sequencers this node runs: one per tail loglet whose params name this node's current
+// generation. A sequencer whose loglet stopped being the tail (sealed and extended) is retired.
+import type { GenerationalNodeId } from '../../api/ids';
+import { formatGenId, formatLogletId } from '../../api/ids';
+import { tailLoglet } from '../../api/logs';
+import type { NodeStats } from '../../api/schemas';
+import type { LogServerRegistry } from '../log-server/registry';
+import type { Logger } from '../logger';
+import type { MetadataManager } from '../metadata/manager';
+import { Sequencer, type SequencerOptions } from './sequencer';
+
+export class SequencerManager {
+  private readonly sequencers = new Map<number, Sequencer>();
+
+  constructor(
+    private readonly me: GenerationalNodeId,
+    private readonly metadata: MetadataManager,
+    private readonly logServers: LogServerRegistry,
+    private readonly options: SequencerOptions,
+    private readonly logger: Logger,
+  ) {
+    metadata.on('change', (key) => {
+      if (key === 'bifrost_config') this.retire();
+    });
+  }
+
+  /** The sequencer of `logletId` if it is a tail loglet sequenced by this very process. */
+  find(logletId: number): Sequencer | undefined {
+    const existing = this.sequencers.get(logletId);
+    if (existing) return existing.sealed ? undefined : existing;
+    const logs = this.metadata.get('bifrost_config')?.value;
+    const tail = logs?.logs.map(tailLoglet).find((t) => t?.params.loglet_id === logletId);
+    if (!tail || tail.params.sequencer !== formatGenId(this.me)) return undefined;
+    const sequencer = new Sequencer(tail, (id) => this.logServers.client(id), this.options, this.logger);
+    this.sequencers.set(logletId, sequencer);
+    this.logger.info({ loglet: formatLogletId(logletId), nodeset: tail.params.nodeset }, 'sequencer started');
+    return sequencer;
+  }
+
+  private retire(): void {
+    const logs = this.metadata.get('bifrost_config')?.value;
+    const tails = new Set(logs?.logs.map(tailLoglet).map((t) => t?.params.loglet_id));
+    for (const [logletId, sequencer] of this.sequencers) {
+      if (tails.has(logletId)) continue;
+      sequencer.seal();
+      this.sequencers.delete(logletId);
+      this.logger.info({ loglet: formatLogletId(logletId), committed_tail: sequencer.committedTail }, 'sequencer retired: its loglet is no longer the tail');
+    }
+  }
+
+  stopAll(): void {
+    for (const sequencer of this.sequencers.values()) sequencer.seal();
+    this.sequencers.clear();
+  }
+
+  stats(): NodeStats['sequencers'] {
+    return [...this.sequencers.values()].map((s) => ({
+      loglet_id: s.logletId,
+      next_offset: s.nextOffset,
+      committed_tail: s.committedTail,
+      buffered_bytes: s.bufferedBytes,
+      largest_batch_bytes: s.largestBatchBytes,
+      sealed: s.sealed,
+      peers: s.peers.map((p) => ({
+        node_id: p.nodeId,
+        acked_tail: p.ackedTail,
+        next_offset: p.next,
+        inflight_batches: p.inflight,
+        last_error: p.lastError,
+      })),
+    }));
+  }
+}

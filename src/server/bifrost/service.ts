@@ -1,0 +1,53 @@
+// The sequencer's HTTP endpoints: appends from other nodes' bifrost clients, and the committed tail
+// (with a long-poll) for readers.
+import { ApiError } from '../../api/errors';
+import { formatLogletId } from '../../api/ids';
+import type { HttpServer } from '../http/server';
+import type { MetadataManager } from '../metadata/manager';
+import { enforceRecordSize } from './record';
+import type { Sequencer } from './sequencer';
+import type { SequencerManager } from './sequencers';
+import { decodeFrame } from './wire';
+
+const MAX_TAIL_WAIT_MS = 10_000;
+
+export function bindSequencerRoutes(
+  server: HttpServer,
+  sequencers: () => SequencerManager | undefined,
+  metadata: MetadataManager,
+  recordSizeLimit: number,
+): void {
+  /** The sequencer of a loglet if it runs here; refreshes metadata once in case ours is behind. */
+  const sequencerFor = async (logletId: number): Promise<Sequencer> => {
+    let sequencer = sequencers()?.find(logletId);
+    if (!sequencer) {
+      await metadata.refresh().catch(() => undefined);
+      sequencer = sequencers()?.find(logletId);
+    }
+    if (!sequencer) {
+      throw new ApiError('SEALED', `loglet ${formatLogletId(logletId)} is not open for appends on this node`, 'the appender retries on the current tail segment');
+    }
+    return sequencer;
+  };
+
+  server.rawRoute('append', async ({ body }) => {
+    const { header, records } = decodeFrame<{ loglet_id: number }>(body);
+    for (const record of records) enforceRecordSize(record.length, recordSizeLimit);
+    const sequencer = await sequencerFor(header.loglet_id);
+    const { first, last } = await sequencer.append(records);
+    const base = sequencer.baseLsn;
+    return {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ loglet_id: header.loglet_id, first_offset: first, last_offset: last, first_lsn: base + first - 1, last_lsn: base + last - 1 }),
+    };
+  });
+
+  server.route('sequencerTail', async ({ params, query }) => {
+    const logletId = Number(params.loglet);
+    const sequencer = await sequencerFor(logletId);
+    const after = Number(query.get('after') ?? 0);
+    const waitMs = Math.min(Number(query.get('wait_ms') ?? 0), MAX_TAIL_WAIT_MS);
+    const committed = await sequencer.waitForTail(after, waitMs);
+    return { loglet_id: logletId, committed_tail: committed, sealed: sequencer.sealed };
+  });
+}

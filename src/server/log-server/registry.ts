@@ -1,0 +1,41 @@
+// Which client reaches a given log-server: this node's own store in process, others over HTTP at the
+// address the nodes configuration gives.
+import { ApiError } from '../../api/errors';
+import { formatPlainId } from '../../api/ids';
+import type { MetadataManager } from '../metadata/manager';
+import { LocalLogServer, RemoteLogServer, type LogServerClient, type RemoteChannels } from './client';
+import type { LogStore } from './log-store';
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+export class LogServerRegistry {
+  private readonly remote = new Map<string, LogServerClient>();
+  private local: LocalLogServer | undefined;
+
+  constructor(
+    private readonly metadata: MetadataManager,
+    private readonly channels: RemoteChannels,
+    private readonly maxResponseBytes: number,
+  ) {}
+
+  attachLocal(nodeId: number, store: LogStore): void {
+    this.local = new LocalLogServer(nodeId, store);
+  }
+
+  isLocal(nodeId: number): boolean {
+    return this.local?.nodeId === nodeId;
+  }
+
+  client(nodeId: number): LogServerClient {
+    if (this.local?.nodeId === nodeId) return this.local;
+    const node = this.metadata.get('nodes_config')?.value.nodes.find((n) => n.id === nodeId);
+    if (!node) throw new ApiError('NOT_FOUND', `log-server ${formatPlainId(nodeId)} is not in the nodes configuration`);
+    const key = `${nodeId}@${node.address}`;
+    let client = this.remote.get(key);
+    if (!client) {
+      client = new RemoteLogServer(nodeId, node.address, this.channels, REQUEST_TIMEOUT_MS, this.maxResponseBytes);
+      this.remote.set(key, client);
+    }
+    return client;
+  }
+}

@@ -1,0 +1,68 @@
+// Client side of the ingress and of the log records endpoint, for tests and benchmarks.
+import { decodeRecord } from '../../src/server/bifrost/record';
+import { decodeFrame } from '../../src/server/bifrost/wire';
+
+export interface PutOutcome {
+  ok: boolean;
+  status?: number;
+  body?: string;
+  attempts: number;
+}
+
+/** PUT, trying the next ingress on a connection failure or a 5xx, until `deadlineMs` passes. */
+export async function putWithRetry(ingresses: string[], key: string, value: string | Buffer, deadlineMs = 30_000, start = 0): Promise<PutOutcome> {
+  const deadline = Date.now() + deadlineMs;
+  let attempts = 0;
+  let last: PutOutcome = { ok: false, attempts: 0 };
+  for (let i = start; Date.now() < deadline; i++) {
+    attempts++;
+    try {
+      const response = await fetch(`${ingresses[i % ingresses.length]}/kv/${encodeURIComponent(key)}`, {
+        method: 'PUT',
+        body: value,
+        signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+      });
+      const body = await response.text();
+      if (response.ok) return { ok: true, status: response.status, body, attempts };
+      last = { ok: false, status: response.status, body, attempts };
+      if (response.status < 500) return last;
+    } catch {
+      last = { ok: false, attempts };
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { ...last, attempts };
+}
+
+export async function get(ingress: string, key: string): Promise<{ status: number; body: Buffer }> {
+  const response = await fetch(`${ingress}/kv/${encodeURIComponent(key)}`);
+  return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
+}
+
+export interface LogEntry {
+  lsn: number;
+  key: string;
+  value: Buffer;
+}
+
+/** Every committed record of a log, in LSN order, checking that no LSN is missing. */
+export async function readLog(address: string, logId: number): Promise<{ tail: number; entries: LogEntry[] }> {
+  const entries: LogEntry[] = [];
+  let from = 1;
+  let tail = 1;
+  for (;;) {
+    const response = await fetch(`${address}/v1/logs/${logId}/records?from=${from}&max_records=5000`);
+    if (!response.ok) throw new Error(`reading log ${logId} from ${from}: HTTP ${response.status} ${await response.text()}`);
+    const { header, records } = decodeFrame<{ from: number; tail_lsn: number }>(Buffer.from(await response.arrayBuffer()));
+    tail = header.tail_lsn;
+    if (header.from !== from) throw new Error(`log ${logId}: asked for LSN ${from}, got ${header.from}`);
+    records.forEach((record, i) => {
+      const { key, value } = decodeRecord(record);
+      entries.push({ lsn: from + i, key, value: Buffer.from(value) });
+    });
+    from += records.length;
+    if (from >= tail || records.length === 0) break;
+  }
+  if (from !== tail) throw new Error(`log ${logId}: read up to LSN ${from - 1} but the tail is ${tail}`);
+  return { tail, entries };
+}
