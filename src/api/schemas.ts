@@ -314,6 +314,7 @@ export const NodeStats = z
         committed_tail: z.int(),
         buffered_bytes: z.int(),
         largest_batch_bytes: z.int(),
+        relayed_records: z.int(),
         sealed: z.boolean(),
         peers: z.array(PeerStats),
       }),

@@ -96,10 +96,11 @@ const RawConfig = z.strictObject({
           'batch-bytes': sizeField(1, GIB).optional(),
           'batch-records': countField(1, 1_000_000).default(64),
           'inflight-batches': countField(1, 1024).default(4),
+          'sequencer-buffer-bytes': sizeField(1, 4 * GIB).default(16 * MIB),
         })
-        .default({ 'batch-records': 64, 'inflight-batches': 4 }),
+        .default({ 'batch-records': 64, 'inflight-batches': 4, 'sequencer-buffer-bytes': 16 * MIB }),
     })
-    .default({ replication: { 'batch-records': 64, 'inflight-batches': 4 } }),
+    .default({ replication: { 'batch-records': 64, 'inflight-batches': 4, 'sequencer-buffer-bytes': 16 * MIB } }),
   log: z
     .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info') })
     .default({ level: 'info' }),
@@ -126,6 +127,8 @@ export interface NodeConfig {
   replicationBatchBytes: number;
   replicationBatchRecords: number;
   replicationInflightBatches: number;
+  /** Per sequencer: records kept in memory for peers (uncommitted ones wait for room). */
+  sequencerBufferBytes: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -297,6 +300,7 @@ function resolve(raw: z.infer<typeof RawConfig>): NodeConfig {
     replicationBatchBytes: batchBytes,
     replicationBatchRecords: raw.bifrost.replication['batch-records'],
     replicationInflightBatches: raw.bifrost.replication['inflight-batches'],
+    sequencerBufferBytes: raw.bifrost.replication['sequencer-buffer-bytes'],
     logLevel: raw.log.level,
   };
 }

@@ -35,7 +35,6 @@ export const VERSION = '0.1.0';
 const METADATA_POLL_MS = 500;
 const CONTROLLER_INTERVAL_MS = 500;
 const JOIN_RETRY_MS = 250;
-const MIB = 1024 * 1024;
 
 /** Throws NOT_READY until a component exists (it is created once the node has joined). */
 function ready<T>(value: T | undefined, what: string): T {
@@ -314,7 +313,7 @@ export class CairnNode {
         batchBytes: config.replicationBatchBytes,
         batchRecords: config.replicationBatchRecords,
         inflightBatches: config.replicationInflightBatches,
-        bufferBytes: Math.max(16 * MIB, 4 * config.replicationBatchBytes),
+        bufferBytes: config.sequencerBufferBytes,
       },
       this.logger,
     );

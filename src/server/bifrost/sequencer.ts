@@ -68,6 +68,8 @@ export class Sequencer {
   committedTail = 1;
   sealed = false;
   largestBatchBytes = 0;
+  /** Records sent to a peer after they had left memory (read back from a log-server). */
+  relayedRecords = 0;
   /** Bytes of records at or above the committed tail (never dropped from the buffer). */
   private uncommittedBytes = 0;
   private readonly buffer = new RecordBuffer();
@@ -263,6 +265,7 @@ export class PeerReplicator {
       return;
     }
     this.next = from + records.length;
+    this.sequencer.relayedRecords += records.length;
     await this.send(from, records);
   }
 

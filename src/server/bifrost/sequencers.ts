@@ -60,6 +60,7 @@ export class SequencerManager {
       committed_tail: s.committedTail,
       buffered_bytes: s.bufferedBytes,
       largest_batch_bytes: s.largestBatchBytes,
+      relayed_records: s.relayedRecords,
       sealed: s.sealed,
       peers: s.peers.map((p) => ({
         node_id: p.nodeId,

@@ -1,0 +1,119 @@
+// Size limits on the data path: a record exactly at bifrost.record-size-limit is replicated and read
+// back; one byte over is refused with 413 in milliseconds, whether the sequencer is local or remote
+// and also on the node-to-node append path, while small writes to the same log keep flowing; and a
+// batch that would exceed the message limit is split.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeFrame } from '../../src/server/bifrost/wire';
+import { encodePut } from '../../src/server/bifrost/record';
+import { partitionForKey } from '../../src/server/worker/partitioning';
+import type { PartitionTable } from '../../src/api/schemas';
+import { parseLogletId } from '../../src/api/ids';
+import { TestCluster, waitUntil } from '../helpers/cluster';
+import { get } from '../helpers/kv';
+
+const MESSAGE_LIMIT = 1024 * 1024;
+const RECORD_LIMIT = MESSAGE_LIMIT - 64 * 1024;
+
+describe('record and message size limits', () => {
+  let cluster: TestCluster;
+  let table: PartitionTable;
+  let logs: Array<{ log_id: number; sequencer: string; loglet_id: string }>;
+
+  /** A key that lands in the given log. */
+  const keyIn = (logId: number, prefix: string) => {
+    for (let i = 0; ; i++) {
+      const key = `${prefix}-${i}`;
+      if (partitionForKey(key, table).log_id === logId) return key;
+    }
+  };
+  const sequencerNode = (logId: number) => cluster.node(`n${logs.find((l) => l.log_id === logId)!.sequencer.slice(1).split(':')[0]}`);
+  const otherNode = (logId: number) => cluster.info.nodes.find((n) => n.name !== sequencerNode(logId).name)!;
+  const put = async (ingress: string, key: string, body: Buffer) => {
+    const started = performance.now();
+    const response = await fetch(`${ingress}/kv/${key}`, { method: 'PUT', body });
+    return { status: response.status, json: (await response.json()) as Record<string, unknown>, ms: performance.now() - started };
+  };
+
+  beforeAll(async () => {
+    cluster = await TestCluster.start({ nodes: 3, sets: [`networking.message-size-limit=${MESSAGE_LIMIT}`] });
+    table = ((await (await fetch(`${cluster.node('n1').address}/v1/metadata/partition_table`)).json()) as { value: PartitionTable }).value;
+    logs = (await cluster.ctlJson(['logs', 'list'])).logs;
+  });
+  afterAll(async () => {
+    await cluster?.destroy();
+  });
+
+  it('replicates a record exactly at the limit to every log-server and reads it back', async () => {
+    const key = keyIn(1, 'edge');
+    const value = Buffer.alloc(RECORD_LIMIT - 3 - key.length, 7);
+    expect(encodePut(key, value).length).toBe(RECORD_LIMIT);
+    const result = await put(otherNode(1).ingress, key, value);
+    expect(result.status).toBe(200);
+    const read = await get(sequencerNode(1).ingress, key);
+    expect(read.status).toBe(200);
+    expect(read.body.equals(value)).toBe(true);
+    const loglet = parseLogletId(logs.find((l) => l.log_id === 1)!.loglet_id);
+    await waitUntil('all three log-servers to hold it', async () => {
+      const states = await Promise.all(cluster.info.nodes.map(async (n) => (await (await fetch(`${n.address}/v1/log-server/loglets/${loglet}`)).json()) as { local_tail: number }));
+      return states.every((s) => s.local_tail > (result.json.lsn as number));
+    });
+  });
+
+  it('refuses one byte over with 413 in milliseconds, local and remote sequencer, while small writes flow', async () => {
+    const key = keyIn(2, 'over');
+    const value = Buffer.alloc(RECORD_LIMIT - 3 - key.length + 1, 1);
+    const expected = `record too large: ${RECORD_LIMIT + 1} bytes exceeds limit of ${RECORD_LIMIT} bytes (bifrost.record-size-limit)`;
+
+    let flowing = true;
+    const small: number[] = [];
+    let smallFailures = 0;
+    const stream = (async () => {
+      for (let i = 0; flowing; i++) {
+        const r = await put(otherNode(2).ingress, keyIn(2, `small${i}`), Buffer.from(`v${i}`));
+        if (r.status === 200) small.push(r.ms);
+        else smallFailures++;
+      }
+    })();
+    try {
+      for (const node of [sequencerNode(2), otherNode(2)]) {
+        for (let attempt = 0; attempt < 5; attempt++) {
+          const result = await put(node.ingress, key, value);
+          expect(result.status).toBe(413);
+          expect(result.json).toMatchObject({ code: 'RECORD_TOO_LARGE', message: expected });
+          expect(result.ms).toBeLessThan(500);
+        }
+      }
+      // The node-to-node append path enforces the same limit on the same bytes.
+      const frame = encodeFrame({ loglet_id: parseLogletId(logs.find((l) => l.log_id === 2)!.loglet_id) }, [encodePut(key, value)]);
+      const direct = await fetch(`${sequencerNode(2).address}/v1/bifrost/append`, { method: 'POST', body: frame });
+      expect(direct.status).toBe(413);
+      expect(await direct.json()).toMatchObject({ code: 'RECORD_TOO_LARGE', message: expected });
+      await waitUntil('small writes to keep going', async () => small.length > 20);
+    } finally {
+      flowing = false;
+      await stream;
+    }
+    expect(smallFailures).toBe(0);
+    expect(Math.max(...small)).toBeLessThan(2_000);
+    expect((await get(sequencerNode(2).ingress, key)).status).toBe(404);
+  });
+
+  it('splits concurrent large appends into batches that fit a message', async () => {
+    const keys = Array.from({ length: 6 }, (_, i) => keyIn(3, `big${i}`));
+    const value = Buffer.alloc(400 * 1024, 3);
+    const results = await Promise.all(keys.map((key) => put(otherNode(3).ingress, key, value)));
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    for (const key of keys) expect((await get(otherNode(3).ingress, key)).body.equals(value)).toBe(true);
+    const stats = (await (await fetch(`${sequencerNode(3).address}/v1/node/stats`)).json()) as {
+      sequencers: Array<{ loglet_id: number; largest_batch_bytes: number }>;
+      log_store: { largest_store_bytes: number };
+    };
+    const sequencer = stats.sequencers.find((s) => s.loglet_id === parseLogletId(logs.find((l) => l.log_id === 3)!.loglet_id))!;
+    expect(sequencer.largest_batch_bytes).toBeGreaterThan(400 * 1024);
+    expect(sequencer.largest_batch_bytes).toBeLessThanOrEqual(RECORD_LIMIT);
+    for (const node of cluster.info.nodes) {
+      const nodeStats = (await (await fetch(`${node.address}/v1/node/stats`)).json()) as { log_store: { largest_store_bytes: number } };
+      expect(nodeStats.log_store.largest_store_bytes).toBeLessThan(MESSAGE_LIMIT);
+    }
+  });
+});
