@@ -25,11 +25,10 @@ function launch(name, { v8Flags = [] } = {}) {
   } catch {
     cachedData = undefined;
   }
-  const script = new vm.Script(Module.wrap(source), {
-    filename: file,
-    cachedData,
-    importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+  // Code compiled by vm cannot import() ES modules by itself; the bundle loads its ESM parts (the
+  // ink UI) through this loader of a real module.
+  globalThis[Symbol.for('cairn.importEsm')] = (specifier) => import(specifier);
   if (cachedData === undefined || script.cachedDataRejected) {
     // Written at exit so that the functions this run compiled lazily are in the cache too.
     process.once('exit', () => {

@@ -10,7 +10,7 @@ _cairnctl() {
     word="${COMP_WORDS[i]}"
     if [[ $skip == 1 ]]; then skip=0; continue; fi
     case "$word" in
-      -s|--address|--connect-timeout|--request-timeout|-o|--output|--table-style|--time-format|--token|-n|--num-partitions|-r|--replication|--log-replication|--partition-replication|--nodeset-size) skip=1; continue ;;
+      -s|--address|--connect-timeout|--request-timeout|-o|--output|--table-style|--time-format|--token|--tail|--head|--reason|-i|--segment-index|-l|--log-id|--sequencer|--nodeset|--replication|--from|--to|-n|--num-partitions|-r|--log-replication|--partition-replication|--nodeset-size) skip=1; continue ;;
       -*) continue ;;
     esac
     case "$cmdpath|$word" in
@@ -24,9 +24,15 @@ _cairnctl() {
       'nodes|ls') cmdpath='nodes list' ;;
       'logs|list') cmdpath='logs list' ;;
       'logs|ls') cmdpath='logs list' ;;
+      'logs|describe') cmdpath='logs describe' ;;
+      'logs|find-tail') cmdpath='logs find-tail' ;;
+      'logs|seal') cmdpath='logs seal' ;;
+      'logs|reconfigure') cmdpath='logs reconfigure' ;;
       'replicated-loglet|servers') cmdpath='replicated-loglet servers' ;;
       'replicated-loglet|list-servers') cmdpath='replicated-loglet servers' ;;
       'replicated-loglet|nodes') cmdpath='replicated-loglet servers' ;;
+      'replicated-loglet|info') cmdpath='replicated-loglet info' ;;
+      'replicated-loglet|digest') cmdpath='replicated-loglet digest' ;;
     esac
   done
   case "$prev" in
@@ -40,10 +46,16 @@ _cairnctl() {
     'status') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'nodes') words='list ls -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'nodes list') words='--extra -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'logs') words='list ls -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'logs') words='list ls describe find-tail seal reconfigure -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs list') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'replicated-loglet') words='servers list-servers nodes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'logs describe') words='--tail --head --all --extra -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'logs find-tail') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'logs seal') words='--reason -i --segment-index -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'logs reconfigure') words='-l --log-id --sequencer --nodeset --replication -i --segment-index --reason --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'replicated-loglet') words='servers list-servers nodes info digest -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'replicated-loglet servers') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'replicated-loglet info') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'replicated-loglet digest') words='--from --to -u --under-replicated-only -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'provision') words='-n --num-partitions -r --replication --log-replication --partition-replication --nodeset-size --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'completions') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     *) words="" ;;

@@ -9,7 +9,7 @@ _cairnctl() {
     word="${words[i]}"
     if [[ $skip == 1 ]]; then skip=0; continue; fi
     case "$word" in
-      -s|--address|--connect-timeout|--request-timeout|-o|--output|--table-style|--time-format|--token|-n|--num-partitions|-r|--replication|--log-replication|--partition-replication|--nodeset-size) skip=1; continue ;;
+      -s|--address|--connect-timeout|--request-timeout|-o|--output|--table-style|--time-format|--token|--tail|--head|--reason|-i|--segment-index|-l|--log-id|--sequencer|--nodeset|--replication|--from|--to|-n|--num-partitions|-r|--log-replication|--partition-replication|--nodeset-size) skip=1; continue ;;
       -*) continue ;;
     esac
     case "$cmdpath|$word" in
@@ -23,9 +23,15 @@ _cairnctl() {
       'nodes|ls') cmdpath='nodes list' ;;
       'logs|list') cmdpath='logs list' ;;
       'logs|ls') cmdpath='logs list' ;;
+      'logs|describe') cmdpath='logs describe' ;;
+      'logs|find-tail') cmdpath='logs find-tail' ;;
+      'logs|seal') cmdpath='logs seal' ;;
+      'logs|reconfigure') cmdpath='logs reconfigure' ;;
       'replicated-loglet|servers') cmdpath='replicated-loglet servers' ;;
       'replicated-loglet|list-servers') cmdpath='replicated-loglet servers' ;;
       'replicated-loglet|nodes') cmdpath='replicated-loglet servers' ;;
+      'replicated-loglet|info') cmdpath='replicated-loglet info' ;;
+      'replicated-loglet|digest') cmdpath='replicated-loglet digest' ;;
     esac
   done
   prev="${words[CURRENT-1]}"
@@ -42,10 +48,16 @@ _cairnctl() {
     'status') list='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'nodes') list='list ls -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'nodes list') list='--extra -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'logs') list='list ls -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'logs') list='list ls describe find-tail seal reconfigure -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs list') list='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'replicated-loglet') list='servers list-servers nodes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'logs describe') list='--tail --head --all --extra -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'logs find-tail') list='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'logs seal') list='--reason -i --segment-index -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'logs reconfigure') list='-l --log-id --sequencer --nodeset --replication -i --segment-index --reason --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'replicated-loglet') list='servers list-servers nodes info digest -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'replicated-loglet servers') list='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'replicated-loglet info') list='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'replicated-loglet digest') list='--from --to -u --under-replicated-only -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'provision') list='-n --num-partitions -r --replication --log-replication --partition-replication --nodeset-size --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'completions') list='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     *) list="" ;;

@@ -62,7 +62,16 @@ await Promise.all([
     outExtension: { '.js': '.mjs' },
     format: 'esm',
     outdir: 'dist',
-    external: ['react-devtools-core'],
+    // ink imports react-devtools-core only when DEV=true; the bundle carries an empty stand-in.
+    plugins: [
+      {
+        name: 'no-devtools',
+        setup(b) {
+          b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'stub' }));
+          b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export default { connectToDevTools() {} };', loader: 'js' }));
+        },
+      },
+    ],
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   }),
 ]);

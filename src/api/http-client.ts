@@ -208,10 +208,18 @@ export class HttpClient {
   call<N extends RouteName>(
     baseUrl: string,
     name: N,
-    options: { params?: Record<string, string | number>; body?: unknown; timeoutMs: number; signal?: AbortSignal },
+    options: {
+      params?: Record<string, string | number>;
+      query?: Record<string, string | number | undefined>;
+      body?: unknown;
+      timeoutMs: number;
+      signal?: AbortSignal;
+    },
   ): Promise<RouteResponse<N>> {
     const route = routes[name];
-    return this.json(`${baseUrl.replace(/\/+$/, '')}${routePath(name, options.params)}`, route.response, {
+    const query = Object.entries(options.query ?? {}).filter((e): e is [string, string | number] => e[1] !== undefined);
+    const search = query.length ? `?${new URLSearchParams(query.map(([k, v]): [string, string] => [k, String(v)]))}` : '';
+    return this.json(`${baseUrl.replace(/\/+$/, '')}${routePath(name, options.params)}${search}`, route.response, {
       method: route.method,
       json: options.body,
       timeoutMs: options.timeoutMs,

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import {
   AppendResult,
   Health,
+  LogDescription,
   LogRecordsHeader,
   LogTail,
   LogletDigest,
@@ -175,6 +176,14 @@ export const routes = {
     auth: 'admin',
     responseKind: 'frame',
     response: LogRecordsHeader,
+  },
+  describeLog: {
+    method: 'GET',
+    path: '/v1/logs/{log}',
+    summary: "A log's trim point, from the log-servers of its segments",
+    auth: 'admin',
+    role: 'admin',
+    response: LogDescription,
   },
   findTail: {
     method: 'GET',

@@ -368,3 +368,10 @@ export type LogTail = z.infer<typeof LogTail>;
 export const LogRecordsHeader = z
   .object({ log_id: z.int().min(0), from: z.int().min(1), tail_lsn: z.int().min(1) })
   .meta({ id: 'LogRecordsHeader', description: 'Header of a records frame: the LSN of the first record and the log tail' });
+
+export const LogDescription = z
+  .object({
+    log_id: z.int().min(0),
+    trim_point_lsn: z.int().min(0).meta({ description: 'records up to this LSN are trimmed (0: none)' }),
+  })
+  .meta({ id: 'LogDescription' });

@@ -1,7 +1,8 @@
 // How cairnctl reaches a cluster: every --address is probed in parallel with a short timeout (a dead
 // or hung node costs at most that), and each metadata document is read from the responsive node that
 // has seen its newest version.
-import { HttpClient } from '../api/http-client';
+import { HttpClient, HttpStatusError, TransportError } from '../api/http-client';
+import type { RouteName, RouteResponse } from '../api/routes';
 import { formatPlainId } from '../api/ids';
 import { METADATA_DOCUMENTS, type Ident, type MetadataDocument, type MetadataKey, type NodeConfig } from '../api/schemas';
 import { CliError, EXIT } from './errors';
@@ -131,6 +132,37 @@ export class ClusterConnection {
   async probeNodes(nodes: readonly NodeConfig[]): Promise<Map<number, NodeProbe>> {
     const probes = await Promise.all(nodes.map((node) => this.probe(node.address)));
     return new Map(nodes.map((node, i) => [node.id, probes[i]!]));
+  }
+
+  /**
+   * Calls an admin-role endpoint on the first admin node that answers: nodes that answered a probe
+   * first, then the others by id. A refusal or an error answer is final; only unreachable or
+   * not-ready nodes make it try the next one.
+   */
+  async admin<N extends RouteName>(
+    name: N,
+    options: { params?: Record<string, string | number>; body?: unknown; timeoutMs?: number } = {},
+  ): Promise<RouteResponse<N>> {
+    const nodes = (await this.metadata('nodes_config')).value.nodes.filter((n) => n.roles.includes('admin'));
+    const probes = await Promise.all(nodes.map((n) => this.probes.get(n.address) ?? Promise.resolve(undefined)));
+    const ordered = nodes.map((node, i) => ({ node, answered: !!probes[i]?.ident })).sort((a, b) => Number(b.answered) - Number(a.answered) || a.node.id - b.node.id);
+    const failures: string[] = [];
+    for (const { node } of ordered) {
+      try {
+        return await this.http.call(node.address, name, { ...options, timeoutMs: options.timeoutMs ?? this.options.requestTimeoutMs });
+      } catch (err) {
+        const retryable = err instanceof TransportError || (err instanceof HttpStatusError && err.code === 'NOT_READY');
+        if (!retryable) throw err;
+        failures.push((err as Error).message);
+        this.options.debug(`admin call ${name} on ${formatPlainId(node.id)} failed: ${(err as Error).message}`);
+      }
+    }
+    throw new CliError(`no admin node could be reached: ${failures.join('; ') || 'the cluster has no node with the admin role'}`, EXIT.UNREACHABLE);
+  }
+
+  /** Calls an endpoint of one node with the probe timeout (for per-node views such as loglet info). */
+  node<N extends RouteName>(address: string, name: N, params: Record<string, string | number> = {}): Promise<RouteResponse<N>> {
+    return this.http.call(address, name, { params, timeoutMs: this.probeTimeoutMs });
   }
 
   /** A node counts as alive if it answers as the generation the nodes configuration knows. */

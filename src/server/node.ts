@@ -216,6 +216,10 @@ export class CairnNode {
     if (this.hasRole('admin')) {
       const ops = () => ready(this.ops, 'the cluster controller');
       s.route('findTail', ({ params }) => ops().findTail(logIdParam(params.log)));
+      s.route('describeLog', async ({ params }) => {
+        const logId = logIdParam(params.log);
+        return { log_id: logId, trim_point_lsn: await ops().trimPoint(logId) };
+      });
       s.route('sealLog', ({ params, json }) => {
         const body = json as { reason?: string; segment_index?: number };
         return ops().sealAndExtend(logIdParam(params.log), {

@@ -60,7 +60,22 @@ function renderBlock(block: Block, chalk: ChalkInstance, options: RenderOptions,
         style: { head: [], border: [], compact, 'padding-left': 1, 'padding-right': 1 },
       });
       for (const row of block.rows) table.push(row.map(text));
-      return table.toString();
+      const rendered = table.toString();
+      if (!block.markers) return rendered;
+      // Markers sit outside the table, one per row line; the header and border lines get a space.
+      let headerSeen = block.header.length === 0;
+      let row = 0;
+      return rendered
+        .split('\n')
+        .map((line) => {
+          if (!(compact || line.startsWith('│')) || !headerSeen) {
+            headerSeen ||= compact || line.startsWith('│');
+            return ` ${line}`;
+          }
+          const marker = block.markers![row++];
+          return `${(marker === undefined ? '' : text(marker)) || ' '}${line}`;
+        })
+        .join('\n');
     }
   }
 }
@@ -92,9 +107,12 @@ function cellText(cell: Cell, chalk: ChalkInstance, options: RenderOptions, now:
     if (options.timeFormat === 'iso8601') return date.toISOString();
     if (options.timeFormat === 'rfc2822') return rfc2822(date);
     const elapsed = now.getTime() - date.getTime();
-    return cell.style === 'ago' ? preciseAgo(elapsed) : `${roughDuration(elapsed)} ago`;
+    if (cell.style === 'ago') return preciseAgo(elapsed);
+    const rough = roughDuration(elapsed);
+    return rough === 'now' ? rough : `${rough} ago`;
   }
   if ('ms' in cell) return cell.style === 'friendly' ? friendlyDuration(cell.ms) : roughDuration(cell.ms);
+  if ('icon' in cell) return options.colorLevel > 0 ? (cell.icon === 'ok' ? '✅' : '❌') : cell.icon === 'ok' ? '[OK]:' : '[ERR]:';
   const painted = paint(chalk, cell.tone, cell.text);
   return cell.bold ? chalk.bold(painted) : painted;
 }

@@ -21,11 +21,18 @@ export interface DurationCell {
   style: 'friendly' | 'rough';
 }
 
-export type Cell = string | number | Styled | TimeCell | DurationCell;
+/** ✅ / ❌ on a colour terminal; [OK]: / [ERR]: otherwise, as restatectl does. */
+export interface IconCell {
+  icon: 'ok' | 'err';
+}
+
+export type Cell = string | number | Styled | TimeCell | DurationCell | IconCell;
 
 export type Block =
   | { kind: 'line'; cells: Cell[] }
-  | { kind: 'table'; header: string[]; rows: Cell[][] }
+  /** `markers`: one character before each row (and a space before the header), unpadded, like
+   *  restatectl's tail marker ▶︎. An empty header prints no header row. */
+  | { kind: 'table'; header: string[]; rows: Cell[][]; markers?: Cell[] }
   | { kind: 'blank' };
 
 export interface View {
@@ -38,6 +45,6 @@ export interface View {
 }
 
 export const line = (...cells: Cell[]): Block => ({ kind: 'line', cells });
-export const table = (header: string[], rows: Cell[][]): Block => ({ kind: 'table', header, rows });
+export const table = (header: string[], rows: Cell[][], markers?: Cell[]): Block => ({ kind: 'table', header, rows, markers });
 export const blank: Block = { kind: 'blank' };
 export const styled = (text: string, tone?: Tone, bold?: boolean): Styled => ({ text, tone, bold });

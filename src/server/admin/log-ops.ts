@@ -173,6 +173,22 @@ export class LogOperations {
     };
   }
 
+  /** The highest trimmed LSN of a log, from the trim points its log-servers report (0: none). */
+  async trimPoint(logId: number): Promise<number> {
+    const chain = findChain(this.metadata.require('bifrost_config').value, logId);
+    if (!chain) throw new ApiError('NOT_FOUND', `log ${logId} does not exist`, 'see `cairnctl logs list`');
+    let trimmed = 0;
+    for (const segment of chain.segments) {
+      const params = segment.params;
+      if (!params) continue;
+      const states = await Promise.allSettled(params.nodeset.map((id) => this.logServers.client(id).state(params.loglet_id)));
+      const offset = Math.max(0, ...states.map((r) => (r.status === 'fulfilled' ? r.value.trim_point : 0)));
+      if (offset === 0) break;
+      trimmed = segment.base_lsn + offset - 1;
+    }
+    return trimmed;
+  }
+
   async findTail(logId: number): Promise<LogTail> {
     const chain = findChain(this.metadata.require('bifrost_config').value, logId);
     if (!chain) throw new ApiError('NOT_FOUND', `log ${logId} does not exist`, 'see `cairnctl logs list`');

@@ -148,7 +148,11 @@ export class Bifrost {
    */
   async tailLsn(logId: number, afterLsn = 0, waitMs = 0): Promise<number> {
     const tail = tailSegment(this.chain(logId));
-    if (tail.kind !== 'replicated' || !tail.params) return tail.base_lsn;
+    if (tail.kind !== 'replicated' || !tail.params) {
+      // A sealed chain grows only once it is extended: wait for the metadata to change.
+      if (afterLsn >= tail.base_lsn && waitMs > 0) await this.metadata.changed('bifrost_config', waitMs);
+      return tail.base_lsn;
+    }
     const afterOffset = Math.max(0, afterLsn - tail.base_lsn + 1);
     return tail.base_lsn + (await this.segmentTail(tail as ReplicatedSegment, afterOffset, waitMs)) - 1;
   }

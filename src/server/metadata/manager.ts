@@ -126,6 +126,22 @@ export class MetadataManager extends EventEmitter<{ change: [MetadataKey] }> {
     throw new ApiError('VERSION_CONFLICT', `gave up updating ${key} after ${MAX_CAS_ATTEMPTS} concurrent modifications`);
   }
 
+  /** Resolves when `key` changes next, or after `timeoutMs`. */
+  changed(key: MetadataKey, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.off('change', onChange);
+        resolve();
+      };
+      const onChange = (changed: MetadataKey) => {
+        if (changed === key) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.on('change', onChange);
+    });
+  }
+
   /** Writes a document only if the key does not exist yet; returns false if it did. */
   async create<K extends MetadataKey>(key: K, value: MetadataDocument<K>): Promise<boolean> {
     const checked = METADATA_DOCUMENTS[key].parse(value);

@@ -54,6 +54,8 @@ export class PartitionProcessor {
     while (this.running) {
       try {
         const tail = await this.bifrost.tailLsn(this.logId, this.applied + 1, TAIL_WAIT_MS);
+        // Never spin on microtasks only: a loop without I/O would starve the node's HTTP server.
+        if (this.applied + 1 >= tail) await new Promise((r) => setImmediate(r));
         while (this.running && this.applied + 1 < tail) {
           const { records } = await this.bifrost.read(this.logId, this.applied + 1, this.batch.records, this.batch.bytes, tail);
           if (records.length === 0) break;

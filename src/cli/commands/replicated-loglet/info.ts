@@ -1,0 +1,41 @@
+// `cairnctl replicated-loglet info <loglet>`.
+import { formatPlainId, parseLogletId } from '../../../api/ids';
+import type { CommandContext } from '../../context';
+import { usageError } from '../../errors';
+import { blank, styled, table, type Cell, type View } from '../../output/view';
+import { identityRows, locateLoglet, memberStates } from './loglet';
+
+export async function run(ctx: CommandContext, args: { loglet: string }): Promise<View> {
+  let logletId: number;
+  try {
+    logletId = parseLogletId(args.loglet);
+  } catch (err) {
+    throw usageError((err as Error).message);
+  }
+  const cluster = await ctx.cluster();
+  const [logs, nodes] = await Promise.all([cluster.metadata('bifrost_config'), cluster.metadata('nodes_config')]);
+  const loglet = locateLoglet(logletId, logs.value, nodes.value);
+  const members = await memberStates(cluster, loglet, nodes.value);
+  const unknown = styled('?', 'bad');
+  const rows = members.map((m): Cell[] =>
+    m.state
+      ? [formatPlainId(m.node_id), m.state.local_tail, m.state.known_global_tail, m.state.trim_point, m.state.sealed ? styled('YES', 'accent') : 'NO']
+      : [formatPlainId(m.node_id), unknown, unknown, unknown, unknown],
+  );
+  return {
+    json: {
+      loglet_id: args.loglet.includes('_') ? args.loglet : `${loglet.logId}_${loglet.segmentIndex}`,
+      loglet_id_raw: logletId,
+      log_id: loglet.logId,
+      segment_index: loglet.segmentIndex,
+      segment_sealed: !loglet.isTail,
+      sequencer: loglet.params.sequencer,
+      sequencer_note: loglet.sequencerNote,
+      replication: loglet.params.replication,
+      nodeset: loglet.params.nodeset,
+      log_servers: members,
+    },
+    blocks: [table([], identityRows(loglet)), blank, table(['', 'LOCAL-TAIL', 'GLOBAL-TAIL', 'TRIM-POINT', 'SEALED'], rows)],
+    warnings: members.filter((m) => m.error).map((m) => `${formatPlainId(m.node_id)}: ${m.error}`),
+  };
+}
