@@ -50,7 +50,7 @@ await Promise.all([
   }),
   build({
     ...common,
-    entryPoints: { 'cairn-server': 'src/server/main.ts' },
+    entryPoints: { 'cairn-server': 'src/server/main.ts', 'log-store-worker': 'src/server/log-server/log-store-worker.ts' },
     outExtension: { '.js': '.cjs' },
     format: 'cjs',
     outdir: 'dist',

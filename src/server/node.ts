@@ -18,7 +18,7 @@ import type { NodeConfig } from './config';
 import { CLUSTER_SECRET_HEADER, HttpServer } from './http/server';
 import { createIngress } from './ingress/ingress';
 import type { Logger } from './logger';
-import { LogStore } from './log-server/log-store';
+import { LogStoreHandle } from './log-server/log-store-handle';
 import { provisionLogServer } from './log-server/provision';
 import { LogServerRegistry } from './log-server/registry';
 import { bindLogServerRoutes } from './log-server/service';
@@ -53,8 +53,6 @@ type RoleStatus = 'starting-up' | 'ready' | 'failsafe' | 'stopped';
 export class CairnNode {
   readonly startedAt = new Date();
   readonly http: HttpClient;
-  /** One pipelined connection per peer, so that stores to a log-server arrive in order. */
-  private readonly storeHttp: HttpClient;
   private readonly server: HttpServer;
   private readonly databases: Db[] = [];
   private metadataStore!: MetadataStore;
@@ -68,7 +66,7 @@ export class CairnNode {
   };
   private controller: ClusterController | undefined;
   private logServers!: LogServerRegistry;
-  private logStore: LogStore | undefined;
+  private logStore: LogStoreHandle | undefined;
   private sequencers: SequencerManager | undefined;
   private bifrost!: Bifrost;
   private ops: LogOperations | undefined;
@@ -82,13 +80,9 @@ export class CairnNode {
     readonly logger: Logger,
   ) {
     const headers: Record<string, string> = config.clusterSecret ? { [CLUSTER_SECRET_HEADER]: config.clusterSecret } : {};
+    // Several connections per peer: Node's HTTP server answers pipelined requests one by one, so
+    // stores of different loglets (and in-flight batches of one) need connections of their own.
     this.http = new HttpClient({ connectTimeoutMs: 2_000, headers });
-    this.storeHttp = new HttpClient({
-      connectTimeoutMs: 2_000,
-      headers,
-      connectionsPerOrigin: 1,
-      pipelining: config.replicationInflightBatches,
-    });
     this.server = new HttpServer({
       name: config.nodeName,
       logger,
@@ -168,8 +162,11 @@ export class CairnNode {
       this.metadataStore = new RemoteMetadataStore(this.config.metadataAddresses, this.http);
     }
     this.metadata = new MetadataManager(this.metadataStore, this.logger);
-    this.logServers = new LogServerRegistry(this.metadata, { stores: this.storeHttp, other: this.http }, this.config.messageSizeLimit);
-    this.bifrost = new Bifrost(() => this.me, this.metadata, () => this.sequencers, this.logServers, this.http, this.config.recordSizeLimit);
+    this.logServers = new LogServerRegistry(this.metadata, this.http, this.config.messageSizeLimit);
+    this.bifrost = new Bifrost(() => this.me, this.metadata, () => this.sequencers, this.logServers, this.http, this.config.recordSizeLimit, {
+      ...this.batch,
+      inflight: this.config.replicationInflightBatches,
+    });
     this.metadata.on('change', (key) => {
       if (key !== 'nodes_config' || !this.me) return;
       const reason = fencedReason(this.metadata.require('nodes_config').value, this.me);
@@ -195,10 +192,10 @@ export class CairnNode {
       return { key, version: entry.version, value: entry.value };
     });
     s.route('provision', ({ json }) => provisionCluster(json as never, this.config, this.metadata));
-    s.route('stats', () => {
+    s.route('stats', async () => {
       const memory = process.memoryUsage();
       return {
-        log_store: this.logStore ? { ...this.logStore.stats } : null,
+        log_store: this.logStore ? await this.logStore.stats() : null,
         sequencers: this.sequencers?.stats() ?? [],
         memory: { rss_bytes: memory.rss, max_rss_bytes: process.resourceUsage().maxRSS * 1024 },
       };
@@ -301,12 +298,10 @@ export class CairnNode {
     const me = this.me!;
     const { config } = this;
     if (this.hasRole('log-server')) {
-      const db = openDatabase(path.join(config.baseDir, 'log-store.db'));
-      this.databases.push(db);
-      const store = new LogStore(db);
+      const store = new LogStoreHandle(path.join(config.baseDir, 'log-store.db'), (err) => this.fail(err));
+      this.logStore = store;
       await provisionLogServer(store, this.metadata, me, this.logger);
       this.logServers.attachLocal(me.id, store);
-      this.logStore = store;
       this.roleStatus['log-server'] = 'ready';
     }
     this.sequencers = new SequencerManager(
@@ -372,7 +367,7 @@ export class CairnNode {
       this.metadata?.stop();
       await this.server.close().catch(() => undefined);
       this.http.destroy();
-      this.storeHttp.destroy();
+      await this.logStore?.close();
       for (const db of this.databases) db.close();
       this.logger.info('node stopped');
     })();

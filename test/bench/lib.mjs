@@ -1,6 +1,7 @@
 // Shared by the benchmarks: a local cluster in a temp folder (stopped by pid at the end) and timing.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -57,3 +58,21 @@ export function percentile(values, p) {
 }
 
 export const fmt = (ms) => `${ms.toFixed(0).padStart(5)} ms`;
+
+/** Distinct free loopback ports. */
+export async function freePorts(count) {
+  const ports = new Set();
+  while (ports.size < count) {
+    ports.add(
+      await new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+          const { port } = server.address();
+          server.close(() => resolve(port));
+        });
+      }),
+    );
+  }
+  return [...ports];
+}

@@ -42,7 +42,71 @@ export class TrimGapError extends Error {
 const nonRetryable = (err: unknown) =>
   err instanceof ApiError ? ['RECORD_TOO_LARGE', 'BAD_REQUEST', 'PAYLOAD_TOO_LARGE'].includes(err.code) : err instanceof HttpStatusError && (err.status === 413 || err.status === 400);
 
+interface QueuedAppend {
+  records: Buffer[];
+  bytes: number;
+  resolve: (offsets: { first: number; last: number }) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * Appends bound for one remote sequencer. While requests are in flight, the appends that come in
+ * wait and go together in the next request, so that under load one HTTP request carries many.
+ */
+class RemoteAppendQueue {
+  private queue: QueuedAppend[] = [];
+  private inflight = 0;
+
+  constructor(
+    private readonly send: (records: Buffer[]) => Promise<{ first: number; last: number }>,
+    private readonly limits: { bytes: number; records: number; inflight: number },
+  ) {}
+
+  append(records: Buffer[]): Promise<{ first: number; last: number }> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ records, bytes: records.reduce((sum, r) => sum + r.length, 0), resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.queue.length && this.inflight < this.limits.inflight) {
+      const batch: QueuedAppend[] = [];
+      let bytes = 0;
+      let count = 0;
+      while (this.queue.length) {
+        const next = this.queue[0]!;
+        if (batch.length && (bytes + next.bytes > this.limits.bytes || count + next.records.length > this.limits.records)) break;
+        batch.push(this.queue.shift()!);
+        bytes += next.bytes;
+        count += next.records.length;
+      }
+      // A partial batch waits while another request is out: it may still grow.
+      if (this.inflight > 0 && this.queue.length === 0 && bytes < this.limits.bytes && count < this.limits.records) {
+        this.queue.unshift(...batch);
+        return;
+      }
+      this.inflight++;
+      this.send(batch.flatMap((a) => a.records)).then(
+        ({ first }) => {
+          let offset = first;
+          for (const append of batch) {
+            append.resolve({ first: offset, last: offset + append.records.length - 1 });
+            offset += append.records.length;
+          }
+        },
+        (err: Error) => batch.forEach((append) => append.reject(err)),
+      ).finally(() => {
+        this.inflight--;
+        this.pump();
+      });
+    }
+  }
+}
+
 export class Bifrost {
+  private readonly remoteQueues = new Map<number, RemoteAppendQueue>();
+
   constructor(
     private readonly me: () => GenerationalNodeId | undefined,
     private readonly metadata: MetadataManager,
@@ -50,7 +114,15 @@ export class Bifrost {
     private readonly logServers: LogServerRegistry,
     private readonly http: HttpClient,
     private readonly recordSizeLimit: number,
-  ) {}
+    private readonly batch: { bytes: number; records: number; inflight: number },
+  ) {
+    // Queues of loglets that are no longer a tail are dropped.
+    metadata.on('change', (key) => {
+      if (key !== 'bifrost_config') return;
+      const tails = new Set(metadata.get('bifrost_config')?.value.logs.map((chain) => tailSegment(chain).params?.loglet_id));
+      for (const loglet of this.remoteQueues.keys()) if (!tails.has(loglet)) this.remoteQueues.delete(loglet);
+    });
+  }
 
   private chain(logId: number): LogChain {
     const chain = findChain(this.metadata.require('bifrost_config').value, logId);
@@ -105,18 +177,28 @@ export class Bifrost {
       if (!sequencer) throw new ApiError('SEALED', `loglet ${formatLogletId(logletId)} is sealed`);
       ({ first, last } = await sequencer.append(records));
     } else {
-      const address = this.nodeAddress(parseGenId(tail.params.sequencer).id);
-      const response = await this.http.request(`${address}${routePath('append')}`, {
-        method: 'POST',
-        body: encodeFrame({ loglet_id: logletId }, records),
-        headers: { 'content-type': 'application/octet-stream' },
-        timeoutMs: REMOTE_APPEND_TIMEOUT_MS,
-      });
-      const body = JSON.parse(response.body.toString('utf8')) as unknown;
-      if (response.status !== 200) throw new HttpStatusError(response.status, address, body as never);
-      ({ first_offset: first, last_offset: last } = AppendResultSchema.parse(body));
+      let queue = this.remoteQueues.get(logletId);
+      if (!queue) {
+        const address = this.nodeAddress(parseGenId(tail.params.sequencer).id);
+        queue = new RemoteAppendQueue((batch) => this.sendAppend(address, logletId, batch), this.batch);
+        this.remoteQueues.set(logletId, queue);
+      }
+      ({ first, last } = await queue.append(records));
     }
     return { loglet_id: logletId, first_offset: first, last_offset: last, first_lsn: tail.base_lsn + first - 1, last_lsn: tail.base_lsn + last - 1 };
+  }
+
+  private async sendAppend(address: string, logletId: number, records: Buffer[]): Promise<{ first: number; last: number }> {
+    const response = await this.http.request(`${address}${routePath('append')}`, {
+      method: 'POST',
+      body: encodeFrame({ loglet_id: logletId }, records),
+      headers: { 'content-type': 'application/octet-stream' },
+      timeoutMs: REMOTE_APPEND_TIMEOUT_MS,
+    });
+    const body = JSON.parse(response.body.toString('utf8')) as unknown;
+    if (response.status !== 200) throw new HttpStatusError(response.status, address, body as never);
+    const result = AppendResultSchema.parse(body);
+    return { first: result.first_offset, last: result.last_offset };
   }
 
   /** Waits until the log's tail segment is no longer `tail` (sealed and extended). */

@@ -168,7 +168,10 @@ export class HttpServer {
       }
     }
     const abort = new AbortController();
-    res.on('close', () => abort.abort());
+    // Only a client that goes away before the answer aborts the work (aborting builds an exception).
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
     try {
       if (!binding || !match) {
         req.resume();

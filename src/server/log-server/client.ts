@@ -7,7 +7,8 @@ import { routePath } from '../../api/routes';
 import { LogletDigest as LogletDigestSchema, LogletState as LogletStateSchema, StoreResult as StoreResultSchema } from '../../api/schemas';
 import type { LogletDigest } from '../../api/schemas';
 import { decodeFrame, encodeFrame } from '../bifrost/wire';
-import type { LogletState, LogStore, ReadResult, StoreRequest, StoreResult } from './log-store';
+import type { LogletState, ReadResult, StoreRequest, StoreResult } from './log-store';
+import type { LogStoreHandle } from './log-store-handle';
 
 export interface LogServerClient {
   readonly nodeId: number;
@@ -25,53 +26,43 @@ export class LocalLogServer implements LogServerClient {
 
   constructor(
     readonly nodeId: number,
-    private readonly logStore: LogStore,
+    private readonly logStore: LogStoreHandle,
   ) {}
 
   store(request: StoreRequest, records: Buffer[]): Promise<StoreResult> {
     return this.logStore.store(request, records);
   }
 
-  async seal(logletId: number): Promise<LogletState> {
+  seal(logletId: number): Promise<LogletState> {
     return this.logStore.seal(logletId);
   }
 
-  async state(logletId: number): Promise<LogletState> {
+  state(logletId: number): Promise<LogletState> {
     return this.logStore.state(logletId);
   }
 
-  async read(logletId: number, from: number, maxRecords: number, maxBytes: number): Promise<ReadResult> {
+  read(logletId: number, from: number, maxRecords: number, maxBytes: number): Promise<ReadResult> {
     return this.logStore.read(logletId, from, maxRecords, maxBytes);
   }
 
-  async digest(logletId: number, from: number, to: number): Promise<LogletDigest> {
-    return { state: this.logStore.state(logletId), runs: this.logStore.digest(logletId, from, to) };
+  digest(logletId: number, from: number, to: number): Promise<LogletDigest> {
+    return this.logStore.digest(logletId, from, to);
   }
-}
-
-export interface RemoteChannels {
-  /** Ordered, pipelined connections for stores. */
-  stores: HttpClient;
-  /** Everything else (seal, state, reads), so that a large read never queues behind stores. */
-  other: HttpClient;
 }
 
 export class RemoteLogServer implements LogServerClient {
   readonly local = false;
-  private readonly http: HttpClient;
 
   constructor(
     readonly nodeId: number,
     private readonly address: string,
-    private readonly channels: RemoteChannels,
+    private readonly http: HttpClient,
     private readonly timeoutMs: number,
     private readonly maxResponseBytes: number,
-  ) {
-    this.http = channels.other;
-  }
+  ) {}
 
   async store(request: StoreRequest, records: Buffer[]): Promise<StoreResult> {
-    const response = await this.channels.stores.request(`${this.address}${routePath('logServerStore')}`, {
+    const response = await this.http.request(`${this.address}${routePath('logServerStore')}`, {
       method: 'POST',
       body: encodeFrame(request, records),
       headers: { 'content-type': 'application/octet-stream' },

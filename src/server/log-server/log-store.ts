@@ -1,9 +1,9 @@
 // The log-server's durable storage in the embedded database: records per loglet, and per loglet its
 // local tail (next offset; records are contiguous below it, above the trim point), seal flag, trim
-// point and the highest global tail a sequencer has told it. Stores that arrive together are
-// committed in one transaction, so one fsync covers them all (group commit).
+// point and the highest global tail a sequencer has told it. It runs in a worker thread
+// (log-store-worker.ts), which commits stores that arrive together in one transaction.
 import type { Db } from '../storage/sqlite';
-import type { MarkerStore, StorageMarker } from './provision';
+import type { StorageMarker } from './provision';
 
 export interface LogletState {
   loglet_id: number;
@@ -51,13 +51,6 @@ interface Row {
   known_global_tail: number;
 }
 
-interface PendingStore {
-  request: StoreRequest;
-  records: Buffer[];
-  resolve: (result: StoreResult) => void;
-  reject: (err: Error) => void;
-}
-
 const emptyState = (logletId: number): LogletState => ({
   loglet_id: logletId,
   local_tail: 1,
@@ -66,10 +59,8 @@ const emptyState = (logletId: number): LogletState => ({
   known_global_tail: 1,
 });
 
-export class LogStore implements MarkerStore {
+export class LogStore {
   readonly stats: LogStoreStats = { store_requests: 0, stored_records: 0, stored_bytes: 0, largest_store_bytes: 0, group_commits: 0 };
-  private pending: PendingStore[] = [];
-  private flushScheduled = false;
   private readonly q;
 
   constructor(readonly db: Db) {
@@ -117,30 +108,11 @@ export class LogStore implements MarkerStore {
     return this.q.allStates.all().map(toState);
   }
 
-  /** Durably stores records (fsync before the promise resolves). */
-  store(request: StoreRequest, records: Buffer[]): Promise<StoreResult> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ request, records, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  private flush(): void {
-    const batch = this.pending;
-    this.pending = [];
-    this.flushScheduled = false;
-    let results: StoreResult[];
-    try {
-      results = this.db.transaction(() => batch.map((op) => this.applyStore(op.request, op.records)))();
-    } catch (err) {
-      for (const op of batch) op.reject(err as Error);
-      return;
-    }
+  /** Stores batches of records in one transaction: one fsync for all of them (group commit). */
+  storeAll(batch: Array<{ request: StoreRequest; records: Buffer[] }>): StoreResult[] {
+    const results = this.db.transaction(() => batch.map((op) => this.applyStore(op.request, op.records)))();
     this.stats.group_commits++;
-    batch.forEach((op, i) => op.resolve(results[i]!));
+    return results;
   }
 
   private applyStore(request: StoreRequest, records: Buffer[]): StoreResult {

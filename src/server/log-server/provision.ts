@@ -13,8 +13,8 @@ export interface StorageMarker {
 }
 
 export interface MarkerStore {
-  readMarker(): StorageMarker | undefined;
-  writeMarker(marker: StorageMarker): void;
+  readMarker(): Promise<StorageMarker | undefined>;
+  writeMarker(marker: StorageMarker): Promise<void>;
 }
 
 /** Compare-and-set of this node's storage state; fails if a newer generation registered meanwhile. */
@@ -51,7 +51,7 @@ export async function provisionLogServer(
   logger: Logger,
 ): Promise<void> {
   const node = formatPlainId(me.id);
-  const marker = markers.readMarker();
+  const marker = await markers.readMarker();
   if (marker && marker.node_id !== me.id) {
     throw new FatalNodeError(
       `log-server storage marker was found but it was created by another node. Found ${formatPlainId(marker.node_id)} while this node is ${node}`,
@@ -61,7 +61,7 @@ export async function provisionLogServer(
   const state = entry?.log_server.storage_state ?? 'provisioning';
   switch (state) {
     case 'provisioning':
-      if (!marker) markers.writeMarker({ node_id: me.id, created_at: new Date().toISOString() });
+      if (!marker) await markers.writeMarker({ node_id: me.id, created_at: new Date().toISOString() });
       await transitionOwnStorageState(metadata, me, 'provisioning', 'read-write', 'log-server provisioned its storage');
       logger.info({ storage_state: 'read-write' }, 'log-server storage provisioned');
       return;

@@ -3,8 +3,9 @@
 import { ApiError } from '../../api/errors';
 import { formatPlainId } from '../../api/ids';
 import type { MetadataManager } from '../metadata/manager';
-import { LocalLogServer, RemoteLogServer, type LogServerClient, type RemoteChannels } from './client';
-import type { LogStore } from './log-store';
+import type { HttpClient } from '../../api/http-client';
+import { LocalLogServer, RemoteLogServer, type LogServerClient } from './client';
+import type { LogStoreHandle } from './log-store-handle';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -14,11 +15,11 @@ export class LogServerRegistry {
 
   constructor(
     private readonly metadata: MetadataManager,
-    private readonly channels: RemoteChannels,
+    private readonly http: HttpClient,
     private readonly maxResponseBytes: number,
   ) {}
 
-  attachLocal(nodeId: number, store: LogStore): void {
+  attachLocal(nodeId: number, store: LogStoreHandle): void {
     this.local = new LocalLogServer(nodeId, store);
   }
 
@@ -33,7 +34,7 @@ export class LogServerRegistry {
     const key = `${nodeId}@${node.address}`;
     let client = this.remote.get(key);
     if (!client) {
-      client = new RemoteLogServer(nodeId, node.address, this.channels, REQUEST_TIMEOUT_MS, this.maxResponseBytes);
+      client = new RemoteLogServer(nodeId, node.address, this.http, REQUEST_TIMEOUT_MS, this.maxResponseBytes);
       this.remote.set(key, client);
     }
     return client;

@@ -1,0 +1,115 @@
+// The node's handle on its log store, which runs in a worker thread (log-store-worker.ts).
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { decodeFrame, encodeFrame } from '../bifrost/wire';
+import type { LogletState, LogStoreStats, ReadResult, StoreRequest, StoreResult } from './log-store';
+import type { MarkerStore, StorageMarker } from './provision';
+
+export type LogStoreOp =
+  | { id: number; op: 'store'; frame: Uint8Array }
+  | { id: number; op: 'seal'; loglet: number }
+  | { id: number; op: 'state'; loglet: number }
+  | { id: number; op: 'read'; loglet: number; from: number; maxRecords: number; maxBytes: number }
+  | { id: number; op: 'digest'; loglet: number; from: number; to: number }
+  | { id: number; op: 'readMarker' }
+  | { id: number; op: 'writeMarker'; marker: StorageMarker }
+  | { id: number; op: 'stats' }
+  | { id: number; op: 'close' };
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A frame that owns its whole ArrayBuffer can be handed to the thread without a copy. */
+function transferable(frame: Buffer): Buffer {
+  if (frame.byteOffset === 0 && frame.buffer.byteLength === frame.length) return frame;
+  const copy = Buffer.allocUnsafeSlow(frame.length);
+  frame.copy(copy);
+  return copy;
+}
+
+export class LogStoreHandle implements MarkerStore {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
+  private nextId = 1;
+  private broken: Error | undefined;
+
+  constructor(file: string, onFailure: (err: Error) => void) {
+    // The worker bundle sits next to the server bundle in dist/.
+    this.worker = new Worker(path.join(__dirname, 'log-store-worker.cjs'), { workerData: { file } });
+    this.worker.on('message', (message: { id: number; ok: boolean; value?: unknown; error?: string }) => {
+      const waiter = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      if (message.ok) waiter?.resolve(message.value);
+      else waiter?.reject(new Error(`log store: ${message.error}`));
+    });
+    const broken = (err: Error) => {
+      this.broken = err;
+      for (const waiter of this.pending.values()) waiter.reject(err);
+      this.pending.clear();
+      onFailure(err);
+    };
+    this.worker.on('error', (err) => broken(new Error(`the log store failed: ${err.message}`)));
+    this.worker.on('exit', (code) => {
+      if (code !== 0 && !this.broken) broken(new Error(`the log store thread exited with code ${code}`));
+    });
+  }
+
+  private call<T>(op: DistributiveOmit<LogStoreOp, 'id'>, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (this.broken) return Promise.reject(this.broken);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.worker.postMessage({ ...op, id }, transfer);
+    });
+  }
+
+  /** Stores an encoded store frame as received from the network. */
+  storeFrame(frame: Buffer): Promise<StoreResult> {
+    const owned = transferable(frame);
+    return this.call({ op: 'store', frame: owned }, [owned.buffer as ArrayBuffer]);
+  }
+
+  store(request: StoreRequest, records: Buffer[]): Promise<StoreResult> {
+    return this.storeFrame(encodeFrame(request, records));
+  }
+
+  seal(loglet: number): Promise<LogletState> {
+    return this.call({ op: 'seal', loglet });
+  }
+
+  state(loglet: number): Promise<LogletState> {
+    return this.call({ op: 'state', loglet });
+  }
+
+  async read(loglet: number, from: number, maxRecords: number, maxBytes: number): Promise<ReadResult> {
+    const frame = await this.call<Uint8Array>({ op: 'read', loglet, from, maxRecords, maxBytes });
+    const { header, records } = decodeFrame<{ state: LogletState; from: number }>(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
+    return { state: header.state, from: header.from, records };
+  }
+
+  /** The read as the frame it travels in (for the HTTP records endpoint). */
+  async readFrame(loglet: number, from: number, maxRecords: number, maxBytes: number): Promise<Buffer> {
+    const frame = await this.call<Uint8Array>({ op: 'read', loglet, from, maxRecords, maxBytes });
+    return Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+  }
+
+  digest(loglet: number, from: number, to: number): Promise<{ state: LogletState; runs: Array<[number, number]> }> {
+    return this.call({ op: 'digest', loglet, from, to });
+  }
+
+  async readMarker(): Promise<StorageMarker | undefined> {
+    return (await this.call<StorageMarker | null>({ op: 'readMarker' })) ?? undefined;
+  }
+
+  async writeMarker(marker: StorageMarker): Promise<void> {
+    await this.call({ op: 'writeMarker', marker });
+  }
+
+  stats(): Promise<LogStoreStats> {
+    return this.call({ op: 'stats' });
+  }
+
+  async close(): Promise<void> {
+    if (!this.broken) await this.call({ op: 'close' }).catch(() => undefined);
+    await this.worker.terminate();
+  }
+}

@@ -1,0 +1,187 @@
+// Append throughput and latency through the ingress of a local 3-node cluster (fsync on), beside etcd
+// 3.4 (Debian's etcd-server, 3 members on loopback, its default durability) driven by the same
+// closed client loop, in one run. Method as in shared/reference/etcd-baseline.md: one keep-alive
+// node:http agent per endpoint, requests round-robin over the 3 members, unique keys, 2 s warm-up,
+// then a 10 s window; an op counts if it completes inside the window.
+//
+// Env: DUR (s, default 10), WARM (s, default 2), SCEN ("1024:1 1024:8 1024:32 65536:8 1048576:4").
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePorts, percentile, startCluster } from './lib.mjs';
+
+const DUR = Number(process.env.DUR ?? 10);
+const WARM = Number(process.env.WARM ?? 2);
+const SCENARIOS = (process.env.SCEN ?? '1024:1 1024:8 1024:32 65536:8 1048576:4').split(/\s+/).map((s) => s.split(':').map(Number));
+
+function httpPut(agents) {
+  let next = 0;
+  return (url, body, headers) =>
+    new Promise((resolve, reject) => {
+      const target = new URL(url);
+      const agent = agents.get(target.host) ?? agents.set(target.host, new http.Agent({ keepAlive: true, maxSockets: 64 })).get(target.host);
+      const req = http.request(target, { method: headers.method ?? 'PUT', agent, headers: { 'content-length': body.length, ...headers.headers } }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => (res.statusCode >= 200 && res.statusCode < 300 ? resolve() : reject(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 200)}`))));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+}
+
+async function runLoad({ put, concurrency, valueSize }) {
+  const value = randomBytes(valueSize);
+  const started = performance.now();
+  const windowStart = started + WARM * 1000;
+  const windowEnd = windowStart + DUR * 1000;
+  const latencies = [];
+  let ops = 0;
+  let errors = 0;
+  const samples = [];
+  const worker = async (w) => {
+    for (let seq = 0; performance.now() < windowEnd; seq++) {
+      const t0 = performance.now();
+      try {
+        await put(`bench/${w}/${seq}`, value);
+        const t1 = performance.now();
+        if (t1 >= windowStart && t1 <= windowEnd) {
+          ops++;
+          latencies.push(t1 - t0);
+        }
+      } catch (err) {
+        errors++;
+        if (samples.length < 3) samples.push(err.message);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
+  return {
+    opsPerSec: ops / DUR,
+    mibPerSec: (ops * valueSize) / DUR / (1024 * 1024),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+    samples,
+  };
+}
+
+function cairnAdapter(cluster) {
+  const send = httpPut(new Map());
+  const ingresses = cluster.info.nodes.map((n) => n.ingress);
+  let i = 0;
+  return (key, value) => send(`${ingresses[i++ % ingresses.length]}/kv/${encodeURIComponent(key)}`, value, {});
+}
+
+// ---- etcd ---------------------------------------------------------------------------------------
+
+function ensureEtcd() {
+  const has = () => {
+    try {
+      execFileSync('etcd', ['--version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (has()) return true;
+  const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
+  process.stderr.write('installing etcd-server from Debian...\n');
+  try {
+    execFileSync('sh', ['-c', `${sudo}apt-get install -y -qq etcd-server || (${sudo}apt-get update -qq && ${sudo}apt-get install -y -qq etcd-server)`], { stdio: 'ignore' });
+  } catch {
+    return false;
+  }
+  return has();
+}
+
+async function startEtcd() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cairn-etcd-'));
+  const ports = await freePorts(6);
+  const members = [0, 1, 2].map((i) => ({ name: `m${i + 1}`, client: ports[i], peer: ports[i + 3] }));
+  const initial = members.map((m) => `${m.name}=http://127.0.0.1:${m.peer}`).join(',');
+  const procs = members.map((m) =>
+    spawn(
+      'etcd',
+      [
+        '--name', m.name, '--data-dir', path.join(dir, m.name),
+        '--listen-client-urls', `http://127.0.0.1:${m.client}`, '--advertise-client-urls', `http://127.0.0.1:${m.client}`,
+        '--listen-peer-urls', `http://127.0.0.1:${m.peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${m.peer}`,
+        '--initial-cluster', initial, '--initial-cluster-state', 'new', '--initial-cluster-token', 'cairn-bench',
+      ],
+      { stdio: 'ignore' },
+    ),
+  );
+  const endpoints = members.map((m) => `http://127.0.0.1:${m.client}`);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const health = await Promise.all(endpoints.map(async (e) => (await (await fetch(`${e}/health`)).json()).health));
+      if (health.every((h) => h === 'true')) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error('etcd did not become healthy in 30 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    endpoints,
+    async stop() {
+      // One at a time: a leader stopped with its peers already gone waits for a hand-over.
+      for (const proc of procs) {
+        proc.kill('SIGTERM');
+        await new Promise((resolve) => (proc.exitCode !== null ? resolve() : proc.once('exit', resolve)));
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function etcdAdapter(etcd) {
+  const send = httpPut(new Map());
+  let i = 0;
+  const encoded = new WeakMap();
+  return (key, value) => {
+    let b64 = encoded.get(value);
+    if (!b64) encoded.set(value, (b64 = value.toString('base64')));
+    const body = Buffer.from(`{"key":"${Buffer.from(key).toString('base64')}","value":"${b64}"}`);
+    return send(`${etcd.endpoints[i++ % etcd.endpoints.length]}/v3/kv/put`, body, { method: 'POST', headers: { 'content-type': 'application/json' } });
+  };
+}
+
+// ---- run ----------------------------------------------------------------------------------------
+
+const fmtOps = (r) => (r && r.p50 !== undefined ? `${r.opsPerSec.toFixed(0).padStart(6)} ops/s ${r.mibPerSec.toFixed(2).padStart(6)} MiB/s p50 ${r.p50.toFixed(1).padStart(6)} p99 ${r.p99.toFixed(1).padStart(6)} ms${r.errors ? ` errors ${r.errors}` : ''}` : 'n/a');
+const haveEtcd = ensureEtcd();
+if (!haveEtcd) process.stderr.write('etcd-server is not installed and could not be installed: printing cairn figures only\n');
+
+console.log(`append: 3 nodes on loopback, fsync on, ${DUR} s window after ${WARM} s warm-up, same client loop for both`);
+const rows = [];
+for (const [size, concurrency] of SCENARIOS) {
+  const label = `${size >= 1048576 ? `${size / 1048576} MiB` : `${size / 1024} KiB`} x ${concurrency}`;
+  let etcdResult;
+  if (haveEtcd) {
+    const etcd = await startEtcd();
+    try {
+      etcdResult = await runLoad({ put: etcdAdapter(etcd), concurrency, valueSize: size });
+    } finally {
+      await etcd.stop();
+    }
+  }
+  const cluster = startCluster({ nodes: 3 });
+  let cairnResult;
+  try {
+    cairnResult = await runLoad({ put: cairnAdapter(cluster), concurrency, valueSize: size });
+  } finally {
+    cluster.stop();
+  }
+  const ratio = etcdResult ? (cairnResult.opsPerSec / etcdResult.opsPerSec).toFixed(2) : 'n/a';
+  rows.push({ label, etcdResult, cairnResult, ratio });
+  console.log(`  ${label.padEnd(11)} cairn ${fmtOps(cairnResult)}`);
+  console.log(`  ${''.padEnd(11)} etcd  ${fmtOps(etcdResult)}`);
+  console.log(`  ${''.padEnd(11)} cairn/etcd throughput ratio ${ratio} (goal >= 1)`);
+  for (const sample of [...(cairnResult.samples ?? []), ...(etcdResult?.samples ?? [])]) console.log(`  ${''.padEnd(11)} error sample: ${sample}`);
+}
