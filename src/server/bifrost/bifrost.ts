@@ -148,7 +148,17 @@ export class Bifrost {
     const deadline = Date.now() + APPEND_DEADLINE_MS;
     let lastError: unknown;
     for (;;) {
-      const tail = tailSegment(this.chain(logId));
+      let chain: LogChain;
+      try {
+        chain = this.chain(logId);
+      } catch (err) {
+        // This node's metadata may lag the controller that just created the log.
+        if (Date.now() > deadline) throw err;
+        await sleep(RETRY_PAUSE_MS);
+        await this.metadata.refresh().catch(() => undefined);
+        continue;
+      }
+      const tail = tailSegment(chain);
       if (tail.kind === 'replicated' && tail.params) {
         try {
           return await this.appendToSegment(tail as ReplicatedSegment, records);

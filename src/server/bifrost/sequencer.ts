@@ -2,7 +2,8 @@
 // log-server of the nodeset in order, and commits a record once a write quorum (the replication
 // factor) has stored it durably; then the writer is acknowledged and the committed tail advances.
 //
-// Bounds: each peer has at most `inflightBatches` stores in flight, each cut by `batchBytes` and
+// Bounds: each peer has at most `inflightBatches` stores in flight from this node (all its
+// sequencers together, see PeerWindows), each cut by `batchBytes` and
 // `batchRecords` (the first record always goes, so a record larger than the byte bound still makes
 // progress). Uncommitted records are capped by `bufferBytes` (writers wait); committed records a
 // slow or stopped peer still lacks are dropped from memory past that cap, and that peer is later
@@ -87,12 +88,13 @@ export class Sequencer {
     segment: { base_lsn: number; params: ReplicatedLogletParams },
     private readonly logServers: (nodeId: number) => LogServerClient,
     readonly options: SequencerOptions,
+    windows: PeerWindows,
     private readonly logger: Logger,
   ) {
     this.logletId = segment.params.loglet_id;
     this.params = segment.params;
     this.baseLsn = segment.base_lsn;
-    this.peers = this.params.nodeset.map((nodeId) => new PeerReplicator(this, nodeId, () => logServers(nodeId)));
+    this.peers = this.params.nodeset.map((nodeId) => new PeerReplicator(this, nodeId, () => logServers(nodeId), windows));
   }
 
   get bufferedBytes(): number {
@@ -206,6 +208,38 @@ export class Sequencer {
   }
 }
 
+/**
+ * Stores in flight from this node to each log-server, across all of its sequencers: a log-server
+ * receives at most `limit` batches from a node at a time, however many loglets it holds.
+ */
+export class PeerWindows {
+  private readonly inflight = new Map<number, number>();
+  private readonly waiting = new Map<number, Set<() => void>>();
+
+  constructor(private readonly limit: number) {}
+
+  tryAcquire(peer: number): boolean {
+    const count = this.inflight.get(peer) ?? 0;
+    if (count >= this.limit) return false;
+    this.inflight.set(peer, count + 1);
+    return true;
+  }
+
+  release(peer: number): void {
+    this.inflight.set(peer, (this.inflight.get(peer) ?? 1) - 1);
+    const waiting = this.waiting.get(peer);
+    if (!waiting?.size) return;
+    this.waiting.set(peer, new Set());
+    for (const wake of waiting) wake();
+  }
+
+  wait(peer: number, wake: () => void): void {
+    let waiting = this.waiting.get(peer);
+    if (!waiting) this.waiting.set(peer, (waiting = new Set()));
+    waiting.add(wake);
+  }
+}
+
 /** The ordered stream of stores from a sequencer to one log-server of its nodeset. */
 export class PeerReplicator {
   ackedTail = 1;
@@ -220,6 +254,7 @@ export class PeerReplicator {
     private readonly sequencer: Sequencer,
     readonly nodeId: number,
     private readonly client: () => LogServerClient,
+    private readonly windows: PeerWindows,
   ) {}
 
   stop(): void {
@@ -232,24 +267,33 @@ export class PeerReplicator {
     while (!this.stopped && !this.retryTimer && this.inflight < sequencer.options.inflightBatches && this.next < sequencer.nextOffset) {
       const from = this.next;
       const batch = sequencer.cut(from);
+      // Full batches are pipelined; a partial one waits while a store is in flight and grows
+      // meanwhile, so that under load one store (one fsync) carries many appends.
+      if (batch && !batch.full && this.inflight > 0) return;
+      // Records that left memory are fetched from a log-server that has them.
+      const source = batch ? undefined : sequencer.sourceFor(from, this.nodeId);
+      if (!batch && !source) return this.failed(new Error(`no log-server holds offset ${from} to catch ${formatPlainId(this.nodeId)} up`));
+      if (!this.windows.tryAcquire(this.nodeId)) {
+        this.windows.wait(this.nodeId, () => this.pump());
+        return;
+      }
+      this.inflight++;
       if (batch) {
-        // Full batches are pipelined; a partial one waits while a store is in flight and grows
-        // meanwhile, so that under load one store (one fsync) carries many appends.
-        if (!batch.full && this.inflight > 0) return;
         this.next += batch.records.length;
-        this.inflight++;
         sequencer.noteBatch(batch.bytes);
         void this.send(from, batch.records);
       } else {
-        // Those records left memory: fetch them from a log-server that has them, then send.
-        const source = sequencer.sourceFor(from, this.nodeId);
-        if (!source) return this.failed(new Error(`no log-server holds offset ${from} to catch ${formatPlainId(this.nodeId)} up`));
-        this.inflight++;
         this.next = Number.MAX_SAFE_INTEGER; // nothing else goes until this batch is read
-        void this.relay(source, from);
+        void this.relay(source!, from);
         return;
       }
     }
+  }
+
+  /** One store of this peer ended (either way). */
+  private finished(): void {
+    this.inflight--;
+    this.windows.release(this.nodeId);
   }
 
   private async relay(source: LogServerClient, from: number): Promise<void> {
@@ -259,7 +303,7 @@ export class PeerReplicator {
       records = (await source.read(this.sequencer.logletId, from, options.batchRecords, options.batchBytes)).records;
       if (records.length === 0) throw new Error(`log-server ${formatPlainId(source.nodeId)} returned no records from offset ${from}`);
     } catch (err) {
-      this.inflight--;
+      this.finished();
       this.next = from;
       this.failed(err as Error);
       return;
@@ -278,11 +322,11 @@ export class PeerReplicator {
         records,
       );
     } catch (err) {
-      this.inflight--;
+      this.finished();
       this.failed(err as Error);
       return;
     }
-    this.inflight--;
+    this.finished();
     if (this.stopped) return;
     this.ackedTail = Math.max(this.ackedTail, result.local_tail);
     if (result.status === 'sealed') {

@@ -7,10 +7,11 @@ import type { NodeStats } from '../../api/schemas';
 import type { LogServerRegistry } from '../log-server/registry';
 import type { Logger } from '../logger';
 import type { MetadataManager } from '../metadata/manager';
-import { Sequencer, type SequencerOptions } from './sequencer';
+import { PeerWindows, Sequencer, type SequencerOptions } from './sequencer';
 
 export class SequencerManager {
   private readonly sequencers = new Map<number, Sequencer>();
+  private readonly windows: PeerWindows;
 
   constructor(
     private readonly me: GenerationalNodeId,
@@ -19,6 +20,7 @@ export class SequencerManager {
     private readonly options: SequencerOptions,
     private readonly logger: Logger,
   ) {
+    this.windows = new PeerWindows(options.inflightBatches);
     metadata.on('change', (key) => {
       if (key === 'bifrost_config') this.retire();
     });
@@ -31,7 +33,7 @@ export class SequencerManager {
     const logs = this.metadata.get('bifrost_config')?.value;
     const tail = logs?.logs.map(tailLoglet).find((t) => t?.params.loglet_id === logletId);
     if (!tail || tail.params.sequencer !== formatGenId(this.me)) return undefined;
-    const sequencer = new Sequencer(tail, (id) => this.logServers.client(id), this.options, this.logger);
+    const sequencer = new Sequencer(tail, (id) => this.logServers.client(id), this.options, this.windows, this.logger);
     this.sequencers.set(logletId, sequencer);
     this.logger.info({ loglet: formatLogletId(logletId), nodeset: tail.params.nodeset }, 'sequencer started');
     return sequencer;

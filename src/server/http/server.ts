@@ -236,19 +236,23 @@ export function readBody(req: http.IncomingMessage, limit: number, tooLarge: (si
     return Promise.reject(tooLarge(declared, true));
   }
   return new Promise((resolve, reject) => {
+    // With a declared length the body is read into one buffer of its own (no concatenation, and
+    // it can be handed to a worker thread as it is).
+    const into = Number.isFinite(declared) ? Buffer.allocUnsafeSlow(declared) : undefined;
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
+      if (size + chunk.length > limit || (into && size + chunk.length > into.length)) {
         req.pause();
         req.removeAllListeners('data');
-        reject(tooLarge(size, false));
+        reject(tooLarge(size + chunk.length, false));
         return;
       }
-      chunks.push(chunk);
+      if (into) chunk.copy(into, size);
+      else chunks.push(chunk);
+      size += chunk.length;
     });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('end', () => resolve(into ? into.subarray(0, size) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

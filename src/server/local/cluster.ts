@@ -241,13 +241,14 @@ export async function localUp(options: UpOptions): Promise<ClusterFile> {
             throw new LocalClusterError(`${node.name} (pid ${node.pid}) has exited; last lines of ${node.log}:\n${tail(node.log)}`);
           }
         }
-        const idents = await Promise.all(cluster!.nodes.map((n) => http.call(n.address, 'ident', { timeoutMs: 1_000 })));
-        if (!idents.every((ident) => ident.status === 'alive')) return undefined;
         const logs = await http.call(first.address, 'metadataGet', { params: { key: 'bifrost_config' }, timeoutMs: 1_000 });
         const table = await http.call(first.address, 'metadataGet', { params: { key: 'partition_table' }, timeoutMs: 1_000 });
         const logCount = (logs.value as { logs: unknown[] }).logs.length;
         const partitionCount = (table.value as { partitions: unknown[] }).partitions.length;
-        return logCount >= partitionCount ? true : undefined;
+        if (logCount < partitionCount) return undefined;
+        // Healthy: every node alive and aware of every log.
+        const idents = await Promise.all(cluster!.nodes.map((n) => http.call(n.address, 'ident', { timeoutMs: 1_000 })));
+        return idents.every((ident) => ident.status === 'alive' && (ident.metadata_versions.bifrost_config ?? 0) >= logs.version) ? true : undefined;
       },
       () => cluster!.nodes.map((n) => `--- ${n.name} (${n.log})\n${tail(n.log, 4)}`).join('\n'),
     );
