@@ -11,6 +11,8 @@ import type { Logger } from '../logger';
 import { formatSize } from '../size';
 
 export const CLUSTER_SECRET_HEADER = 'x-cairn-cluster-secret';
+/** Refused bodies up to this size are drained rather than cut off (see readBody). */
+const DRAIN_LIMIT = 64 * 1024 * 1024;
 
 export interface RequestContext {
   params: Record<string, string>;
@@ -39,8 +41,8 @@ interface Binding {
   paramNames: string[];
   auth: RouteAuth;
   role?: Role;
-  /** Limit for this route's body; defaults to the server's. */
-  bodyLimit?: number;
+  /** Limit for this route's body (it may depend on the path); defaults to the server's. */
+  bodyLimit?: number | ((params: Record<string, string>) => number);
   /** The error for a body over the limit (`declared`: known from Content-Length, so exact). */
   tooLarge?: TooLarge;
   handle: RawHandler;
@@ -71,7 +73,10 @@ export class HttpServer {
   private readonly server: http.Server;
 
   constructor(private readonly options: HttpServerOptions) {
-    this.server = http.createServer((req, res) => void this.dispatch(req, res));
+    this.server = http.createServer((req, res) => void this.dispatch(req, res, false));
+    // A client that asks before sending a body (Expect: 100-continue, as curl does for large ones)
+    // learns that it is too large without sending any of it.
+    this.server.on('checkContinue', (req, res) => void this.dispatch(req, res, true));
     // A hung or slow client must not hold a request open for ever.
     this.server.requestTimeout = 120_000;
     this.server.headersTimeout = 15_000;
@@ -111,7 +116,13 @@ export class HttpServer {
   }
 
   /** Binds a route with a raw body and response (binary data path, ingress). */
-  raw(method: string, path: string, auth: RouteAuth, handler: RawHandler, options: { bodyLimit?: number; role?: Role; tooLarge?: TooLarge } = {}): void {
+  raw(
+    method: string,
+    path: string,
+    auth: RouteAuth,
+    handler: RawHandler,
+    options: { bodyLimit?: Binding['bodyLimit']; role?: Role; tooLarge?: TooLarge } = {},
+  ): void {
     const { pattern, paramNames } = compile(path);
     this.bindings.push({ method, pattern, paramNames, auth, handle: handler, ...options });
   }
@@ -152,7 +163,7 @@ export class HttpServer {
     return headers.authorization === `Bearer ${adminToken}` || (!!clusterSecret && headers[CLUSTER_SECRET_HEADER] === clusterSecret);
   }
 
-  private async dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  private async dispatch(req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     let binding: Binding | undefined;
     let match: RegExpExecArray | null = null;
@@ -195,8 +206,16 @@ export class HttpServer {
       binding.paramNames.forEach((name, i) => {
         params[name] = decodeURIComponent(match![i + 1]!);
       });
-      const limit = binding.bodyLimit ?? this.options.bodyLimit;
+      const limit = typeof binding.bodyLimit === 'function' ? binding.bodyLimit(params) : (binding.bodyLimit ?? this.options.bodyLimit);
       const tooLarge = binding.tooLarge;
+      if (expectsContinue) {
+        const declared = Number(req.headers['content-length'] ?? Number.NaN);
+        if (Number.isFinite(declared) && declared > limit) {
+          const error = tooLarge ? tooLarge(declared, limit, { params, declared: true }) : messageTooLarge(declared, limit, true);
+          throw Object.assign(error, { closeConnection: true });
+        }
+        res.writeContinue();
+      }
       const body = await readBody(req, limit, (size, declared) =>
         tooLarge ? tooLarge(size, limit, { params, declared }) : messageTooLarge(size, limit, declared),
       );
@@ -221,8 +240,7 @@ export class HttpServer {
       return;
     }
     const headers: Record<string, string> = { 'content-type': 'application/json' };
-    // The rest of an oversized body is not read; closing is cheaper than draining it.
-    if (apiError.code === 'PAYLOAD_TOO_LARGE' || apiError.code === 'RECORD_TOO_LARGE') headers.connection = 'close';
+    if ((err as { closeConnection?: boolean }).closeConnection) headers.connection = 'close';
     res.writeHead(apiError.status, headers);
     res.end(JSON.stringify(apiError.toBody()));
   }
@@ -232,8 +250,12 @@ export class HttpServer {
 export function readBody(req: http.IncomingMessage, limit: number, tooLarge: (size: number, declared: boolean) => ApiError): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limit) {
-    req.pause();
-    return Promise.reject(tooLarge(declared, true));
+    // The answer goes out at once. A body of reasonable size is drained (read and dropped) so that
+    // the client, still sending it, reads the answer rather than a reset connection; a huge one
+    // gets the connection closed.
+    if (declared <= DRAIN_LIMIT) req.resume();
+    else req.pause();
+    return Promise.reject(Object.assign(tooLarge(declared, true), { closeConnection: declared > DRAIN_LIMIT }));
   }
   return new Promise((resolve, reject) => {
     // With a declared length the body is read into one buffer of its own (no concatenation, and
@@ -243,9 +265,9 @@ export function readBody(req: http.IncomingMessage, limit: number, tooLarge: (si
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       if (size + chunk.length > limit || (into && size + chunk.length > into.length)) {
-        req.pause();
         req.removeAllListeners('data');
-        reject(tooLarge(size + chunk.length, false));
+        req.pause();
+        reject(Object.assign(tooLarge(size + chunk.length, false), { closeConnection: true }));
         return;
       }
       if (into) chunk.copy(into, size);

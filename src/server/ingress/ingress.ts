@@ -48,7 +48,9 @@ export function createIngress(deps: IngressDeps): HttpServer {
       };
     },
     {
-      // Refused from the declared length, before its bytes are read (or as soon as too many came).
+      // The largest value that fits the record limit with this key: a longer body is refused from
+      // its declared length, before any of it is read (or as soon as too much of it came).
+      bodyLimit: (params) => Math.max(0, deps.recordSizeLimit - encodedPutSize(Buffer.byteLength(params.key ?? '', 'utf8'), 0)),
       tooLarge: (size, _limit, { params }) => recordTooLarge(encodedPutSize(Buffer.byteLength(params.key ?? '', 'utf8'), size), deps.recordSizeLimit),
     },
   );
