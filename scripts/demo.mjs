@@ -20,16 +20,21 @@ const env = { ...process.env, CAIRN_ADDRESS: cluster.address };
 
 const ingress = cluster.nodes[0].ingress;
 let wrote = 0;
+let problem = '';
 for (let i = 0; i < 20; i++) {
   try {
     const response = await fetch(`${ingress}/kv/demo-${i}`, { method: 'PUT', body: `value ${i}` });
-    if (!response.ok) break;
+    if (!response.ok) {
+      problem = `HTTP ${response.status}: ${await response.text()}`;
+      break;
+    }
     wrote++;
-  } catch {
+  } catch (err) {
+    problem = err.message;
     break;
   }
 }
-process.stdout.write(wrote ? `wrote ${wrote} keys through ${ingress}\n\n` : 'no ingress traffic yet: the data path is not built in this version\n\n');
+process.stdout.write(`wrote ${wrote} keys through the ingress at ${ingress}${problem ? ` (then: ${problem})` : ''}\n\n`);
 
 process.stdout.write('$ cairnctl status\n');
 process.stdout.write(node('cairnctl', ['status'], { env }));
@@ -39,6 +44,8 @@ Point cairnctl at it:
   export CAIRN_ADDRESS=${cluster.address}
   ./bin/cairnctl logs list
   ./bin/cairnctl replicated-loglet servers
+Write and read through the ingress:
+  curl -X PUT ${ingress}/kv/hello -d world && curl ${ingress}/kv/hello
 Stop it (the data stays; npm run demo starts it again):
   ./bin/cairn-server local down --dir ${path.relative(process.cwd(), dir) || dir}
 `);
