@@ -10,7 +10,7 @@ _cairnctl() {
     word="${COMP_WORDS[i]}"
     if [[ $skip == 1 ]]; then skip=0; continue; fi
     case "$word" in
-      -s|--address|--connect-timeout|--request-timeout|-o|--output|--table-style|--time-format|--token|--tail|--head|--reason|-i|--segment-index|-l|--log-id|--sequencer|--nodeset|--replication|--from|--to|-n|--num-partitions|-r|--log-replication|--partition-replication|--nodeset-size) skip=1; continue ;;
+      -s|--address|--connect-timeout|--request-timeout|-o|--output|--table-style|--time-format|--token|--nodes|--node|--storage-state|--reason|--worker-state|--tail|--head|-i|--segment-index|-l|--log-id|--sequencer|--nodeset|--replication|--from|--to|--node-id|-n|--num-partitions|-r|--log-replication|--partition-replication|--nodeset-size) skip=1; continue ;;
       -*) continue ;;
     esac
     case "$cmdpath|$word" in
@@ -22,6 +22,10 @@ _cairnctl() {
       '|completions') cmdpath='completions' ;;
       'nodes|list') cmdpath='nodes list' ;;
       'nodes|ls') cmdpath='nodes list' ;;
+      'nodes|set-storage-state') cmdpath='nodes set-storage-state' ;;
+      'nodes|set-worker-state') cmdpath='nodes set-worker-state' ;;
+      'nodes|remove') cmdpath='nodes remove' ;;
+      'nodes|rm') cmdpath='nodes remove' ;;
       'logs|list') cmdpath='logs list' ;;
       'logs|ls') cmdpath='logs list' ;;
       'logs|describe') cmdpath='logs describe' ;;
@@ -33,6 +37,7 @@ _cairnctl() {
       'replicated-loglet|nodes') cmdpath='replicated-loglet servers' ;;
       'replicated-loglet|info') cmdpath='replicated-loglet info' ;;
       'replicated-loglet|digest') cmdpath='replicated-loglet digest' ;;
+      'replicated-loglet|set-storage-state') cmdpath='replicated-loglet set-storage-state' ;;
     esac
   done
   case "$prev" in
@@ -40,22 +45,28 @@ _cairnctl() {
     --output) COMPREPLY=($(compgen -W 'table json' -- "$cur")); return ;;
     --table-style) COMPREPLY=($(compgen -W 'compact borders' -- "$cur")); return ;;
     --time-format) COMPREPLY=($(compgen -W 'human iso8601 rfc2822' -- "$cur")); return ;;
+    --storage-state) COMPREPLY=($(compgen -W 'provisioning disabled read-only gone read-write data-loss' -- "$cur")); return ;;
+    --worker-state) COMPREPLY=($(compgen -W 'provisioning active draining disabled' -- "$cur")); return ;;
   esac
   case "$cmdpath" in
     '') words='status nodes logs replicated-loglet provision completions -V --version -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose -h --help' ;;
     'status') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'nodes') words='list ls -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'nodes') words='list ls set-storage-state set-worker-state remove rm -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'nodes list') words='--extra -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'nodes set-storage-state') words='--nodes --node --storage-state --reason --force --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'nodes set-worker-state') words='--nodes --worker-state --force --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'nodes remove') words='--nodes --force --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs') words='list ls describe find-tail seal reconfigure -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs list') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs describe') words='--tail --head --all --extra -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs find-tail') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs seal') words='--reason -i --segment-index -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs reconfigure') words='-l --log-id --sequencer --nodeset --replication -i --segment-index --reason --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'replicated-loglet') words='servers list-servers nodes info digest -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'replicated-loglet') words='servers list-servers nodes info digest set-storage-state -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'replicated-loglet servers') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'replicated-loglet info') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'replicated-loglet digest') words='--from --to -u --under-replicated-only -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'replicated-loglet set-storage-state') words='--node-id --storage-state --reason --force --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'provision') words='-n --num-partitions -r --replication --log-replication --partition-replication --nodeset-size --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'completions') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     *) words="" ;;

@@ -9,7 +9,7 @@ _cairnctl() {
     word="${words[i]}"
     if [[ $skip == 1 ]]; then skip=0; continue; fi
     case "$word" in
-      -s|--address|--connect-timeout|--request-timeout|-o|--output|--table-style|--time-format|--token|--tail|--head|--reason|-i|--segment-index|-l|--log-id|--sequencer|--nodeset|--replication|--from|--to|-n|--num-partitions|-r|--log-replication|--partition-replication|--nodeset-size) skip=1; continue ;;
+      -s|--address|--connect-timeout|--request-timeout|-o|--output|--table-style|--time-format|--token|--nodes|--node|--storage-state|--reason|--worker-state|--tail|--head|-i|--segment-index|-l|--log-id|--sequencer|--nodeset|--replication|--from|--to|--node-id|-n|--num-partitions|-r|--log-replication|--partition-replication|--nodeset-size) skip=1; continue ;;
       -*) continue ;;
     esac
     case "$cmdpath|$word" in
@@ -21,6 +21,10 @@ _cairnctl() {
       '|completions') cmdpath='completions' ;;
       'nodes|list') cmdpath='nodes list' ;;
       'nodes|ls') cmdpath='nodes list' ;;
+      'nodes|set-storage-state') cmdpath='nodes set-storage-state' ;;
+      'nodes|set-worker-state') cmdpath='nodes set-worker-state' ;;
+      'nodes|remove') cmdpath='nodes remove' ;;
+      'nodes|rm') cmdpath='nodes remove' ;;
       'logs|list') cmdpath='logs list' ;;
       'logs|ls') cmdpath='logs list' ;;
       'logs|describe') cmdpath='logs describe' ;;
@@ -32,6 +36,7 @@ _cairnctl() {
       'replicated-loglet|nodes') cmdpath='replicated-loglet servers' ;;
       'replicated-loglet|info') cmdpath='replicated-loglet info' ;;
       'replicated-loglet|digest') cmdpath='replicated-loglet digest' ;;
+      'replicated-loglet|set-storage-state') cmdpath='replicated-loglet set-storage-state' ;;
     esac
   done
   prev="${words[CURRENT-1]}"
@@ -41,23 +46,29 @@ _cairnctl() {
     --output) candidates=(table json); compadd -a candidates; return ;;
     --table-style) candidates=(compact borders); compadd -a candidates; return ;;
     --time-format) candidates=(human iso8601 rfc2822); compadd -a candidates; return ;;
+    --storage-state) candidates=(provisioning disabled read-only gone read-write data-loss); compadd -a candidates; return ;;
+    --worker-state) candidates=(provisioning active draining disabled); compadd -a candidates; return ;;
   esac
   local list
   case "$cmdpath" in
     '') list='status nodes logs replicated-loglet provision completions -V --version -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose -h --help' ;;
     'status') list='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'nodes') list='list ls -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'nodes') list='list ls set-storage-state set-worker-state remove rm -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'nodes list') list='--extra -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'nodes set-storage-state') list='--nodes --node --storage-state --reason --force --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'nodes set-worker-state') list='--nodes --worker-state --force --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'nodes remove') list='--nodes --force --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs') list='list ls describe find-tail seal reconfigure -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs list') list='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs describe') list='--tail --head --all --extra -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs find-tail') list='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs seal') list='--reason -i --segment-index -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs reconfigure') list='-l --log-id --sequencer --nodeset --replication -i --segment-index --reason --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'replicated-loglet') list='servers list-servers nodes info digest -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'replicated-loglet') list='servers list-servers nodes info digest set-storage-state -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'replicated-loglet servers') list='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'replicated-loglet info') list='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'replicated-loglet digest') list='--from --to -u --under-replicated-only -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'replicated-loglet set-storage-state') list='--node-id --storage-state --reason --force --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'provision') list='-n --num-partitions -r --replication --log-replication --partition-replication --nodeset-size --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'completions') list='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     *) list="" ;;

@@ -375,3 +375,51 @@ export const LogDescription = z
     trim_point_lsn: z.int().min(0).meta({ description: 'records up to this LSN are trimmed (0: none)' }),
   })
   .meta({ id: 'LogDescription' });
+
+// ---- node operations (admin) --------------------------------------------------------------------
+
+/** A node as the client read it, so that a change is refused if the node restarted meanwhile. */
+export const NodeRef = z
+  .object({ id: z.int().min(1), generation: z.int().min(1).optional() })
+  .meta({ id: 'NodeRef', description: 'generation: the one the client saw; the change is refused if the node has a newer one' });
+
+export const SetStorageStateRequest = z
+  .object({
+    nodes: z.array(NodeRef).min(1),
+    storage_state: StorageState,
+    force: z.boolean().optional(),
+    dry_run: z.boolean().optional(),
+    reason: z.string().max(500).optional(),
+    requested_by: z.string().max(200).optional(),
+  })
+  .meta({ id: 'SetStorageStateRequest' });
+export type SetStorageStateRequest = z.infer<typeof SetStorageStateRequest>;
+
+export const SetWorkerStateRequest = z
+  .object({
+    nodes: z.array(NodeRef).min(1),
+    worker_state: WorkerState,
+    force: z.boolean().optional(),
+    dry_run: z.boolean().optional(),
+  })
+  .meta({ id: 'SetWorkerStateRequest' });
+export type SetWorkerStateRequest = z.infer<typeof SetWorkerStateRequest>;
+
+export const StateChange = z
+  .object({ node_id: z.int(), generational_id: z.string(), from: z.string(), to: z.string() })
+  .meta({ id: 'StateChange' });
+
+export const StateChangeOutcome = z
+  .object({ dry_run: z.boolean(), nodes_config_version: z.int(), changes: z.array(StateChange) })
+  .meta({ id: 'StateChangeOutcome' });
+export type StateChangeOutcome = z.infer<typeof StateChangeOutcome>;
+
+export const RemoveNodesRequest = z
+  .object({ nodes: z.array(NodeRef).min(1), force: z.boolean().optional(), dry_run: z.boolean().optional() })
+  .meta({ id: 'RemoveNodesRequest' });
+export type RemoveNodesRequest = z.infer<typeof RemoveNodesRequest>;
+
+export const RemoveNodesOutcome = z
+  .object({ dry_run: z.boolean(), nodes_config_version: z.int(), removed: z.array(Tombstone) })
+  .meta({ id: 'RemoveNodesOutcome' });
+export type RemoveNodesOutcome = z.infer<typeof RemoveNodesOutcome>;

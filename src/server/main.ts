@@ -27,9 +27,10 @@ async function runNode(options: { config?: string; set: string[]; dumpConfig?: b
   }
   const logger = createLogger(config.logLevel, config.nodeName);
   const node = new CairnNode(config, logger);
+  node.onStopped = exitSoon;
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutdown requested');
-    void node.stop();
+    void node.stop().then(exitSoon);
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
@@ -44,7 +45,16 @@ async function runNode(options: { config?: string; set: string[]; dumpConfig?: b
     }
     fatal(message);
     await node.stop();
+    exitSoon();
   }
+}
+
+/**
+ * Once stopped, the process should end by itself; work still winding down (a request waiting on a
+ * peer) gets a moment, then it ends anyway. Logs are written synchronously, so nothing is lost.
+ */
+function exitSoon(): void {
+  setTimeout(() => process.exit(), 2_000).unref();
 }
 
 const program = new Command('cairn-server')

@@ -9,6 +9,7 @@ import { buildOpenApi } from '../api/openapi';
 import { METADATA_KEYS, MetadataKeyText, type Ident, type MetadataKey } from '../api/schemas';
 import { ClusterController } from './admin/controller';
 import { LogOperations } from './admin/log-ops';
+import { NodeOperations } from './admin/node-ops';
 import { provisionCluster } from './admin/provision';
 import { Bifrost } from './bifrost/bifrost';
 import { SequencerManager } from './bifrost/sequencers';
@@ -74,6 +75,8 @@ export class CairnNode {
   private readonly processors = new Map<number, PartitionProcessor>();
   private ingress: HttpServer | undefined;
   private stopping: Promise<void> | undefined;
+  /** Called once a fatal condition has stopped the node (main makes sure the process ends). */
+  onStopped: (() => void) | undefined;
 
   constructor(
     readonly config: NodeConfig,
@@ -212,6 +215,10 @@ export class CairnNode {
     });
     if (this.hasRole('admin')) {
       const ops = () => ready(this.ops, 'the cluster controller');
+      const nodeOps = new NodeOperations(this.metadata, this.logger);
+      s.route('setStorageState', ({ json }) => nodeOps.setStorageState(json as never));
+      s.route('setWorkerState', ({ json }) => nodeOps.setWorkerState(json as never));
+      s.route('removeNodes', ({ json }) => nodeOps.removeNodes(json as never));
       s.route('findTail', ({ params }) => ops().findTail(logIdParam(params.log)));
       s.route('describeLog', async ({ params }) => {
         const logId = logIdParam(params.log);
@@ -354,12 +361,13 @@ export class CairnNode {
     this.logger.error({ err: err.message }, `Shutting down: ${err.message}`);
     process.stderr.write(`error: ${err.message}\n`);
     process.exitCode = 1;
-    void this.stop();
+    void this.stop().then(() => this.onStopped?.());
   }
 
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.status = 'shutting-down';
+      this.bifrost?.close();
       await this.ingress?.close().catch(() => undefined);
       for (const processor of this.processors.values()) processor.stop();
       this.sequencers?.stopAll();

@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ClusterFile, ClusterNodeEntry } from '../../src/server/local/cluster';
-import { cairnServer, cairnctl, type RunOptions, type RunResult } from './cli';
+import { spawn } from 'node:child_process';
+import { CAIRN_SERVER, cairnServer, cairnctl, type RunOptions, type RunResult } from './cli';
 
 export type NodeInfo = ClusterNodeEntry;
 export type ClusterInfo = ClusterFile;
@@ -111,4 +112,21 @@ export async function waitUntil<T>(what: string, probe: () => Promise<T | undefi
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+export interface NodeProcess {
+  pid: number;
+  /** Resolves with the exit code once the process ends. */
+  exited: Promise<number | null>;
+  output(): string;
+}
+
+/** Starts one cairn-server process outside `local up` (the caller stops it by pid). */
+export function startServer(args: string[]): NodeProcess {
+  const child = spawn(process.execPath, [CAIRN_SERVER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { pid: child.pid!, exited, output: () => output };
 }

@@ -1,7 +1,8 @@
 // The cluster controller (admin role). Every admin node probes its peers; the alive admin node with
 // the lowest id acts. Whatever it changes goes through compare-and-set on the metadata, so two nodes
 // that briefly both believe they lead cannot corrupt it.
-import { formatGenId, makeLogletId, parseGenId, type GenerationalNodeId } from '../../api/ids';
+import { formatGenId, formatNodeSet, makeLogletId, parseGenId, type GenerationalNodeId } from '../../api/ids';
+import { shouldWriteTo } from '../../api/states';
 import { tailSegment } from '../../api/logs';
 import type { HttpClient } from '../../api/http-client';
 import type { Ident, LogChain, NodeConfig as NodeEntry, NodesConfiguration } from '../../api/schemas';
@@ -13,6 +14,10 @@ import type { LogOperations } from './log-ops';
 const PROBE_TIMEOUT_MS = 1_000;
 /** How long a sequencer may stay unreachable before its loglet is sealed and the chain extended. */
 const SEQUENCER_GRACE_MS = 1_500;
+/** How long a tail's nodeset may differ from the read-write log-servers before it is replaced. */
+const NODESET_SETTLE_MS = 3_000;
+
+const sameMembers = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((id) => b.includes(id));
 /** Logs are created once membership has been quiet this long, so that nodes starting together all
  *  land in the first nodesets instead of whichever two registered first. */
 const MEMBERSHIP_SETTLE_MS = 1_000;
@@ -26,7 +31,7 @@ export interface PeerState {
 
 /** Log-servers that new nodesets may include (`should_write_to` in the reference). */
 export function writeableLogServers(nodes: NodesConfiguration): NodeEntry[] {
-  return nodes.nodes.filter((n) => n.roles.includes('log-server') && n.log_server.storage_state === 'read-write');
+  return nodes.nodes.filter((n) => n.roles.includes('log-server') && shouldWriteTo(n.log_server.storage_state));
 }
 
 export class ClusterController {
@@ -37,7 +42,8 @@ export class ClusterController {
   );
   private waitingNote: string | undefined;
   private membership = { version: 0, since: 0 };
-  private readonly unhealthySince = new Map<number, number>();
+  /** When a log's sequencer or nodeset started to look wrong, by `sequencer:<log>` / `nodeset:<log>`. */
+  private readonly unhealthySince = new Map<string, number>();
   private ops: LogOperations | undefined;
 
   constructor(
@@ -71,7 +77,7 @@ export class ClusterController {
     await this.probe(nodes.value);
     if (!this.isLeader()) return;
     await this.ensureLogs();
-    await this.replaceGoneSequencers();
+    await this.reconfigureTails();
   }
 
   private async probe(nodes: NodesConfiguration): Promise<void> {
@@ -157,19 +163,24 @@ export class ClusterController {
   }
 
   /**
-   * Failover: a tail loglet whose sequencer restarted (newer generation) or has been unreachable for
-   * SEQUENCER_GRACE_MS is sealed and the chain extended with a new sequencer; a chain left sealed
-   * (by `logs seal`, or when no sequencer was available) is extended.
+   * Keeps every log's tail segment healthy:
+   * - failover: a sequencer that restarted (newer generation) or has been unreachable for
+   *   SEQUENCER_GRACE_MS has its loglet sealed and the chain extended with a new sequencer;
+   * - a chain left sealed (by `logs seal`, or when no sequencer was available) is extended;
+   * - a nodeset that no longer matches the read-write log-servers (one lost its data, or came back)
+   *   for NODESET_SETTLE_MS is replaced, keeping the sequencer.
    */
-  private async replaceGoneSequencers(): Promise<void> {
+  private async reconfigureTails(): Promise<void> {
     const logs = this.metadata.get('bifrost_config')?.value;
     const nodes = this.metadata.get('nodes_config')?.value;
     if (!logs || !nodes || !this.ops) return;
     const now = Date.now();
+    const desired = writeableLogServers(nodes).map((n) => n.id);
     const work: Promise<unknown>[] = [];
     for (const chain of logs.logs) {
       const tail = tailSegment(chain);
       let reason: string | undefined;
+      let keepSequencer: number | undefined;
       if (tail.kind === 'sealed') {
         if (!tail.seal?.permanent) reason = 'the chain is sealed; extending it';
       } else if (tail.params) {
@@ -177,21 +188,32 @@ export class ClusterController {
         const node = nodes.nodes.find((n) => n.id === sequencer.id);
         const restarted = !node || node.generation !== sequencer.generation;
         const gone = restarted || !this.peers.get(sequencer.id)?.alive;
-        if (!gone) {
-          this.unhealthySince.delete(chain.log_id);
-          continue;
-        }
-        const since = this.unhealthySince.get(chain.log_id) ?? now;
-        this.unhealthySince.set(chain.log_id, since);
+        const nodesetStale = desired.length >= tail.params.replication.node && !sameMembers(tail.params.nodeset, desired);
+        const since = (key: string) => {
+          const started = this.unhealthySince.get(key) ?? now;
+          this.unhealthySince.set(key, started);
+          return now - started;
+        };
+        if (!gone) this.unhealthySince.delete(`sequencer:${chain.log_id}`);
+        if (!nodesetStale) this.unhealthySince.delete(`nodeset:${chain.log_id}`);
         if (restarted) reason = `sequencer ${tail.params.sequencer} is gone (node is now ${node ? formatGenId(node) : 'removed'})`;
-        else if (now - since >= SEQUENCER_GRACE_MS) reason = `sequencer ${tail.params.sequencer} has been unreachable for ${now - since} ms`;
+        else if (gone) {
+          const unreachable = since(`sequencer:${chain.log_id}`);
+          if (unreachable >= SEQUENCER_GRACE_MS) reason = `sequencer ${tail.params.sequencer} has been unreachable for ${unreachable} ms`;
+        } else if (nodesetStale && since(`nodeset:${chain.log_id}`) >= NODESET_SETTLE_MS) {
+          reason = `nodeset ${formatNodeSet(tail.params.nodeset)} differs from the read-write log-servers ${formatNodeSet(desired)}`;
+          keepSequencer = sequencer.id;
+        }
       }
       if (!reason) continue;
       const ops = this.ops;
       work.push(
         ops
-          .sealAndExtend(chain.log_id, { segmentIndex: tail.index, reason, source: 'cluster-controller', extend: true })
-          .then(() => this.unhealthySince.delete(chain.log_id))
+          .sealAndExtend(chain.log_id, { segmentIndex: tail.index, reason, source: 'cluster-controller', extend: true, sequencer: keepSequencer })
+          .then(() => {
+            this.unhealthySince.delete(`sequencer:${chain.log_id}`);
+            this.unhealthySince.delete(`nodeset:${chain.log_id}`);
+          })
           .catch((err: Error) => this.logger.warn({ log: chain.log_id, err: err.message }, 'cannot reconfigure log yet')),
       );
     }

@@ -6,7 +6,8 @@ import { formatGenId, formatLogletId, formatPlainId, makeLogletId, type Generati
 import { findChain, tailSegment } from '../../api/logs';
 import type { LogTail, NodeConfig as NodeEntry, ReplicationProperty, SealOutcome, Segment } from '../../api/schemas';
 import type { Bifrost } from '../bifrost/bifrost';
-import { fMajority, sealLoglet } from '../bifrost/sealer';
+import { fMajority, sealLoglet, type MemberStates } from '../bifrost/sealer';
+import { holdsData, isAuthoritative } from '../../api/states';
 import type { LogletState } from '../log-server/log-store';
 import type { LogServerRegistry } from '../log-server/registry';
 import type { Logger } from '../logger';
@@ -42,6 +43,15 @@ export class LogOperations {
 
   private alive(node: NodeEntry): boolean {
     return !!this.liveness.get(node.id)?.alive;
+  }
+
+  private memberStates(): MemberStates {
+    const nodes = this.metadata.require('nodes_config').value.nodes;
+    const state = (id: number) => nodes.find((n) => n.id === id)?.log_server.storage_state;
+    return {
+      holdsData: (id) => state(id) !== undefined && holdsData(state(id)!),
+      authoritative: (id) => state(id) !== undefined && isAuthoritative(state(id)!),
+    };
   }
 
   /** A sequencer for a new segment: alive, preferring workers, then the node with fewest tails. */
@@ -139,7 +149,7 @@ export class LogOperations {
     let tailLsn = tail.base_lsn;
     let repaired = 0;
     if (tail.kind === 'replicated' && tail.params) {
-      const sealed = await sealLoglet(tail.params, (id) => this.logServers.client(id), this.batch, this.logger);
+      const sealed = await sealLoglet(tail.params, (id) => this.logServers.client(id), this.memberStates(), this.batch, this.logger);
       tailLsn = tail.base_lsn + sealed.tail - 1;
       repaired = sealed.repaired;
     } else if (!options.extend) {
@@ -199,11 +209,14 @@ export class LogOperations {
     } catch {
       // The sequencer is gone: ask the log-servers.
       const params = tail.params;
-      const states = (await Promise.allSettled(params.nodeset.map((id) => this.logServers.client(id).state(params.loglet_id))))
+      const members = this.memberStates();
+      const counted = params.nodeset.filter((id) => members.holdsData(id) && members.authoritative(id));
+      const states = (await Promise.allSettled(counted.map((id) => this.logServers.client(id).state(params.loglet_id))))
         .filter((r): r is PromiseFulfilledResult<LogletState> => r.status === 'fulfilled')
         .map((r) => r.value);
       if (states.length === 0) throw new ApiError('UNAVAILABLE', `no log-server of loglet ${formatLogletId(params.loglet_id)} answered`);
-      const sealed = states.filter((s) => s.sealed).length >= fMajority(params.nodeset.length, params.replication.node);
+      const effective = params.nodeset.filter((id) => members.holdsData(id)).length;
+      const sealed = states.filter((s) => s.sealed).length >= fMajority(effective, params.replication.node);
       const offset = sealed ? Math.max(...states.map((s) => s.local_tail)) : Math.max(...states.map((s) => s.known_global_tail));
       return { log_id: logId, segment_index: tail.index, state: sealed ? 'SEALED' : 'OPEN', tail_lsn: tail.base_lsn + offset - 1 };
     }

@@ -106,6 +106,7 @@ class RemoteAppendQueue {
 
 export class Bifrost {
   private readonly remoteQueues = new Map<number, RemoteAppendQueue>();
+  private closed = false;
 
   constructor(
     private readonly me: () => GenerationalNodeId | undefined,
@@ -122,6 +123,11 @@ export class Bifrost {
       const tails = new Set(metadata.get('bifrost_config')?.value.logs.map((chain) => tailSegment(chain).params?.loglet_id));
       for (const loglet of this.remoteQueues.keys()) if (!tails.has(loglet)) this.remoteQueues.delete(loglet);
     });
+  }
+
+  /** Stops retrying: appends still waiting for a segment fail instead of holding the node up. */
+  close(): void {
+    this.closed = true;
   }
 
   private chain(logId: number): LogChain {
@@ -153,7 +159,7 @@ export class Bifrost {
         chain = this.chain(logId);
       } catch (err) {
         // This node's metadata may lag the controller that just created the log.
-        if (Date.now() > deadline) throw err;
+        if (Date.now() > deadline || this.closed) throw err;
         await sleep(RETRY_PAUSE_MS);
         await this.metadata.refresh().catch(() => undefined);
         continue;
@@ -167,6 +173,7 @@ export class Bifrost {
           lastError = err;
         }
       }
+      if (this.closed) throw new ApiError('UNAVAILABLE', 'this node is shutting down', 'retry on another node');
       if (Date.now() > deadline) {
         throw new ApiError(
           'UNAVAILABLE',
@@ -213,7 +220,7 @@ export class Bifrost {
 
   /** Waits until the log's tail segment is no longer `tail` (sealed and extended). */
   private async waitForNewTail(logId: number, tail: Segment, deadline: number): Promise<void> {
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !this.closed) {
       await sleep(RETRY_PAUSE_MS);
       await this.metadata.refresh().catch(() => undefined);
       const current = tailSegment(this.chain(logId));

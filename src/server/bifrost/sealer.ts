@@ -1,6 +1,7 @@
 // Sealing a replicated loglet: seal it on an f-majority of its nodeset (a set that intersects every
 // write quorum, so it holds a copy of every committed record), take the highest local tail among
 // them as the loglet's tail, and repair records below it that fewer than a write quorum hold.
+// Log-servers that lost their data answer too but do not count: they are not authoritative.
 import { ApiError } from '../../api/errors';
 import { formatLogletId, formatPlainId } from '../../api/ids';
 import type { ReplicatedLogletParams } from '../../api/schemas';
@@ -19,56 +20,70 @@ export interface SealResult {
   sealedOn: number[];
 }
 
+/** What the sealer needs to know of each nodeset member's storage state. */
+export interface MemberStates {
+  /** In the effective nodeset: not disabled, not removed. */
+  holdsData(id: number): boolean;
+  /** Its answer counts towards an f-majority: it has not lost its data. */
+  authoritative(id: number): boolean;
+}
+
 export function fMajority(nodesetSize: number, replication: number): number {
   return Math.max(1, nodesetSize - replication + 1);
 }
 
-async function sealAll(params: ReplicatedLogletParams, client: (id: number) => LogServerClient): Promise<Map<number, LogletState>> {
-  const needed = fMajority(params.nodeset.length, params.replication.node);
-  const sealed = new Map<number, LogletState>();
+/** Seals on every member that answers; resolves once all did, or an f-majority did and patience ran out. */
+async function sealAll(params: ReplicatedLogletParams, client: (id: number) => LogServerClient, members: MemberStates): Promise<Map<number, LogletState>> {
+  const effective = params.nodeset.filter((id) => members.holdsData(id));
+  const needed = fMajority(effective.length, params.replication.node);
+  const counted = new Map<number, LogletState>();
   const failures: string[] = [];
   const started = Date.now();
   await new Promise<void>((resolve) => {
     let settled = 0;
+    const finish = () => {
+      clearTimeout(patience);
+      clearTimeout(deadline);
+      resolve();
+    };
     const check = () => {
-      if (settled === params.nodeset.length || (sealed.size >= needed && Date.now() - started >= SEAL_PATIENCE_MS)) resolve();
+      if (settled === params.nodeset.length || (counted.size >= needed && Date.now() - started >= SEAL_PATIENCE_MS)) finish();
     };
     const patience = setTimeout(check, SEAL_PATIENCE_MS);
-    const deadline = setTimeout(resolve, SEAL_TIMEOUT_MS);
+    const deadline = setTimeout(finish, SEAL_TIMEOUT_MS);
     for (const nodeId of params.nodeset) {
       Promise.resolve()
         .then(() => client(nodeId).seal(params.loglet_id))
         .then(
-          (state) => sealed.set(nodeId, state),
+          (state) => {
+            if (members.holdsData(nodeId) && members.authoritative(nodeId)) counted.set(nodeId, state);
+          },
           (err: Error) => failures.push(`${formatPlainId(nodeId)}: ${err.message}`),
         )
         .finally(() => {
           settled++;
           check();
-          if (settled === params.nodeset.length) {
-            clearTimeout(patience);
-            clearTimeout(deadline);
-          }
         });
     }
   });
-  if (sealed.size < needed) {
+  if (counted.size < needed) {
     throw new ApiError(
       'UNAVAILABLE',
-      `cannot seal loglet ${formatLogletId(params.loglet_id)}: ${sealed.size} of ${params.nodeset.length} log-servers answered, an f-majority is ${needed} (${failures.join('; ')})`,
+      `cannot seal loglet ${formatLogletId(params.loglet_id)}: ${counted.size} authoritative log-server(s) of ${effective.length} answered, an f-majority is ${needed}${failures.length ? ` (${failures.join('; ')})` : ''}`,
       'bring enough log-servers of the nodeset back and retry',
     );
   }
-  return sealed;
+  return counted;
 }
 
 export async function sealLoglet(
   params: ReplicatedLogletParams,
   client: (id: number) => LogServerClient,
+  members: MemberStates,
   batch: { bytes: number; records: number },
   logger: Logger,
 ): Promise<SealResult> {
-  const sealed = await sealAll(params, client);
+  const sealed = await sealAll(params, client, members);
   const byTail = [...sealed.entries()].sort((a, b) => b[1].local_tail - a[1].local_tail);
   const [sourceId, sourceState] = byTail[0]!;
   const tail = sourceState.local_tail;

@@ -86,6 +86,8 @@ export class Sequencer {
 
   constructor(
     segment: { base_lsn: number; params: ReplicatedLogletParams },
+    /** The nodeset members stores go to (those whose storage state takes writes). */
+    writeable: readonly number[],
     private readonly logServers: (nodeId: number) => LogServerClient,
     readonly options: SequencerOptions,
     windows: PeerWindows,
@@ -94,7 +96,7 @@ export class Sequencer {
     this.logletId = segment.params.loglet_id;
     this.params = segment.params;
     this.baseLsn = segment.base_lsn;
-    this.peers = this.params.nodeset.map((nodeId) => new PeerReplicator(this, nodeId, () => logServers(nodeId), windows));
+    this.peers = writeable.map((nodeId) => new PeerReplicator(this, nodeId, () => logServers(nodeId), windows));
   }
 
   get bufferedBytes(): number {

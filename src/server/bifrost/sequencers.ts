@@ -2,6 +2,7 @@
 // generation. A sequencer whose loglet stopped being the tail (sealed and extended) is retired.
 import type { GenerationalNodeId } from '../../api/ids';
 import { formatGenId, formatLogletId } from '../../api/ids';
+import { canWriteTo } from '../../api/states';
 import { tailLoglet } from '../../api/logs';
 import type { NodeStats } from '../../api/schemas';
 import type { LogServerRegistry } from '../log-server/registry';
@@ -33,7 +34,13 @@ export class SequencerManager {
     const logs = this.metadata.get('bifrost_config')?.value;
     const tail = logs?.logs.map(tailLoglet).find((t) => t?.params.loglet_id === logletId);
     if (!tail || tail.params.sequencer !== formatGenId(this.me)) return undefined;
-    const sequencer = new Sequencer(tail, (id) => this.logServers.client(id), this.options, this.windows, this.logger);
+    // Stores go to the members that may take writes (not to one that lost its data or is disabled).
+    const nodes = this.metadata.get('nodes_config')?.value.nodes ?? [];
+    const writeable = tail.params.nodeset.filter((id) => {
+      const state = nodes.find((n) => n.id === id)?.log_server.storage_state;
+      return state !== undefined && canWriteTo(state);
+    });
+    const sequencer = new Sequencer(tail, writeable, (id) => this.logServers.client(id), this.options, this.windows, this.logger);
     this.sequencers.set(logletId, sequencer);
     this.logger.info({ loglet: formatLogletId(logletId), nodeset: tail.params.nodeset }, 'sequencer started');
     return sequencer;

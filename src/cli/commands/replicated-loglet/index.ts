@@ -1,5 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
+import { parsePlainId } from '../../../api/ids';
 import { examples, type Register } from '../../program';
+import { registerSetStorageState } from '../nodes/index';
 
 const offset = (value: string) => {
   const n = Number(value);
@@ -30,4 +32,22 @@ export const registerReplicatedLoglet: Register = (program, action) => {
     .option('-u, --under-replicated-only', 'only offsets with fewer copies than the replication')
     .addHelpText('after', examples('cairnctl replicated-loglet digest 0_0', 'cairnctl replicated-loglet digest 1_1 -u'))
     .action(action(() => import('./digest'), ([loglet], options) => ({ loglet: loglet as string, ...options }) as never));
+  registerSetStorageState(
+    group
+      .command('set-storage-state')
+      .addOption(
+        new Option('--node-id <id>', 'the node id, e.g. 3 or N3')
+          .argParser((value) => {
+            try {
+              return parsePlainId(value);
+            } catch (err) {
+              throw new InvalidArgumentError((err as Error).message);
+            }
+          })
+          .makeOptionMandatory(),
+      ),
+    action,
+    (options) => [options.nodeId as number],
+  ).addHelpText('after', `
+The form of the troubleshooting guide; the same as \`cairnctl nodes set-storage-state\`.${examples("cairnctl replicated-loglet set-storage-state --node-id 3 --storage-state 'read-write' --force")}`);
 };
