@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../api/errors';
 import { HttpClient } from '../api/http-client';
-import { formatGenId, type GenerationalNodeId } from '../api/ids';
+import { formatGenId, parseGenId, type GenerationalNodeId } from '../api/ids';
 import { buildOpenApi } from '../api/openapi';
 import { METADATA_KEYS, MetadataKeyText, type Ident, type MetadataKey } from '../api/schemas';
 import { ClusterController } from './admin/controller';
@@ -305,7 +305,18 @@ export class CairnNode {
     const me = this.me!;
     const { config } = this;
     if (this.hasRole('log-server')) {
-      const store = new LogStoreHandle(path.join(config.baseDir, 'log-store.db'), (err) => this.fail(err));
+      const store = new LogStoreHandle(
+        path.join(config.baseDir, 'log-store.db'),
+        (err) => this.fail(err),
+        (sequencer) => {
+          // Only what this node knows for sure: a newer generation, or a removed node (an unknown
+          // one may just be newer than this node's copy of the nodes configuration).
+          const id = parseGenId(sequencer);
+          const nodes = this.metadata.get('nodes_config')?.value;
+          const node = nodes?.nodes.find((n) => n.id === id.id);
+          return node ? node.generation > id.generation : !!nodes?.tombstones.some((t) => t.id === id.id);
+        },
+      );
       this.logStore = store;
       await provisionLogServer(store, this.metadata, me, this.logger);
       this.logServers.attachLocal(me.id, store);

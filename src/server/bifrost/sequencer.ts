@@ -320,7 +320,7 @@ export class PeerReplicator {
     let result;
     try {
       result = await this.client().store(
-        { loglet_id: sequencer.logletId, first_offset: from, known_global_tail: sequencer.committedTail },
+        { loglet_id: sequencer.logletId, first_offset: from, known_global_tail: sequencer.committedTail, sequencer: sequencer.params.sequencer },
         records,
       );
     } catch (err) {

@@ -28,12 +28,18 @@ export function encodeFrame(header: unknown, records: readonly Buffer[]): Buffer
 
 export class FrameError extends Error {}
 
-/** Decodes a frame; the records are views into `frame` (no copies). */
-export function decodeFrame<H>(frame: Buffer): { header: H; records: Buffer[] } {
+/** Only the header of a frame. */
+export function decodeFrameHeader<H>(frame: Buffer): H {
   if (frame.length < 4) throw new FrameError('frame too short');
   const headLength = frame.readUInt32BE(0);
   if (4 + headLength > frame.length) throw new FrameError('frame header is truncated');
-  const header = JSON.parse(frame.toString('utf8', 4, 4 + headLength)) as H;
+  return JSON.parse(frame.toString('utf8', 4, 4 + headLength)) as H;
+}
+
+/** Decodes a frame; the records are views into `frame` (no copies). */
+export function decodeFrame<H>(frame: Buffer): { header: H; records: Buffer[] } {
+  const header = decodeFrameHeader<H>(frame);
+  const headLength = frame.readUInt32BE(0);
   const records: Buffer[] = [];
   let at = 4 + headLength;
   while (at < frame.length) {

@@ -1,7 +1,7 @@
 // The node's handle on its log store, which runs in a worker thread (log-store-worker.ts).
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { decodeFrame, encodeFrame } from '../bifrost/wire';
+import { decodeFrame, decodeFrameHeader, encodeFrame } from '../bifrost/wire';
 import type { LogletState, LogStoreStats, ReadResult, StoreRequest, StoreResult } from './log-store';
 import type { MarkerStore, StorageMarker } from './provision';
 
@@ -32,7 +32,15 @@ export class LogStoreHandle implements MarkerStore {
   private nextId = 1;
   private broken: Error | undefined;
 
-  constructor(file: string, onFailure: (err: Error) => void) {
+  /**
+   * `superseded(sequencer)` says whether a sequencer's generation has been replaced by a newer one
+   * of its node: such a fenced sequencer's stores are refused as if the loglet were sealed.
+   */
+  constructor(
+    file: string,
+    onFailure: (err: Error) => void,
+    private readonly superseded: (sequencer: string) => boolean,
+  ) {
     // The worker bundle sits next to the server bundle in dist/.
     this.worker = new Worker(path.join(__dirname, 'log-store-worker.cjs'), { workerData: { file } });
     this.worker.on('message', (message: { id: number; ok: boolean; value?: unknown; error?: string }) => {
@@ -64,6 +72,8 @@ export class LogStoreHandle implements MarkerStore {
 
   /** Stores an encoded store frame as received from the network. */
   storeFrame(frame: Buffer): Promise<StoreResult> {
+    const { sequencer } = decodeFrameHeader<StoreRequest>(frame);
+    if (sequencer && this.superseded(sequencer)) return Promise.resolve({ status: 'sealed', local_tail: 1, sealed: true });
     const owned = transferable(frame);
     return this.call({ op: 'store', frame: owned }, [owned.buffer as ArrayBuffer]);
   }

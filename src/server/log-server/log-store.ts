@@ -17,6 +17,8 @@ export interface StoreRequest {
   loglet_id: number;
   first_offset: number;
   known_global_tail: number;
+  /** The sending sequencer (N1:2); stores of a generation that has been superseded are refused. */
+  sequencer?: string;
   /** Repair stores complete a sealed loglet's records and are accepted after the seal. */
   repair?: boolean;
 }
