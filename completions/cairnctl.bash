@@ -10,13 +10,15 @@ _cairnctl() {
     word="${COMP_WORDS[i]}"
     if [[ $skip == 1 ]]; then skip=0; continue; fi
     case "$word" in
-      -s|--address|--connect-timeout|--request-timeout|-o|--output|--table-style|--time-format|--token|--nodes|--node|--storage-state|--reason|--worker-state|--tail|--head|-i|--segment-index|-l|--log-id|--sequencer|--nodeset|--replication|--from|--to|--node-id|-n|--num-partitions|-r|--log-replication|--partition-replication|--nodeset-size) skip=1; continue ;;
+      -s|--address|--connect-timeout|--request-timeout|-o|--output|--table-style|--time-format|--token|--nodes|--node|--storage-state|--reason|--worker-state|--sort|--tail|--head|-i|--segment-index|-t|--trim-point|-l|--log-id|--sequencer|--nodeset|--replication|-m|--min-lsn|--from|--to|--node-id|-n|--num-partitions|-r|--log-replication|--partition-replication|--nodeset-size) skip=1; continue ;;
       -*) continue ;;
     esac
     case "$cmdpath|$word" in
       '|status') cmdpath='status' ;;
       '|nodes') cmdpath='nodes' ;;
+      '|partitions') cmdpath='partitions' ;;
       '|logs') cmdpath='logs' ;;
+      '|snapshots') cmdpath='snapshots' ;;
       '|replicated-loglet') cmdpath='replicated-loglet' ;;
       '|provision') cmdpath='provision' ;;
       '|completions') cmdpath='completions' ;;
@@ -26,12 +28,20 @@ _cairnctl() {
       'nodes|set-worker-state') cmdpath='nodes set-worker-state' ;;
       'nodes|remove') cmdpath='nodes remove' ;;
       'nodes|rm') cmdpath='nodes remove' ;;
+      'partitions|list') cmdpath='partitions list' ;;
+      'partitions|ls') cmdpath='partitions list' ;;
+      'partitions|status') cmdpath='partitions list' ;;
       'logs|list') cmdpath='logs list' ;;
       'logs|ls') cmdpath='logs list' ;;
       'logs|describe') cmdpath='logs describe' ;;
       'logs|find-tail') cmdpath='logs find-tail' ;;
       'logs|seal') cmdpath='logs seal' ;;
+      'logs|trim') cmdpath='logs trim' ;;
       'logs|reconfigure') cmdpath='logs reconfigure' ;;
+      'snapshots|create-snapshot') cmdpath='snapshots create-snapshot' ;;
+      'snapshots|create') cmdpath='snapshots create-snapshot' ;;
+      'snapshots|list') cmdpath='snapshots list' ;;
+      'snapshots|ls') cmdpath='snapshots list' ;;
       'replicated-loglet|servers') cmdpath='replicated-loglet servers' ;;
       'replicated-loglet|list-servers') cmdpath='replicated-loglet servers' ;;
       'replicated-loglet|nodes') cmdpath='replicated-loglet servers' ;;
@@ -47,21 +57,28 @@ _cairnctl() {
     --time-format) COMPREPLY=($(compgen -W 'human iso8601 rfc2822' -- "$cur")); return ;;
     --storage-state) COMPREPLY=($(compgen -W 'provisioning disabled read-only gone read-write data-loss' -- "$cur")); return ;;
     --worker-state) COMPREPLY=($(compgen -W 'provisioning active draining disabled' -- "$cur")); return ;;
+    --sort) COMPREPLY=($(compgen -W 'partition node active' -- "$cur")); return ;;
   esac
   case "$cmdpath" in
-    '') words='status nodes logs replicated-loglet provision completions -V --version -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose -h --help' ;;
+    '') words='status nodes partitions logs snapshots replicated-loglet provision completions -V --version -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose -h --help' ;;
     'status') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'nodes') words='list ls set-storage-state set-worker-state remove rm -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'nodes list') words='--extra -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'nodes set-storage-state') words='--nodes --node --storage-state --reason --force --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'nodes set-worker-state') words='--nodes --worker-state --force --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'nodes remove') words='--nodes --force --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'logs') words='list ls describe find-tail seal reconfigure -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'partitions') words='list ls status -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'partitions list') words='--sort -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'logs') words='list ls describe find-tail seal trim reconfigure -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs list') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs describe') words='--tail --head --all --extra -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs find-tail') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs seal') words='--reason -i --segment-index -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'logs trim') words='-t --trim-point --force --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs reconfigure') words='-l --log-id --sequencer --nodeset --replication -i --segment-index --reason --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'snapshots') words='create-snapshot create list ls -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'snapshots create-snapshot') words='-m --min-lsn -t --trim-log -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'snapshots list') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'replicated-loglet') words='servers list-servers nodes info digest set-storage-state -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'replicated-loglet servers') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'replicated-loglet info') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;

@@ -9,13 +9,15 @@ _cairnctl() {
     word="${words[i]}"
     if [[ $skip == 1 ]]; then skip=0; continue; fi
     case "$word" in
-      -s|--address|--connect-timeout|--request-timeout|-o|--output|--table-style|--time-format|--token|--nodes|--node|--storage-state|--reason|--worker-state|--tail|--head|-i|--segment-index|-l|--log-id|--sequencer|--nodeset|--replication|--from|--to|--node-id|-n|--num-partitions|-r|--log-replication|--partition-replication|--nodeset-size) skip=1; continue ;;
+      -s|--address|--connect-timeout|--request-timeout|-o|--output|--table-style|--time-format|--token|--nodes|--node|--storage-state|--reason|--worker-state|--sort|--tail|--head|-i|--segment-index|-t|--trim-point|-l|--log-id|--sequencer|--nodeset|--replication|-m|--min-lsn|--from|--to|--node-id|-n|--num-partitions|-r|--log-replication|--partition-replication|--nodeset-size) skip=1; continue ;;
       -*) continue ;;
     esac
     case "$cmdpath|$word" in
       '|status') cmdpath='status' ;;
       '|nodes') cmdpath='nodes' ;;
+      '|partitions') cmdpath='partitions' ;;
       '|logs') cmdpath='logs' ;;
+      '|snapshots') cmdpath='snapshots' ;;
       '|replicated-loglet') cmdpath='replicated-loglet' ;;
       '|provision') cmdpath='provision' ;;
       '|completions') cmdpath='completions' ;;
@@ -25,12 +27,20 @@ _cairnctl() {
       'nodes|set-worker-state') cmdpath='nodes set-worker-state' ;;
       'nodes|remove') cmdpath='nodes remove' ;;
       'nodes|rm') cmdpath='nodes remove' ;;
+      'partitions|list') cmdpath='partitions list' ;;
+      'partitions|ls') cmdpath='partitions list' ;;
+      'partitions|status') cmdpath='partitions list' ;;
       'logs|list') cmdpath='logs list' ;;
       'logs|ls') cmdpath='logs list' ;;
       'logs|describe') cmdpath='logs describe' ;;
       'logs|find-tail') cmdpath='logs find-tail' ;;
       'logs|seal') cmdpath='logs seal' ;;
+      'logs|trim') cmdpath='logs trim' ;;
       'logs|reconfigure') cmdpath='logs reconfigure' ;;
+      'snapshots|create-snapshot') cmdpath='snapshots create-snapshot' ;;
+      'snapshots|create') cmdpath='snapshots create-snapshot' ;;
+      'snapshots|list') cmdpath='snapshots list' ;;
+      'snapshots|ls') cmdpath='snapshots list' ;;
       'replicated-loglet|servers') cmdpath='replicated-loglet servers' ;;
       'replicated-loglet|list-servers') cmdpath='replicated-loglet servers' ;;
       'replicated-loglet|nodes') cmdpath='replicated-loglet servers' ;;
@@ -48,22 +58,29 @@ _cairnctl() {
     --time-format) candidates=(human iso8601 rfc2822); compadd -a candidates; return ;;
     --storage-state) candidates=(provisioning disabled read-only gone read-write data-loss); compadd -a candidates; return ;;
     --worker-state) candidates=(provisioning active draining disabled); compadd -a candidates; return ;;
+    --sort) candidates=(partition node active); compadd -a candidates; return ;;
   esac
   local list
   case "$cmdpath" in
-    '') list='status nodes logs replicated-loglet provision completions -V --version -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose -h --help' ;;
+    '') list='status nodes partitions logs snapshots replicated-loglet provision completions -V --version -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose -h --help' ;;
     'status') list='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'nodes') list='list ls set-storage-state set-worker-state remove rm -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'nodes list') list='--extra -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'nodes set-storage-state') list='--nodes --node --storage-state --reason --force --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'nodes set-worker-state') list='--nodes --worker-state --force --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'nodes remove') list='--nodes --force --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'logs') list='list ls describe find-tail seal reconfigure -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'partitions') list='list ls status -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'partitions list') list='--sort -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'logs') list='list ls describe find-tail seal trim reconfigure -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs list') list='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs describe') list='--tail --head --all --extra -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs find-tail') list='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs seal') list='--reason -i --segment-index -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'logs trim') list='-t --trim-point --force --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'logs reconfigure') list='-l --log-id --sequencer --nodeset --replication -i --segment-index --reason --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'snapshots') list='create-snapshot create list ls -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'snapshots create-snapshot') list='-m --min-lsn -t --trim-log -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    'snapshots list') list='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'replicated-loglet') list='servers list-servers nodes info digest set-storage-state -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'replicated-loglet servers') list='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
     'replicated-loglet info') list='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;

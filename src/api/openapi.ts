@@ -41,7 +41,9 @@ export function buildOpenApi(version: string): Record<string, unknown> {
         '200':
           spec.responseKind === 'frame'
             ? { description: `${FRAME}; the header is a ${z.globalRegistry.get(spec.response)?.id}`, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }
-            : { description: 'OK', content: { 'application/json': { schema: schemaRef(spec.response) } } },
+            : spec.responseKind === 'bytes'
+              ? { description: 'the stored bytes', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }
+              : { description: 'OK', content: { 'application/json': { schema: schemaRef(spec.response) } } },
         default: { description: 'Error', content: { 'application/json': { schema: schemaRef(ErrorBody) } } },
       },
       ...(spec.auth === 'none' ? { security: [] } : { security: [{ [spec.auth === 'admin' ? 'adminToken' : 'clusterSecret']: [] }] }),

@@ -29,7 +29,12 @@ const GenIdText = z.string().regex(/^N\d+:\d+$/).meta({ description: 'generation
 // ---- metadata documents -------------------------------------------------------------------------
 
 export const METADATA_KEYS = ['nodes_config', 'bifrost_config', 'partition_table'] as const;
-export type MetadataKey = (typeof METADATA_KEYS)[number];
+export type WellKnownKey = (typeof METADATA_KEYS)[number];
+/** Per-partition leadership and placement: `pp_epoch_<partition id>`. */
+export type EpochKey = `pp_epoch_${number}`;
+export type MetadataKey = WellKnownKey | EpochKey;
+export const epochKey = (partitionId: number): EpochKey => `pp_epoch_${partitionId}`;
+export const isEpochKey = (key: string): key is EpochKey => /^pp_epoch_\d+$/.test(key);
 /** Keys the store accepts: the well-known ones plus per-partition epochs. */
 export const MetadataKeyText = z.string().regex(/^(nodes_config|bifrost_config|partition_table|pp_epoch_\d+)$/);
 
@@ -107,7 +112,11 @@ export const Segment = z
 export type Segment = z.infer<typeof Segment>;
 
 export const LogChain = z
-  .object({ log_id: z.int().min(0), segments: z.array(Segment).min(1) })
+  .object({
+    log_id: z.int().min(0),
+    segments: z.array(Segment).min(1),
+    trim_point: z.int().min(0).optional().meta({ description: 'records up to this LSN are trimmed away' }),
+  })
   .meta({ id: 'LogChain' });
 export type LogChain = z.infer<typeof LogChain>;
 
@@ -142,12 +151,25 @@ export const PartitionTable = z
   .meta({ id: 'PartitionTable' });
 export type PartitionTable = z.infer<typeof PartitionTable>;
 
+export const EpochMetadata = z
+  .object({
+    epoch: z.int().min(0),
+    leader: z.int().min(1).nullable(),
+    replica_set: z.array(z.int().min(1)),
+  })
+  .meta({ id: 'EpochMetadata', description: "A partition's leadership epoch, its leader and the workers that run it" });
+export type EpochMetadata = z.infer<typeof EpochMetadata>;
+
 export const METADATA_DOCUMENTS = {
   nodes_config: NodesConfiguration,
   bifrost_config: Logs,
   partition_table: PartitionTable,
 } as const;
-export type MetadataDocument<K extends MetadataKey> = z.infer<(typeof METADATA_DOCUMENTS)[K]>;
+export type MetadataDocument<K extends MetadataKey> = K extends EpochKey ? EpochMetadata : z.infer<(typeof METADATA_DOCUMENTS)[K & WellKnownKey]>;
+
+export function metadataSchema<K extends MetadataKey>(key: K): z.ZodType<MetadataDocument<K>> {
+  return (isEpochKey(key) ? EpochMetadata : METADATA_DOCUMENTS[key as WellKnownKey]) as unknown as z.ZodType<MetadataDocument<K>>;
+}
 
 /** A metadata value as stored: every successful write bumps the version by one. */
 export const VersionedValue = z
@@ -184,6 +206,23 @@ export const NodeStatus = z.enum(['starting-up', 'awaiting-provisioning', 'alive
 export const RoleStatus = z.enum(['starting-up', 'ready', 'failsafe', 'stopped']);
 export const MetadataServerStatus = z.enum(['starting-up', 'member', 'unavailable']);
 
+export const ProcessorStatus = z
+  .object({
+    partition_id: z.int().min(0),
+    log_id: z.int().min(0),
+    mode: z.enum(['leader', 'follower']),
+    status: z.enum(['starting', 'active', 'catching-up', 'stopped']),
+    epoch: z.int().min(0).nullable(),
+    applied_lsn: z.int().min(0).nullable(),
+    durable_lsn: z.int().min(0).nullable(),
+    archived_lsn: z.int().min(0).nullable().meta({ description: 'LSN of the oldest snapshot retained in the repository' }),
+    target_tail_lsn: z.int().min(1).nullable(),
+    stopped_reason: z.string().nullable(),
+    updated_at: Timestamp,
+  })
+  .meta({ id: 'ProcessorStatus', description: 'A partition processor on a node' });
+export type ProcessorStatus = z.infer<typeof ProcessorStatus>;
+
 export const Ident = z
   .object({
     status: NodeStatus,
@@ -200,6 +239,7 @@ export const Ident = z
     log_server: RoleStatus.nullable(),
     metadata_server: MetadataServerStatus.nullable(),
     metadata_versions: z.record(z.string(), z.int().min(0)),
+    partitions: z.array(ProcessorStatus),
   })
   .meta({ id: 'Ident', description: 'What a node says about itself' });
 export type Ident = z.infer<typeof Ident>;
@@ -259,6 +299,10 @@ export const StoreResult = z
   .meta({ id: 'StoreResult' });
 
 export const LogletRef = z.object({ loglet_id: z.int().min(0) }).meta({ id: 'LogletRef' });
+
+export const LogletTrim = z
+  .object({ loglet_id: z.int().min(0), trim_point: z.int().min(0).meta({ description: 'offset; records up to it are dropped' }) })
+  .meta({ id: 'LogletTrim' });
 
 export const LogletDigest = z
   .object({
@@ -423,3 +467,73 @@ export const RemoveNodesOutcome = z
   .object({ dry_run: z.boolean(), nodes_config_version: z.int(), removed: z.array(Tombstone) })
   .meta({ id: 'RemoveNodesOutcome' });
 export type RemoveNodesOutcome = z.infer<typeof RemoveNodesOutcome>;
+
+export const TrimLogRequest = z
+  .object({ trim_point: z.int().min(0), force: z.boolean().optional(), dry_run: z.boolean().optional() })
+  .meta({ id: 'TrimLogRequest', description: 'trim_point is inclusive: records up to it are removed' });
+export type TrimLogRequest = z.infer<typeof TrimLogRequest>;
+
+export const TrimOutcome = z
+  .object({
+    log_id: z.int().min(0),
+    requested_trim_point: z.int().min(0),
+    trim_point: z.int().min(0).meta({ description: 'what was trimmed to: the request clamped to the committed tail' }),
+    archived_lsn: z.int().min(0).nullable(),
+    segments_removed: z.int().min(0),
+    dry_run: z.boolean(),
+  })
+  .meta({ id: 'TrimOutcome' });
+export type TrimOutcome = z.infer<typeof TrimOutcome>;
+
+// ---- partitions and snapshots -------------------------------------------------------------------
+
+export const CreateSnapshotRequest = z
+  .object({ min_lsn: z.int().min(0).optional(), trim_log: z.boolean().optional() })
+  .meta({ id: 'CreateSnapshotRequest' });
+export type CreateSnapshotRequest = z.infer<typeof CreateSnapshotRequest>;
+
+export const SnapshotInfo = z
+  .object({
+    partition_id: z.int().min(0),
+    log_id: z.int().min(0),
+    snapshot_id: z.string(),
+    min_applied_lsn: z.int().min(0),
+    path: z.string(),
+    node: z.string().meta({ description: 'the node that created it' }),
+    created_at: Timestamp,
+    trimmed_to: z.int().min(0).nullable().meta({ description: 'with trim_log: what the log was trimmed to' }),
+  })
+  .meta({ id: 'SnapshotInfo' });
+export type SnapshotInfo = z.infer<typeof SnapshotInfo>;
+
+export const RetainedSnapshotInfo = z.object({
+  snapshot_id: z.string(),
+  min_applied_lsn: z.int().min(0),
+  created_at: Timestamp,
+  path: z.string(),
+});
+
+export const PartitionSnapshots = z
+  .object({
+    partition_id: z.int().min(0),
+    repository: z.string().nullable().meta({ description: 'the repository of the node that answered' }),
+    node: z.string(),
+    archived_lsn: z.int().min(0).nullable(),
+    snapshots: z.array(RetainedSnapshotInfo).meta({ description: 'newest first' }),
+  })
+  .meta({ id: 'PartitionSnapshots' });
+export type PartitionSnapshots = z.infer<typeof PartitionSnapshots>;
+
+export const ClusterState = z
+  .object({
+    nodes: z.array(
+      z.object({
+        node_id: z.int().min(1),
+        generation: z.int().min(1),
+        alive: z.boolean(),
+        last_seen_alive: Timestamp.nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'ClusterState', description: "The cluster controller's view of which nodes are alive" });
+export type ClusterState = z.infer<typeof ClusterState>;

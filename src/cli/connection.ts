@@ -4,7 +4,7 @@
 import { HttpClient, HttpStatusError, TransportError } from '../api/http-client';
 import type { RouteName, RouteResponse } from '../api/routes';
 import { formatPlainId } from '../api/ids';
-import { METADATA_DOCUMENTS, type Ident, type MetadataDocument, type MetadataKey, type NodeConfig } from '../api/schemas';
+import { metadataSchema, type Ident, type MetadataDocument, type MetadataKey, type NodeConfig } from '../api/schemas';
 import { CliError, EXIT } from './errors';
 
 /** How long a node may take to answer a probe before it is shown as unreachable. */
@@ -118,7 +118,7 @@ export class ClusterConnection {
           params: { key },
           timeoutMs: this.options.requestTimeoutMs,
         });
-        const value = METADATA_DOCUMENTS[key].parse(entry.value) as MetadataDocument<K>;
+        const value = metadataSchema(key).parse(entry.value);
         this.options.debug(`${key} v${entry.version} from ${candidate.address}`);
         return { version: entry.version, value, from: candidate.address };
       } catch (err) {

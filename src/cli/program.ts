@@ -4,8 +4,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { registerCompletions } from './commands/completions/index';
 import { registerLogs } from './commands/logs/index';
 import { registerNodes } from './commands/nodes/index';
+import { registerPartitions } from './commands/partitions/index';
 import { registerProvision } from './commands/provision/index';
 import { registerReplicatedLoglet } from './commands/replicated-loglet/index';
+import { registerSnapshots } from './commands/snapshots/index';
 import { registerStatus } from './commands/status/index';
 import type { GlobalOptions } from './context';
 import { EXIT, EXIT_CODES_HELP } from './errors';
@@ -85,7 +87,7 @@ export function createProgram(io: IO): Command {
     process.exitCode = await execute(io, globals, addressSource, load, toArgs(positional, options));
   };
 
-  for (const register of [registerStatus, registerNodes, registerLogs, registerReplicatedLoglet, registerProvision, registerCompletions]) {
+  for (const register of [registerStatus, registerNodes, registerPartitions, registerLogs, registerSnapshots, registerReplicatedLoglet, registerProvision, registerCompletions]) {
     register(program, action);
   }
 

@@ -3,11 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
 import { ROLES, type Role } from '../api/schemas';
 import { parseReplication, type ReplicationProperty } from '../api/ids';
-import { parseSize, formatSize } from './size';
+import { formatSize, parseDuration, parseSize } from './size';
 
 /** Bytes a Store message needs beyond its records: header, per-record framing. */
 export const MESSAGE_ENVELOPE_BYTES = 64 * 1024;
@@ -56,6 +57,11 @@ const httpUrl = z
   .string()
   .regex(/^https?:\/\/[^\s/]+(\/.*)?$/, { error: 'expected an http:// URL such as http://127.0.0.1:5122' });
 
+const durationField = z.preprocess(
+  (value) => (typeof value === 'string' || typeof value === 'number' ? parseDuration(value) : value),
+  z.number({ error: 'expected a duration such as 500ms, 10s or 10m' }).int().min(0, { error: 'must not be negative' }),
+);
+
 const replicationField = z.preprocess(
   (value) => {
     if (typeof value === 'number') return { node: value };
@@ -85,7 +91,25 @@ const RawConfig = z.strictObject({
   'cluster-secret': z.string().min(1).optional(),
   'default-num-partitions': countField(1, 65535).default(4),
   'default-replication': replicationField.default({ node: 2 }),
-  admin: z.strictObject({ token: z.string().min(1).optional() }).default({}),
+  'default-partition-replication': z
+    .union([z.literal('everywhere'), replicationField], { error: 'expected "everywhere", a number or {node: 2}' })
+    .optional(),
+  admin: z
+    .strictObject({ token: z.string().min(1).optional(), 'log-trim-delay': durationField.default(600_000) })
+    .default({ 'log-trim-delay': 600_000 }),
+  worker: z
+    .strictObject({
+      snapshots: z
+        .strictObject({
+          destination: z
+            .string()
+            .regex(/^file:\/\/\/.+/, { error: 'expected a file:///absolute/path URL (other object stores are not supported)' })
+            .optional(),
+          'num-retained': countField(1, 1000).default(1),
+        })
+        .default({ 'num-retained': 1 }),
+    })
+    .default({ snapshots: { 'num-retained': 1 } }),
   ingress: z.strictObject({ 'bind-address': hostPort.default('127.0.0.1:8080') }).default({ 'bind-address': '127.0.0.1:8080' }),
   'metadata-client': z.strictObject({ addresses: listField(httpUrl).optional() }).default({}),
   networking: z
@@ -123,6 +147,13 @@ export interface NodeConfig {
   adminToken: string | undefined;
   defaultNumPartitions: number;
   defaultReplication: ReplicationProperty;
+  /** Partition replication at provisioning: everywhere, or a replication property (default: the log replication). */
+  defaultPartitionReplication: 'everywhere' | ReplicationProperty | undefined;
+  /** How long the archived LSN must hold before the controller trims a log to it. */
+  logTrimDelayMs: number;
+  /** The snapshot repository folder, if configured. */
+  snapshotRepository: string | undefined;
+  snapshotsRetained: number;
   ingressBindAddress: string;
   metadataAddresses: string[];
   messageSizeLimit: number;
@@ -296,6 +327,10 @@ function resolve(raw: z.infer<typeof RawConfig>): NodeConfig {
     adminToken: raw.admin.token,
     defaultNumPartitions: raw['default-num-partitions'],
     defaultReplication: raw['default-replication'],
+    defaultPartitionReplication: raw['default-partition-replication'],
+    logTrimDelayMs: raw.admin['log-trim-delay'],
+    snapshotRepository: raw.worker.snapshots.destination ? fileURLToPath(raw.worker.snapshots.destination) : undefined,
+    snapshotsRetained: raw.worker.snapshots['num-retained'],
     ingressBindAddress: raw.ingress['bind-address'],
     metadataAddresses: (raw['metadata-client'].addresses ?? [advertisedAddress]).map((a) => a.replace(/\/+$/, '')),
     messageSizeLimit,

@@ -6,10 +6,11 @@ import { ApiError } from '../api/errors';
 import { HttpClient } from '../api/http-client';
 import { formatGenId, parseGenId, type GenerationalNodeId } from '../api/ids';
 import { buildOpenApi } from '../api/openapi';
-import { METADATA_KEYS, MetadataKeyText, type Ident, type MetadataKey } from '../api/schemas';
+import { isEpochKey, METADATA_KEYS, MetadataKeyText, type Ident, type MetadataKey } from '../api/schemas';
 import { ClusterController } from './admin/controller';
 import { LogOperations } from './admin/log-ops';
 import { NodeOperations } from './admin/node-ops';
+import { bindAdminRoutes, idParam } from './admin/service';
 import { provisionCluster } from './admin/provision';
 import { Bifrost } from './bifrost/bifrost';
 import { SequencerManager } from './bifrost/sequencers';
@@ -29,8 +30,10 @@ import { SqliteMetadataStore, type MetadataStore } from './metadata/store';
 import { FatalNodeError, fencedReason, joinCluster } from './node-join';
 import { sleep } from './sleep';
 import { openDatabase, type Db } from './storage/sqlite';
-import { PartitionProcessor } from './worker/processor';
+import { PartitionManager } from './worker/manager';
 import { PartitionStore } from './worker/partition-store';
+import { bindWorkerRoutes, type WorkerDeps } from './worker/service';
+import { SnapshotRepository } from './worker/snapshot-repository';
 
 export const VERSION = '0.1.0';
 const METADATA_POLL_MS = 500;
@@ -43,11 +46,6 @@ function ready<T>(value: T | undefined, what: string): T {
   return value;
 }
 
-function logIdParam(text: string | undefined): number {
-  const id = Number(text);
-  if (!Number.isSafeInteger(id) || id < 0) throw new ApiError('BAD_REQUEST', `invalid log id '${text}': expected a whole number`);
-  return id;
-}
 
 type RoleStatus = 'starting-up' | 'ready' | 'failsafe' | 'stopped';
 
@@ -72,7 +70,8 @@ export class CairnNode {
   private bifrost!: Bifrost;
   private ops: LogOperations | undefined;
   private partitionStore: PartitionStore | undefined;
-  private readonly processors = new Map<number, PartitionProcessor>();
+  private partitions: PartitionManager | undefined;
+  private readonly repository: SnapshotRepository | undefined;
   private ingress: HttpServer | undefined;
   private stopping: Promise<void> | undefined;
   /** Called once a fatal condition has stopped the node (main makes sure the process ends). */
@@ -86,6 +85,7 @@ export class CairnNode {
     // Several connections per peer: Node's HTTP server answers pipelined requests one by one, so
     // stores of different loglets (and in-flight batches of one) need connections of their own.
     this.http = new HttpClient({ connectTimeoutMs: 2_000, headers });
+    this.repository = config.snapshotRepository ? new SnapshotRepository(config.snapshotRepository) : undefined;
     this.server = new HttpServer({
       name: config.nodeName,
       logger,
@@ -117,6 +117,7 @@ export class CairnNode {
       log_server: role('log-server'),
       metadata_server: this.hasRole('metadata-server') ? 'member' : null,
       metadata_versions: this.metadata ? this.metadata.versions() : {},
+      partitions: this.partitions?.statuses() ?? [],
     };
   }
 
@@ -187,8 +188,8 @@ export class CairnNode {
     s.route('ident', () => this.ident());
     s.route('metadataGet', ({ params }) => {
       const key = params.key!;
-      if (!(METADATA_KEYS as readonly string[]).includes(key)) {
-        throw new ApiError('NOT_FOUND', `unknown metadata key '${key}'`, `known keys: ${METADATA_KEYS.join(', ')}`);
+      if (!(METADATA_KEYS as readonly string[]).includes(key) && !isEpochKey(key)) {
+        throw new ApiError('NOT_FOUND', `unknown metadata key '${key}'`, `known keys: ${METADATA_KEYS.join(', ')}, pp_epoch_<partition>`);
       }
       const entry = this.metadata.get(key as MetadataKey);
       if (!entry) throw new ApiError('NOT_FOUND', `no ${key} yet: the cluster is not provisioned`, 'provision it with `cairnctl provision`');
@@ -206,7 +207,7 @@ export class CairnNode {
     if (this.hasRole('log-server')) bindLogServerRoutes(s, () => ready(this.logStore, 'the log-server'), this.readLimitBytes());
     bindSequencerRoutes(s, () => this.sequencers, this.metadata, this.config.recordSizeLimit);
     s.rawRoute('logRecords', async ({ params, query }) => {
-      const logId = logIdParam(params.log);
+      const logId = idParam(params.log, 'log');
       const from = Math.max(1, Number(query.get('from') ?? 1));
       const max = Math.max(1, Math.min(Number(query.get('max_records') ?? 1000), 100_000));
       const tail = await this.bifrost.tailLsn(logId);
@@ -214,39 +215,15 @@ export class CairnNode {
       return { headers: { 'content-type': 'application/octet-stream' }, body: encodeFrame({ log_id: logId, from, tail_lsn: tail }, records) };
     });
     if (this.hasRole('admin')) {
-      const ops = () => ready(this.ops, 'the cluster controller');
-      const nodeOps = new NodeOperations(this.metadata, this.logger);
-      s.route('setStorageState', ({ json }) => nodeOps.setStorageState(json as never));
-      s.route('setWorkerState', ({ json }) => nodeOps.setWorkerState(json as never));
-      s.route('removeNodes', ({ json }) => nodeOps.removeNodes(json as never));
-      s.route('findTail', ({ params }) => ops().findTail(logIdParam(params.log)));
-      s.route('describeLog', async ({ params }) => {
-        const logId = logIdParam(params.log);
-        return { log_id: logId, trim_point_lsn: await ops().trimPoint(logId) };
-      });
-      s.route('sealLog', ({ params, json }) => {
-        const body = json as { reason?: string; segment_index?: number };
-        return ops().sealAndExtend(logIdParam(params.log), {
-          segmentIndex: body.segment_index,
-          reason: body.reason ?? 'sealed by an operator',
-          source: 'cairnctl',
-          extend: false,
-        });
-      });
-      s.route('reconfigureLog', ({ params, json }) => {
-        const body = json as { segment_index?: number; sequencer?: number; nodeset?: number[]; replication?: never; reason?: string; dry_run?: boolean };
-        return ops().sealAndExtend(logIdParam(params.log), {
-          segmentIndex: body.segment_index,
-          sequencer: body.sequencer,
-          nodeset: body.nodeset,
-          replication: body.replication,
-          reason: body.reason ?? 'reconfigured by an operator',
-          source: 'cairnctl',
-          extend: true,
-          dryRun: body.dry_run,
-        });
+      bindAdminRoutes(s, {
+        ops: () => ready(this.ops, 'the cluster controller'),
+        nodeOps: new NodeOperations(this.metadata, this.logger),
+        controller: () => ready(this.controller, 'the cluster controller'),
+        metadata: this.metadata,
+        http: this.http,
       });
     }
+    if (this.hasRole('worker')) bindWorkerRoutes(s, this.workerDeps());
     if (this.hasRole('metadata-server')) {
       const checkKey = (key: string) => {
         if (!MetadataKeyText.safeParse(key).success) throw new ApiError('BAD_REQUEST', `invalid metadata key '${key}'`);
@@ -290,6 +267,16 @@ export class CairnNode {
         await sleep(JOIN_RETRY_MS);
       }
     }
+  }
+
+  private workerDeps(): WorkerDeps {
+    return {
+      manager: () => this.partitions,
+      store: () => this.partitionStore,
+      bifrost: this.bifrost,
+      repository: this.repository,
+      nodeName: this.config.nodeName,
+    };
   }
 
   /** Reads and repairs are cut like replication batches. */
@@ -338,15 +325,27 @@ export class CairnNode {
       const db = openDatabase(path.join(config.baseDir, 'partition-store.db'), { durable: false });
       this.databases.push(db);
       this.partitionStore = new PartitionStore(db);
-      for (const partition of this.metadata.require('partition_table').value.partitions) {
-        const processor = new PartitionProcessor(partition.id, partition.log_id, this.partitionStore, this.bifrost, this.batch, this.logger);
-        this.processors.set(partition.id, processor);
-        processor.start();
-      }
+      this.partitions = new PartitionManager(
+        me,
+        this.metadata,
+        this.partitionStore,
+        this.bifrost,
+        {
+          repository: this.repository,
+          retained: config.snapshotsRetained,
+          identity: () => {
+            const nodes = this.metadata.require('nodes_config').value;
+            return { clusterName: nodes.cluster_name, clusterFingerprint: nodes.cluster_fingerprint, nodeName: config.nodeName };
+          },
+        },
+        this.batch,
+        this.logger,
+      );
+      this.partitions.start();
       this.roleStatus.worker = 'ready';
     }
     if (this.hasRole('admin')) {
-      this.controller = new ClusterController(me, this.metadata, this.http, () => this.ident(), this.logger);
+      this.controller = new ClusterController(me, this.metadata, this.http, () => this.ident(), config.logTrimDelayMs, this.logger);
       this.ops = new LogOperations(me, this.metadata, this.logServers, this.bifrost, this.controller.peers, this.batch, this.logger);
       this.controller.start(CONTROLLER_INTERVAL_MS, this.ops);
       this.roleStatus.admin = 'ready';
@@ -355,9 +354,10 @@ export class CairnNode {
       this.ingress = createIngress({
         metadata: this.metadata,
         bifrost: this.bifrost,
+        http: this.http,
+        worker: this.workerDeps(),
+        me: () => this.me?.id,
         recordSizeLimit: config.recordSizeLimit,
-        processor: (id) => this.processors.get(id),
-        store: () => this.partitionStore,
         logger: this.logger,
         nodeName: config.nodeName,
       });
@@ -380,7 +380,7 @@ export class CairnNode {
       this.status = 'shutting-down';
       this.bifrost?.close();
       await this.ingress?.close().catch(() => undefined);
-      for (const processor of this.processors.values()) processor.stop();
+      this.partitions?.stop();
       this.sequencers?.stopAll();
       this.controller?.stop();
       this.metadata?.stop();

@@ -34,3 +34,13 @@ export function formatSize(bytes: number): string {
   }
   return bytes === 1 ? '1 byte' : `${bytes} bytes`;
 }
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Durations as written in configuration: 500ms, 10s, 10m, 1h. Returns NaN for anything else. */
+export function parseDuration(value: string | number): number {
+  if (typeof value === 'number') return value;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(value);
+  if (!match) return Number.NaN;
+  return Math.round(Number(match[1]) * DURATION_UNITS[match[2]!]!);
+}

@@ -83,11 +83,14 @@ describe('cairnctl against a 3-node cluster', () => {
     const lines = result.stdout.split('\n');
     expect(lines[0]).toMatch(/^Node Configuration \(v\d+\)$/);
     expect(lines[1]).toBe(' NODE-ID  NAME  UPTIME  METADATA  LEADER  FOLLOWER  NODESET-MEMBER  SEQUENCER  ROLES                                                        ');
-    expect(lines[2]).toMatch(/^ N1:1 +n1 +\d+s +Member +0 +0 +4 +2 +admin \| http-ingress \| log-server \| metadata-server \| worker $/);
-    expect(lines[3]).toMatch(/^ N2:1 +n2 +\d+s +0 +0 +4 +1 +admin \| http-ingress \| log-server \| worker +$/);
+    expect(lines[2]).toMatch(/^ N1:1 +n1 +\d+s +Member +2 +\d+ +4 +2 +admin \| http-ingress \| log-server \| metadata-server \| worker $/);
+    expect(lines[3]).toMatch(/^ N2:1 +n2 +\d+s +1 +\d+ +4 +1 +admin \| http-ingress \| log-server \| worker +$/);
     const json = await cluster.ctlJson(['status']);
     expect(json.nodes.map((n: { alive: boolean }) => n.alive)).toEqual([true, true, true]);
-    expect(json.nodes[0]).toMatchObject({ node_id: 1, generation: 1, name: 'n1', metadata: 'member', nodeset_member: 4, sequencer: 2 });
+    expect(json.nodes[0]).toMatchObject({ node_id: 1, generation: 1, name: 'n1', metadata: 'member', nodeset_member: 4, sequencer: 2, sequencer_placement_optimal: true });
+    // Four partitions with replication {node: 2}: four leaders, each with one follower, leaders with their sequencers.
+    const sum = (field: 'leader' | 'follower') => json.nodes.reduce((total: number, n: Record<string, number>) => total + n[field]!, 0);
+    expect([sum('leader'), sum('follower')]).toEqual([4, 4]);
     expect(typeof json.nodes[0].uptime_ms).toBe('number');
     expect(Date.parse(json.nodes[0].started_at)).not.toBeNaN();
   });

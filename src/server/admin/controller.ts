@@ -5,7 +5,7 @@ import { formatGenId, formatNodeSet, makeLogletId, parseGenId, type Generational
 import { shouldWriteTo } from '../../api/states';
 import { tailSegment } from '../../api/logs';
 import type { HttpClient } from '../../api/http-client';
-import type { Ident, LogChain, NodeConfig as NodeEntry, NodesConfiguration } from '../../api/schemas';
+import { epochKey, type Ident, type LogChain, type NodeConfig as NodeEntry, type NodesConfiguration } from '../../api/schemas';
 import type { Logger } from '../logger';
 import type { MetadataManager } from '../metadata/manager';
 import { PeriodicTask } from '../periodic';
@@ -16,6 +16,11 @@ const PROBE_TIMEOUT_MS = 1_000;
 const SEQUENCER_GRACE_MS = 1_500;
 /** How long a tail's nodeset may differ from the read-write log-servers before it is replaced. */
 const NODESET_SETTLE_MS = 3_000;
+
+/** How long a partition leader may be gone before another replica leads. */
+const LEADER_GRACE_MS = 1_500;
+/** How long a replica may be gone before another worker takes its place in the replica set. */
+const REPLICA_GRACE_MS = 10_000;
 
 const sameMembers = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((id) => b.includes(id));
 /** Logs are created once membership has been quiet this long, so that nodes starting together all
@@ -42,6 +47,8 @@ export class ClusterController {
   );
   private waitingNote: string | undefined;
   private membership = { version: 0, since: 0 };
+  /** Per partition: the archived LSN last seen and since when (for the trim delay). */
+  private readonly archivedSince = new Map<number, { lsn: number; since: number }>();
   /** When a log's sequencer or nodeset started to look wrong, by `sequencer:<log>` / `nodeset:<log>`. */
   private readonly unhealthySince = new Map<string, number>();
   private ops: LogOperations | undefined;
@@ -51,6 +58,7 @@ export class ClusterController {
     private readonly metadata: MetadataManager,
     private readonly http: HttpClient,
     private readonly selfIdent: () => Ident,
+    private readonly trimDelayMs: number,
     private readonly logger: Logger,
   ) {}
 
@@ -78,6 +86,92 @@ export class ClusterController {
     if (!this.isLeader()) return;
     await this.ensureLogs();
     await this.reconfigureTails();
+    await this.placePartitions();
+    await this.autoTrim();
+  }
+
+  private deadFor(id: number, now: number): number {
+    const peer = this.peers.get(id);
+    if (peer?.alive) return 0;
+    return peer?.lastSeenAlive ? now - peer.lastSeenAlive.getTime() : Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Replica sets and leaders of the partitions (pp_epoch_<pid>): every active worker with
+   * \`everywhere\`, otherwise as many as the replication asks, keeping members unless they have been
+   * gone for REPLICA_GRACE_MS. A leader gone for LEADER_GRACE_MS is replaced by an alive member,
+   * preferably the node that runs the log's sequencer, and the epoch moves on.
+   */
+  private async placePartitions(): Promise<void> {
+    const table = this.metadata.get('partition_table')?.value;
+    const nodes = this.metadata.get('nodes_config')?.value;
+    const logs = this.metadata.get('bifrost_config')?.value;
+    if (!table || !nodes || !logs) return;
+    const now = Date.now();
+    const workers = nodes.nodes.filter((n) => n.roles.includes('worker') && n.worker.worker_state === 'active').map((n) => n.id);
+    const alive = (id: number) => this.deadFor(id, now) === 0;
+    const epochs = new Map(table.partitions.map((p) => [p.id, this.metadata.get(epochKey(p.id))?.value]));
+    const load = (id: number, what: 'member' | 'leader') =>
+      [...epochs.values()].filter((e) => (what === 'leader' ? e?.leader === id : e?.replica_set.includes(id))).length;
+
+    for (const partition of table.partitions) {
+      const current = epochs.get(partition.id);
+      const tail = logs.logs.find((l) => l.log_id === partition.log_id);
+      // Placed once its log exists (by then the nodes started together have joined).
+      if (!tail) continue;
+      const sequencerNode = Number(tailSegment(tail).params?.sequencer.slice(1).split(':')[0]);
+      let replicaSet: number[];
+      if (table.replication.kind === 'everywhere') replicaSet = workers;
+      else {
+        // New members: the node sequencing the log first (the leader can then sit with it), then the least loaded.
+        const keep = (current?.replica_set ?? []).filter((id) => workers.includes(id) && this.deadFor(id, now) < REPLICA_GRACE_MS);
+        const fill = workers
+          .filter((id) => alive(id) && !keep.includes(id))
+          .sort((a, b) => Number(b === sequencerNode) - Number(a === sequencerNode) || load(a, 'member') - load(b, 'member') || a - b);
+        replicaSet = [...keep, ...fill].slice(0, Math.max(keep.length, table.replication.property.node));
+      }
+      let leader = current?.leader ?? null;
+      if (leader === null || !replicaSet.includes(leader) || this.deadFor(leader, now) >= LEADER_GRACE_MS) {
+        const candidates = replicaSet.filter(alive).sort((a, b) => Number(b === sequencerNode) - Number(a === sequencerNode) || load(a, 'leader') - load(b, 'leader') || a - b);
+        leader = candidates[0] ?? (leader !== null && replicaSet.includes(leader) ? leader : null);
+      }
+      const changedLeader = leader !== (current?.leader ?? null);
+      if (!changedLeader && current && sameMembers(current.replica_set, replicaSet)) continue;
+      const next = { epoch: (current?.epoch ?? 0) + (changedLeader ? 1 : 0), leader, replica_set: replicaSet };
+      epochs.set(partition.id, next);
+      await this.metadata
+        .update(epochKey(partition.id), (stored) => (stored && stored.epoch !== (current?.epoch ?? stored.epoch) ? undefined : next))
+        .then(() => this.logger.info({ partition: partition.id, ...next }, changedLeader ? 'partition leader chosen' : 'partition replica set changed'))
+        .catch((err: Error) => this.logger.warn({ partition: partition.id, err: err.message }, 'cannot update partition placement'));
+    }
+  }
+
+  /**
+   * Trims each log up to its partition's archived LSN once that has held for \`admin.log-trim-delay\`.
+   * Without a snapshot repository there is no archived LSN, and nothing is ever trimmed.
+   */
+  private async autoTrim(): Promise<void> {
+    const table = this.metadata.get('partition_table')?.value;
+    const logs = this.metadata.get('bifrost_config')?.value;
+    if (!table || !logs || !this.ops) return;
+    const now = Date.now();
+    for (const partition of table.partitions) {
+      const archived = this.ops.archivedLsn(partition.id);
+      const trimmed = logs.logs.find((l) => l.log_id === partition.log_id)?.trim_point ?? 0;
+      if (archived === null || archived <= trimmed) {
+        this.archivedSince.delete(partition.id);
+        continue;
+      }
+      const seen = this.archivedSince.get(partition.id);
+      if (!seen || seen.lsn !== archived) {
+        this.archivedSince.set(partition.id, { lsn: archived, since: now });
+        continue;
+      }
+      if (now - seen.since < this.trimDelayMs) continue;
+      await this.ops
+        .trim(partition.log_id, archived, { force: false, dryRun: false })
+        .catch((err: Error) => this.logger.warn({ log: partition.log_id, err: err.message }, 'automatic trim failed; it is tried again'));
+    }
   }
 
   private async probe(nodes: NodesConfiguration): Promise<void> {

@@ -4,7 +4,7 @@
 import { ApiError } from '../../api/errors';
 import { formatGenId, formatLogletId, formatPlainId, makeLogletId, type GenerationalNodeId } from '../../api/ids';
 import { findChain, tailSegment } from '../../api/logs';
-import type { LogTail, NodeConfig as NodeEntry, ReplicationProperty, SealOutcome, Segment } from '../../api/schemas';
+import type { LogTail, NodeConfig as NodeEntry, ReplicationProperty, SealOutcome, Segment, TrimOutcome } from '../../api/schemas';
 import type { Bifrost } from '../bifrost/bifrost';
 import { fMajority, sealLoglet, type MemberStates } from '../bifrost/sealer';
 import { holdsData, isAuthoritative } from '../../api/states';
@@ -183,20 +183,89 @@ export class LogOperations {
     };
   }
 
-  /** The highest trimmed LSN of a log, from the trim points its log-servers report (0: none). */
-  async trimPoint(logId: number): Promise<number> {
+  /** The highest trimmed LSN of a log (0: none); trims go through the logs metadata. */
+  trimPoint(logId: number): number {
     const chain = findChain(this.metadata.require('bifrost_config').value, logId);
     if (!chain) throw new ApiError('NOT_FOUND', `log ${logId} does not exist`, 'see `cairnctl logs list`');
-    let trimmed = 0;
-    for (const segment of chain.segments) {
+    return chain.trim_point ?? 0;
+  }
+
+  /**
+   * The archived LSN of a partition (its oldest retained snapshot), as its processors report it;
+   * null when none reports one (no repository, or no snapshot yet).
+   */
+  archivedLsn(partitionId: number): number | null {
+    const reports = [...this.liveness.values()]
+      .filter((peer) => peer.alive)
+      .flatMap((peer) => peer.ident?.partitions ?? [])
+      .filter((p) => p.partition_id === partitionId && p.archived_lsn !== null);
+    const leader = reports.find((p) => p.mode === 'leader');
+    if (leader) return leader.archived_lsn;
+    return reports.length ? Math.max(...reports.map((p) => p.archived_lsn!)) : null;
+  }
+
+  /**
+   * Trims a log up to `requested` (inclusive, clamped to the committed tail). Unless forced, never
+   * past the partition's archived LSN: a processor that needs records after the newest snapshot it
+   * could restore would find them gone.
+   */
+  async trim(logId: number, requested: number, options: { force: boolean; dryRun: boolean }): Promise<TrimOutcome> {
+    const chain = findChain(this.metadata.require('bifrost_config').value, logId);
+    if (!chain) throw new ApiError('NOT_FOUND', `log ${logId} does not exist`, 'see `cairnctl logs list`');
+    const partition = this.metadata.require('partition_table').value.partitions.find((p) => p.log_id === logId);
+    const tail = await this.findTail(logId);
+    const target = Math.min(requested, tail.tail_lsn - 1);
+    const archived = partition ? this.archivedLsn(partition.id) : null;
+    if (!options.force && partition) {
+      const snapshot = `cairnctl snapshots create-snapshot ${partition.id}`;
+      if (archived === null && target > (chain.trim_point ?? 0)) {
+        throw new ApiError(
+          'UNSAFE',
+          `partition ${partition.id} has no snapshot in a repository (no archived LSN): trimming log ${logId} would leave records that no processor could ever recover`,
+          `configure worker.snapshots.destination and run \`${snapshot}\` first, or pass --force`,
+        );
+      }
+      if (archived !== null && target > archived) {
+        throw new ApiError(
+          'UNSAFE',
+          `trim point ${requested} is past the archived LSN ${archived} of partition ${partition.id}: a processor needing records after the snapshot at ${archived} would find them gone`,
+          `trim to ${archived} or less, or publish a newer snapshot first (\`${snapshot}\`); --force skips this check`,
+        );
+      }
+    }
+    const current = chain.trim_point ?? 0;
+    const outcome = { log_id: logId, requested_trim_point: requested, trim_point: Math.max(current, target), archived_lsn: archived, segments_removed: 0, dry_run: options.dryRun };
+    if (options.dryRun || target <= current) return outcome;
+
+    // Drop the records on the log-servers, segment by segment.
+    for (const [i, segment] of chain.segments.entries()) {
+      if (segment.base_lsn > target) break;
       const params = segment.params;
       if (!params) continue;
-      const states = await Promise.allSettled(params.nodeset.map((id) => this.logServers.client(id).state(params.loglet_id)));
-      const offset = Math.max(0, ...states.map((r) => (r.status === 'fulfilled' ? r.value.trim_point : 0)));
-      if (offset === 0) break;
-      trimmed = segment.base_lsn + offset - 1;
+      const end = chain.segments[i + 1]?.base_lsn ?? tail.tail_lsn;
+      const offset = Math.min(target, end - 1) - segment.base_lsn + 1;
+      if (offset <= 0) continue;
+      await Promise.allSettled(params.nodeset.map((id) => this.logServers.client(id).trim(params.loglet_id, offset)));
     }
-    return trimmed;
+    // The trim point in the logs metadata is what readers go by; wholly trimmed segments leave the chain.
+    let removed = 0;
+    await this.metadata.update('bifrost_config', (logs) => {
+      if (!logs) return undefined;
+      return {
+        ...logs,
+        logs: logs.logs.map((c) => {
+          if (c.log_id !== logId) return c;
+          const kept = c.segments.filter((segment, i) => {
+            const next = c.segments[i + 1];
+            return !next || next.base_lsn - 1 > target;
+          });
+          removed = c.segments.length - kept.length;
+          return { ...c, segments: kept, trim_point: Math.max(c.trim_point ?? 0, target) };
+        }),
+      };
+    });
+    this.logger.info({ log: logId, trim_point: target, segments_removed: removed, forced: options.force }, 'log trimmed');
+    return { ...outcome, segments_removed: removed };
   }
 
   async findTail(logId: number): Promise<LogTail> {

@@ -31,7 +31,11 @@ export async function provisionCluster(
     cluster_name: config.clusterName,
     cluster_fingerprint: randomBytes(8).readBigUInt64BE().toString(),
     num_partitions: request.num_partitions ?? config.defaultNumPartitions,
-    partition_replication: request.partition_replication ?? { kind: 'limit', property: logReplication },
+    partition_replication:
+      request.partition_replication ??
+      (config.defaultPartitionReplication === 'everywhere'
+        ? { kind: 'everywhere' }
+        : { kind: 'limit', property: config.defaultPartitionReplication ?? logReplication }),
     log_replication: logReplication,
     nodeset_size: request.nodeset_size ?? 0,
   };

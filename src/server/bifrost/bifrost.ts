@@ -262,6 +262,7 @@ export class Bifrost {
    */
   async read(logId: number, from: number, maxRecords: number, maxBytes: number, knownTail?: number): Promise<ReadResult> {
     const chain = this.chain(logId);
+    if (chain.trim_point !== undefined && from <= chain.trim_point) throw new TrimGapError(logId, from, chain.trim_point);
     const index = findSegmentIndex(chain, from);
     const segment = chain.segments[index]!;
     if (segment.kind !== 'replicated' || !segment.params) return { from, records: [] };

@@ -1,24 +1,28 @@
 // The key/value ingress: PUT /kv/:key appends the value to the key's partition log and answers once
-// it is committed; GET /kv/:key answers from the partition store once it has applied everything that
-// was committed when the request arrived (so a GET sees every PUT acknowledged before it).
+// it is committed; GET /kv/:key is answered by the partition's leader (here, or forwarded to it)
+// once it has applied everything committed when the request arrived, so a GET sees every PUT
+// acknowledged before it.
 import { ApiError } from '../../api/errors';
+import { HttpStatusError, type HttpClient } from '../../api/http-client';
+import { routePath } from '../../api/routes';
 import type { Bifrost } from '../bifrost/bifrost';
 import { encodedPutSize, encodePut, MAX_KEY_BYTES, recordTooLarge } from '../bifrost/record';
 import { HttpServer } from '../http/server';
 import type { Logger } from '../logger';
 import type { MetadataManager } from '../metadata/manager';
-import type { PartitionProcessor } from '../worker/processor';
+import { leaderAddress } from '../admin/service';
 import { partitionForKey } from '../worker/partitioning';
-import type { PartitionStore } from '../worker/partition-store';
+import { readAsLeader, type WorkerDeps } from '../worker/service';
 
-const READ_WAIT_MS = 10_000;
+const FORWARD_TIMEOUT_MS = 15_000;
 
 export interface IngressDeps {
   metadata: MetadataManager;
   bifrost: Bifrost;
+  http: HttpClient;
+  worker: WorkerDeps;
+  me: () => number | undefined;
   recordSizeLimit: number;
-  processor: (partitionId: number) => PartitionProcessor | undefined;
-  store: () => PartitionStore | undefined;
   logger: Logger;
   nodeName: string;
 }
@@ -59,16 +63,21 @@ export function createIngress(deps: IngressDeps): HttpServer {
     const key = params.key!;
     checkKey(key);
     const partition = partitionForKey(key, deps.metadata.require('partition_table').value);
-    const processor = deps.processor(partition.id);
-    const store = deps.store();
-    if (!processor || !store) throw new ApiError('NOT_READY', `partition ${partition.id} has no processor on ${deps.nodeName}`, 'send reads to a worker node');
-    const tail = await deps.bifrost.tailLsn(partition.log_id);
-    if (!(await processor.waitApplied(tail - 1, READ_WAIT_MS))) {
-      throw new ApiError('NOT_READY', `partition ${partition.id} on ${deps.nodeName} has applied LSN ${processor.applied} of ${tail - 1}`, 'retry shortly');
+    const leader = leaderAddress(deps.metadata, partition.id);
+    if (leader.id === deps.me()) return { headers: { 'content-type': 'application/octet-stream' }, body: await readAsLeader(deps.worker, partition.id, key) };
+    const url = `${leader.address}${routePath('workerRead', { partition: partition.id, key })}`;
+    const response = await deps.http.request(url, { timeoutMs: FORWARD_TIMEOUT_MS });
+    if (response.status !== 200) {
+      let body: unknown;
+      try {
+        body = JSON.parse(response.body.toString('utf8'));
+      } catch {
+        body = undefined;
+      }
+      const error = new HttpStatusError(response.status, url, body as never);
+      throw new ApiError(response.status === 404 ? 'NOT_FOUND' : 'NOT_READY', error.message, error.body?.hint);
     }
-    const value = store.get(partition.id, key);
-    if (value === undefined) throw new ApiError('NOT_FOUND', `no value for key '${key}'`);
-    return { headers: { 'content-type': 'application/octet-stream' }, body: value };
+    return { headers: { 'content-type': 'application/octet-stream' }, body: response.body };
   });
 
   return server;

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, closeSync, writeFileSync, renameSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { HttpClient, HttpStatusError } from '../../api/http-client';
 import { ROLES } from '../../api/schemas';
@@ -133,6 +134,8 @@ async function createNodes(dir: string, count: number, partitions: number | unde
       'default-num-partitions': partitions ?? 4,
       ingress: { 'bind-address': ingress },
       'metadata-client': { addresses: [metadataAddress] },
+      // One snapshot repository for the whole local cluster, as an object store would be.
+      worker: { snapshots: { destination: pathToFileURL(path.join(dir, 'snapshots')).href } },
     };
     writeFileSync(config, `# Written by \`cairn-server local up\`; \`local up --set KEY=VALUE\` edits it.\n${stringifyToml(doc)}`);
     nodes.push({ name, pid: 0, address, ingress: `http://${ingress}`, dataDir: doc['base-dir'], config, log: path.join(nodeDir, 'server.log') });
@@ -233,7 +236,7 @@ export async function localUp(options: UpOptions): Promise<ClusterFile> {
     }
 
     await waitFor(
-      'every node joining and every log being created',
+      'every node joining, every log being created and every partition getting a leader',
       HEALTHY_TIMEOUT_MS,
       async () => {
         for (const node of cluster!.nodes) {
@@ -246,9 +249,11 @@ export async function localUp(options: UpOptions): Promise<ClusterFile> {
         const logCount = (logs.value as { logs: unknown[] }).logs.length;
         const partitionCount = (table.value as { partitions: unknown[] }).partitions.length;
         if (logCount < partitionCount) return undefined;
-        // Healthy: every node alive and aware of every log.
+        // Healthy: every node alive and aware of every log, and every partition led by an active processor.
         const idents = await Promise.all(cluster!.nodes.map((n) => http.call(n.address, 'ident', { timeoutMs: 1_000 })));
-        return idents.every((ident) => ident.status === 'alive' && (ident.metadata_versions.bifrost_config ?? 0) >= logs.version) ? true : undefined;
+        if (!idents.every((ident) => ident.status === 'alive' && (ident.metadata_versions.bifrost_config ?? 0) >= logs.version)) return undefined;
+        const led = new Set(idents.flatMap((i) => i.partitions).filter((p) => p.mode === 'leader' && p.status === 'active').map((p) => p.partition_id));
+        return led.size >= partitionCount ? true : undefined;
       },
       () => cluster!.nodes.map((n) => `--- ${n.name} (${n.log})\n${tail(n.log, 4)}`).join('\n'),
     );

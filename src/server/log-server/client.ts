@@ -16,6 +16,7 @@ export interface LogServerClient {
   readonly local: boolean;
   store(request: StoreRequest, records: Buffer[]): Promise<StoreResult>;
   seal(logletId: number): Promise<LogletState>;
+  trim(logletId: number, offset: number): Promise<LogletState>;
   state(logletId: number): Promise<LogletState>;
   read(logletId: number, from: number, maxRecords: number, maxBytes: number): Promise<ReadResult>;
   digest(logletId: number, from: number, to: number): Promise<LogletDigest>;
@@ -35,6 +36,10 @@ export class LocalLogServer implements LogServerClient {
 
   seal(logletId: number): Promise<LogletState> {
     return this.logStore.seal(logletId);
+  }
+
+  trim(logletId: number, offset: number): Promise<LogletState> {
+    return this.logStore.trim(logletId, offset);
   }
 
   state(logletId: number): Promise<LogletState> {
@@ -73,6 +78,10 @@ export class RemoteLogServer implements LogServerClient {
 
   seal(logletId: number): Promise<LogletState> {
     return this.http.call(this.address, 'logServerSeal', { body: { loglet_id: logletId }, timeoutMs: this.timeoutMs });
+  }
+
+  trim(logletId: number, offset: number): Promise<LogletState> {
+    return this.http.call(this.address, 'logServerTrim', { body: { loglet_id: logletId, trim_point: offset }, timeoutMs: this.timeoutMs });
   }
 
   state(logletId: number): Promise<LogletState> {

@@ -9,6 +9,7 @@ export type LogStoreOp =
   | { id: number; op: 'store'; frame: Uint8Array }
   | { id: number; op: 'seal'; loglet: number }
   | { id: number; op: 'state'; loglet: number }
+  | { id: number; op: 'trim'; loglet: number; offset: number }
   | { id: number; op: 'read'; loglet: number; from: number; maxRecords: number; maxBytes: number }
   | { id: number; op: 'digest'; loglet: number; from: number; to: number }
   | { id: number; op: 'readMarker' }
@@ -88,6 +89,10 @@ export class LogStoreHandle implements MarkerStore {
 
   state(loglet: number): Promise<LogletState> {
     return this.call({ op: 'state', loglet });
+  }
+
+  trim(loglet: number, offset: number): Promise<LogletState> {
+    return this.call({ op: 'trim', loglet, offset });
   }
 
   async read(loglet: number, from: number, maxRecords: number, maxBytes: number): Promise<ReadResult> {

@@ -25,6 +25,8 @@ function handle(op: LogStoreOp): void {
       return reply(op.id, store.seal(op.loglet));
     case 'state':
       return reply(op.id, store.state(op.loglet));
+    case 'trim':
+      return reply(op.id, store.trim(op.loglet, op.offset));
     case 'read': {
       const result = store.read(op.loglet, op.from, op.maxRecords, op.maxBytes);
       const frame = encodeFrame({ state: result.state, from: result.from }, result.records);

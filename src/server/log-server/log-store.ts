@@ -87,6 +87,7 @@ export class LogStore {
       read: db.prepare<[number, number], { offset: number; payload: Buffer }>(
         'SELECT offset, payload FROM records WHERE loglet_id = ? AND offset >= ? ORDER BY offset',
       ),
+      trim: db.prepare('DELETE FROM records WHERE loglet_id = ? AND offset <= ?'),
       offsets: db.prepare<[number, number, number], { offset: number }>(
         'SELECT offset FROM records WHERE loglet_id = ? AND offset >= ? AND offset < ? ORDER BY offset',
       ),
@@ -140,6 +141,19 @@ export class LogStore {
     };
     this.q.upsertState.run(fromState(next));
     return { status: 'ok', local_tail: next.local_tail, sealed: next.sealed };
+  }
+
+  /** Drops records up to `offset` (inclusive); the trim point only moves forward. */
+  trim(logletId: number, offset: number): LogletState {
+    const state = this.state(logletId);
+    const target = Math.min(offset, state.local_tail - 1);
+    if (target <= state.trim_point) return state;
+    const next = { ...state, trim_point: target };
+    this.db.transaction(() => {
+      this.q.trim.run(logletId, target);
+      this.q.upsertState.run(fromState(next));
+    })();
+    return next;
   }
 
   /** Seals a loglet: from now on only repair stores are accepted. Idempotent. */

@@ -26,6 +26,10 @@ export function bindLogServerRoutes(server: HttpServer, logStore: () => LogStore
   }));
   server.route('logServerSeal', ({ json }) => logStore().seal((json as { loglet_id: number }).loglet_id));
   server.route('logServerState', ({ params }) => logStore().state(logletParam(params)));
+  server.route('logServerTrim', ({ json }) => {
+    const { loglet_id, trim_point } = json as { loglet_id: number; trim_point: number };
+    return logStore().trim(loglet_id, trim_point);
+  });
   server.rawRoute('logServerRecords', async ({ params, query }) => ({
     headers: { 'content-type': 'application/octet-stream' },
     body: await logStore().readFrame(

@@ -2,7 +2,7 @@
 // by polling the store's versions, plus read-modify-write with compare-and-set for updates.
 import { EventEmitter } from 'node:events';
 import { ApiError } from '../../api/errors';
-import { METADATA_DOCUMENTS, type MetadataDocument, type MetadataKey } from '../../api/schemas';
+import { isEpochKey, METADATA_KEYS, metadataSchema, type MetadataDocument, type MetadataKey, type WellKnownKey } from '../../api/schemas';
 import type { Logger } from '../logger';
 import { PeriodicTask } from '../periodic';
 import type { MetadataStore } from './store';
@@ -41,14 +41,14 @@ export class MetadataManager extends EventEmitter<{ change: [MetadataKey] }> {
     return entry;
   }
 
-  versions(): Record<MetadataKey, number> {
-    const out = {} as Record<MetadataKey, number>;
-    for (const key of Object.keys(METADATA_DOCUMENTS) as MetadataKey[]) out[key] = this.cache.get(key)?.version ?? 0;
+  versions(): Record<WellKnownKey, number> {
+    const out = {} as Record<WellKnownKey, number>;
+    for (const key of METADATA_KEYS) out[key] = this.cache.get(key)?.version ?? 0;
     return out;
   }
 
   isProvisioned(): boolean {
-    return (Object.keys(METADATA_DOCUMENTS) as MetadataKey[]).every((key) => this.cache.has(key));
+    return METADATA_KEYS.every((key) => this.cache.has(key));
   }
 
   start(intervalMs: number): void {
@@ -70,9 +70,9 @@ export class MetadataManager extends EventEmitter<{ change: [MetadataKey] }> {
   private async doRefresh(): Promise<void> {
     try {
       const versions = await this.store.versions();
-      for (const key of Object.keys(METADATA_DOCUMENTS) as MetadataKey[]) {
-        const latest = versions[key];
-        if (latest !== undefined && latest > (this.cache.get(key)?.version ?? 0)) {
+      for (const [key, latest] of Object.entries(versions) as [MetadataKey, number][]) {
+        if (!(METADATA_KEYS as readonly string[]).includes(key) && !isEpochKey(key)) continue;
+        if (latest > (this.cache.get(key)?.version ?? 0)) {
           const entry = await this.store.get(key);
           if (entry) this.accept(key, entry.version, entry.value);
         }
@@ -90,7 +90,7 @@ export class MetadataManager extends EventEmitter<{ change: [MetadataKey] }> {
   private accept(key: MetadataKey, version: number, raw: unknown): void {
     const current = this.cache.get(key);
     if (current && current.version >= version) return;
-    const value = METADATA_DOCUMENTS[key].parse(raw);
+    const value = metadataSchema(key).parse(raw);
     this.cache.set(key, { version, value });
     this.emit('change', key);
   }
@@ -105,11 +105,11 @@ export class MetadataManager extends EventEmitter<{ change: [MetadataKey] }> {
   ): Promise<Versioned<MetadataDocument<K>> | undefined> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const stored = await this.store.get(key);
-      const current = stored ? (METADATA_DOCUMENTS[key].parse(stored.value) as MetadataDocument<K>) : undefined;
+      const current = stored ? metadataSchema(key).parse(stored.value) : undefined;
       if (stored) this.accept(key, stored.version, stored.value);
       const next = mutate(current);
       if (next === undefined) return stored ? { version: stored.version, value: current! } : undefined;
-      const checked = METADATA_DOCUMENTS[key].parse(next);
+      const checked = metadataSchema(key).parse(next);
       try {
         const version = await this.store.put(
           key,
@@ -144,7 +144,7 @@ export class MetadataManager extends EventEmitter<{ change: [MetadataKey] }> {
 
   /** Writes a document only if the key does not exist yet; returns false if it did. */
   async create<K extends MetadataKey>(key: K, value: MetadataDocument<K>): Promise<boolean> {
-    const checked = METADATA_DOCUMENTS[key].parse(value);
+    const checked = metadataSchema(key).parse(value);
     try {
       const version = await this.store.put(key, checked, { kind: 'does-not-exist' });
       this.accept(key, version, checked);

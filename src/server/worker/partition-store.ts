@@ -28,6 +28,52 @@ export class PartitionStore {
     return this.q.get.get(partitionId, key)?.value;
   }
 
+  /**
+   * Writes a consistent copy of one partition (its keys and applied LSN) to a new database file and
+   * returns that LSN. Synchronous, so no apply can interleave.
+   */
+  exportPartition(partitionId: number, file: string): number {
+    const lsn = this.appliedLsn(partitionId);
+    this.db.prepare('ATTACH DATABASE ? AS snapshot').run(file);
+    try {
+      this.db.transaction(() => {
+        this.db.exec(`
+          CREATE TABLE snapshot.kv (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+          CREATE TABLE snapshot.meta (partition_id INTEGER NOT NULL, applied_lsn INTEGER NOT NULL);
+        `);
+        this.db.prepare('INSERT INTO snapshot.kv (key, value) SELECT key, value FROM kv WHERE partition_id = ?').run(partitionId);
+        this.db.prepare('INSERT INTO snapshot.meta (partition_id, applied_lsn) VALUES (?, ?)').run(partitionId, lsn);
+      })();
+    } finally {
+      this.db.exec('DETACH DATABASE snapshot');
+    }
+    return lsn;
+  }
+
+  /** Replaces a partition's state by a snapshot's; returns the snapshot's applied LSN. */
+  importPartition(partitionId: number, file: string): number {
+    this.db.prepare('ATTACH DATABASE ? AS snapshot').run(file);
+    try {
+      return this.db.transaction(() => {
+        const meta = this.db.prepare<[], { partition_id: number; applied_lsn: number }>('SELECT partition_id, applied_lsn FROM snapshot.meta').get();
+        if (!meta || meta.partition_id !== partitionId) {
+          throw new Error(`the snapshot is of partition ${meta?.partition_id ?? '?'}, not ${partitionId}`);
+        }
+        this.db.prepare('DELETE FROM kv WHERE partition_id = ?').run(partitionId);
+        this.db.prepare('INSERT INTO kv (partition_id, key, value) SELECT ?, key, value FROM snapshot.kv').run(partitionId);
+        this.q.setApplied.run(partitionId, meta.applied_lsn);
+        return meta.applied_lsn;
+      })();
+    } finally {
+      this.db.exec('DETACH DATABASE snapshot');
+    }
+  }
+
+  /** Makes everything applied so far durable (a full WAL checkpoint fsyncs the database). */
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(FULL)');
+  }
+
   /** Applies puts and records `lastLsn` as applied, atomically. */
   apply(partitionId: number, puts: Array<{ key: string; value: Buffer }>, lastLsn: number): void {
     this.db.transaction(() => {

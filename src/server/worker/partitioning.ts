@@ -1,5 +1,6 @@
-// Which partition a key belongs to: a 32-bit FNV-1a hash of the key's UTF-8 bytes, matched against
-// the partitions' key ranges.
+// Which partition a key belongs to: a 32-bit FNV-1a hash of the key's UTF-8 bytes, mixed so that
+// similar short keys spread over the high bits (murmur3's finalizer), matched against the
+// partitions' key ranges.
 import type { PartitionTable } from '../../api/schemas';
 
 export function keyHash(key: string): number {
@@ -8,6 +9,11 @@ export function keyHash(key: string): number {
     hash ^= byte;
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
   return hash >>> 0;
 }
 

@@ -1,29 +1,94 @@
 // A partition processor: follows its partition's log and applies each committed record to the
-// partition store, in order, recording the applied LSN with the data.
-import type { Bifrost } from '../bifrost/bifrost';
+// partition store, in order, recording the applied LSN with the data. The leader also serves reads
+// and creates snapshots. A processor that finds the records it needs trimmed away restores the
+// newest suitable snapshot from the repository; if it cannot, it says why and how to recover, and
+// tries again with growing pauses.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ProcessorStatus } from '../../api/schemas';
+import { TrimGapError, type Bifrost } from '../bifrost/bifrost';
 import { decodeRecord } from '../bifrost/record';
 import type { Logger } from '../logger';
 import { sleep } from '../sleep';
 import type { PartitionStore } from './partition-store';
+import type { LatestSnapshot, SnapshotIdentity, SnapshotRepository } from './snapshot-repository';
 
 const TAIL_WAIT_MS = 2_000;
 const MAX_BACKOFF_MS = 2_000;
+const MAX_STOPPED_BACKOFF_MS = 30_000;
+/** Behind by more than this many records counts as catching up. */
+const CATCHING_UP_RECORDS = 1_000;
+
+export const TRIM_GAP_NO_REPOSITORY = 'A log trim gap was encountered, but no snapshot repository is configured!';
+export const TRIM_GAP_NO_SNAPSHOT = 'A log trim gap was encountered, but no snapshot is available for this partition!';
+export const TRIM_GAP_SNAPSHOT_TOO_OLD = 'The latest available snapshot is from an LSN before the target LSN!';
+
+export interface PartitionInfo {
+  id: number;
+  log_id: number;
+  key_range: { start: number; end: number };
+}
+
+export interface SnapshotContext {
+  repository: SnapshotRepository | undefined;
+  identity: () => SnapshotIdentity;
+  retained: number;
+}
+
+/** The processor cannot resume: why, and what an operator can do. */
+class CannotResume extends Error {
+  constructor(
+    message: string,
+    readonly recovery: string,
+  ) {
+    super(message);
+  }
+}
 
 export class PartitionProcessor {
   applied: number;
-  lastError: string | undefined;
+  durable: number;
+  mode: 'leader' | 'follower' = 'follower';
+  epoch: number | null = null;
+  private status: ProcessorStatus['status'] = 'starting';
+  private targetTail: number | null = null;
+  private stoppedReason: string | null = null;
+  private updatedAt = new Date();
+  private lastError: string | undefined;
   private running = false;
   private waiters: Array<{ lsn: number; resolve: () => void }> = [];
 
   constructor(
-    readonly partitionId: number,
-    readonly logId: number,
+    readonly partition: PartitionInfo,
     private readonly store: PartitionStore,
     private readonly bifrost: Bifrost,
+    private readonly snapshots: SnapshotContext,
     private readonly batch: { records: number; bytes: number },
     private readonly logger: Logger,
   ) {
-    this.applied = store.appliedLsn(partitionId);
+    this.applied = store.appliedLsn(partition.id);
+    this.durable = this.applied;
+  }
+
+  get id(): number {
+    return this.partition.id;
+  }
+
+  statusReport(): ProcessorStatus {
+    return {
+      partition_id: this.partition.id,
+      log_id: this.partition.log_id,
+      mode: this.mode,
+      status: this.status,
+      epoch: this.epoch,
+      applied_lsn: this.applied || null,
+      durable_lsn: this.durable || null,
+      archived_lsn: this.snapshots.repository?.archivedLsn(this.partition.id) ?? null,
+      target_tail_lsn: this.targetTail,
+      stopped_reason: this.stoppedReason,
+      updated_at: this.updatedAt.toISOString(),
+    };
   }
 
   start(): void {
@@ -49,31 +114,123 @@ export class PartitionProcessor {
     });
   }
 
+  /** Called after the store was made durable up to what was applied when it started. */
+  markDurable(lsn: number): void {
+    this.durable = Math.max(this.durable, lsn);
+  }
+
   private async run(): Promise<void> {
     let backoff = 0;
     while (this.running) {
       try {
-        const tail = await this.bifrost.tailLsn(this.logId, this.applied + 1, TAIL_WAIT_MS);
-        // Never spin on microtasks only: a loop without I/O would starve the node's HTTP server.
-        if (this.applied + 1 >= tail) await new Promise((r) => setImmediate(r));
-        while (this.running && this.applied + 1 < tail) {
-          const { records } = await this.bifrost.read(this.logId, this.applied + 1, this.batch.records, this.batch.bytes, tail);
-          if (records.length === 0) break;
-          const puts = records.map(decodeRecord);
-          this.store.apply(this.partitionId, puts, this.applied + records.length);
-          this.applied += records.length;
-          this.wake();
-        }
-        if (this.lastError) this.logger.info({ partition: this.partitionId }, 'partition processor is applying again');
-        this.lastError = undefined;
+        await this.applyAvailable();
+        this.recovered();
         backoff = 0;
       } catch (err) {
-        const message = (err as Error).message;
-        if (message !== this.lastError) this.logger.warn({ partition: this.partitionId, err: message }, 'partition processor cannot read its log yet');
-        this.lastError = message;
-        backoff = Math.min(MAX_BACKOFF_MS, backoff ? backoff * 2 : 100);
+        if (err instanceof TrimGapError) {
+          try {
+            await this.restoreSnapshot(err.to);
+            continue;
+          } catch (cannot) {
+            if (!(cannot instanceof CannotResume)) throw cannot;
+            this.stopped(cannot);
+            backoff = Math.min(MAX_STOPPED_BACKOFF_MS, backoff ? backoff * 2 : 1_000);
+          }
+        } else {
+          const message = (err as Error).message;
+          if (message !== this.lastError) this.logger.warn({ partition: this.id, err: message }, 'partition processor cannot read its log yet');
+          this.lastError = message;
+          backoff = Math.min(MAX_BACKOFF_MS, backoff ? backoff * 2 : 100);
+        }
         await sleep(backoff);
       }
+    }
+  }
+
+  private async applyAvailable(): Promise<void> {
+    // The first look does not wait, so that a processor with nothing to apply is active at once.
+    const tail = await this.bifrost.tailLsn(this.partition.log_id, this.applied + 1, this.status === 'starting' ? 0 : TAIL_WAIT_MS);
+    this.targetTail = tail;
+    // Never spin on microtasks only: a loop without I/O would starve the node's HTTP server.
+    if (this.applied + 1 >= tail) await new Promise((r) => setImmediate(r));
+    while (this.running && this.applied + 1 < tail) {
+      this.setStatus(tail - this.applied - 1 > CATCHING_UP_RECORDS ? 'catching-up' : 'active');
+      const { records } = await this.bifrost.read(this.partition.log_id, this.applied + 1, this.batch.records, this.batch.bytes, tail);
+      if (records.length === 0) break;
+      this.store.apply(this.partition.id, records.map(decodeRecord), this.applied + records.length);
+      this.applied += records.length;
+      this.wake();
+    }
+    this.setStatus('active');
+  }
+
+  private setStatus(status: ProcessorStatus['status']): void {
+    this.status = status;
+    this.updatedAt = new Date();
+  }
+
+  private recovered(): void {
+    if (this.lastError || this.stoppedReason) this.logger.info({ partition: this.id }, 'partition processor is applying again');
+    this.lastError = undefined;
+    this.stoppedReason = null;
+  }
+
+  private stopped(reason: CannotResume): void {
+    if (reason.message !== this.stoppedReason) {
+      this.logger.error({ partition: this.id, recovery: reason.recovery }, `${reason.message}\n${reason.recovery}`);
+      process.stderr.write(`error: partition ${this.id}: ${reason.message}\n  ${reason.recovery}\n`);
+    }
+    this.stoppedReason = reason.message;
+    this.setStatus('stopped');
+  }
+
+  /** Brings the partition store past a trim gap ending at `gapEnd` from the repository's snapshot. */
+  private async restoreSnapshot(gapEnd: number): Promise<void> {
+    const partition = this.partition.id;
+    const next = `Publish a snapshot of partition ${partition} from a node that has it (cairnctl snapshots create-snapshot ${partition})`;
+    const repository = this.snapshots.repository;
+    if (!repository) {
+      throw new CannotResume(
+        TRIM_GAP_NO_REPOSITORY,
+        `To recover: configure [worker.snapshots] destination = "file:///..." on this node, pointing at the repository the other nodes use or at a copy of it; ${next.toLowerCase()} if it has none, then restart this node.`,
+      );
+    }
+    const latest: LatestSnapshot | undefined = repository.latest(partition);
+    if (!latest) {
+      throw new CannotResume(TRIM_GAP_NO_SNAPSHOT, `To recover: ${next} into ${repository.root}, or copy a repository that holds one there.`);
+    }
+    if (latest.min_applied_lsn < gapEnd) {
+      throw new CannotResume(
+        TRIM_GAP_SNAPSHOT_TOO_OLD,
+        `The snapshot ${latest.snapshot_id} is at LSN ${latest.min_applied_lsn}, the log is trimmed up to ${gapEnd}. To recover: ${next.charAt(0).toLowerCase()}${next.slice(1)} into ${repository.root}.`,
+      );
+    }
+    let opened;
+    try {
+      opened = repository.open(partition, latest, this.snapshots.identity().clusterFingerprint);
+    } catch (err) {
+      throw new CannotResume((err as Error).message, 'To recover: point worker.snapshots.destination at this cluster\'s repository.');
+    }
+    this.applied = this.store.importPartition(partition, opened.file);
+    this.durable = 0;
+    this.logger.info({ partition, snapshot: latest.snapshot_id, applied_lsn: this.applied, trim_gap_end: gapEnd }, 'restored the partition store from a snapshot');
+    this.wake();
+  }
+
+  /** Publishes a snapshot once at least `minLsn` is applied (leader only). */
+  async createSnapshot(minLsn: number, timeoutMs: number): Promise<LatestSnapshot> {
+    const repository = this.snapshots.repository;
+    if (!repository) throw new Error('no snapshot repository is configured on this node (worker.snapshots.destination)');
+    if (!(await this.waitApplied(minLsn, timeoutMs))) throw new Error(`partition ${this.id} has applied LSN ${this.applied}, not yet ${minLsn}`);
+    const dir = mkdtempSync(path.join(tmpdir(), `cairn-snapshot-${this.id}-`));
+    try {
+      const file = path.join(dir, 'partition.sqlite');
+      const lsn = this.store.exportPartition(this.id, file);
+      const latest = repository.publish(this.partition, lsn, file, this.snapshots.identity(), this.snapshots.retained);
+      this.logger.info({ partition: this.id, snapshot: latest.snapshot_id, lsn }, 'snapshot published');
+      return latest;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   }
 

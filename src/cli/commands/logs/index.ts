@@ -63,6 +63,20 @@ export const registerLogs: Register = (program, action) => {
     .action(action(() => import('./seal'), ([ids], options) => ({ ids: logIds(ids as string[]), ...options }) as never));
 
   logs
+    .command('trim')
+    .description('Trim logs up to an LSN (inclusive); refused past the partition\'s archived LSN unless --force')
+    .argument('<log-ids...>', 'log ids, e.g. 0 2-3')
+    .addOption(new Option('-t, --trim-point <lsn>', 'trim up to this LSN (inclusive)').argParser(wholeNumber).makeOptionMandatory())
+    .option('--force', '[dangerous] trim past the archived LSN: processors that need those records cannot recover them')
+    .option('--dry-run', 'show what would be trimmed and change nothing')
+    .option('-y, --yes', 'confirm without a prompt (required when not on a terminal)')
+    .addHelpText(
+      'after',
+      `\nThe archived LSN is that of the oldest snapshot the partition's repository retains; trimming past it leaves\na trim gap that a processor without the records can only cross from a newer snapshot.${examples('cairnctl logs trim 0 --trim-point 632 --dry-run', 'cairnctl snapshots create-snapshot 0 && cairnctl logs trim 0 -t 632 --yes')}`,
+    )
+    .action(action(() => import('./trim'), ([ids], options) => ({ ids: logIds(ids as string[]), ...options }) as never));
+
+  logs
     .command('reconfigure')
     .description('Seal the tail segment and extend the chain with a new one (new sequencer, nodeset or replication)')
     .requiredOption('-l, --log-id <ids>', 'log ids, e.g. 1 or 0-3 (repeatable)', collect)

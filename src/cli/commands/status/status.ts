@@ -1,5 +1,5 @@
 // `cairnctl status`: the one-screen dashboard (restatectl's compact status).
-import { formatGenId, formatPlainId, formatRoles, formatVersion } from '../../../api/ids';
+import { formatGenId, formatPlainId, formatRoles, formatVersion, splitLogletId } from '../../../api/ids';
 import { tailLoglet } from '../../../api/logs';
 import { ClusterConnection } from '../../connection';
 import type { CommandContext } from '../../context';
@@ -17,7 +17,10 @@ export async function run(ctx: CommandContext): Promise<View> {
     const ident = alive ? probe!.ident! : undefined;
     const nodesetMember = tails.filter((t) => t.params.nodeset.includes(node.id)).length;
     const sequencers = tails.filter((t) => t.params.sequencer.startsWith(`N${node.id}:`));
-    const sequencersCurrent = sequencers.every((t) => t.params.sequencer === formatGenId(node));
+    const processors = ident?.partitions ?? [];
+    const leading = new Set(processors.filter((p) => p.mode === 'leader').map((p) => p.log_id));
+    // Optimal: this node leads the partition of every log it sequences (and runs the current generation).
+    const sequencersOptimal = sequencers.every((t) => t.params.sequencer === formatGenId(node) && leading.has(splitLogletId(t.params.loglet_id).logId));
     return {
       node_id: node.id,
       generation: node.generation,
@@ -27,11 +30,12 @@ export async function run(ctx: CommandContext): Promise<View> {
       started_at: ident?.started_at ?? null,
       uptime_ms: ident?.uptime_ms ?? null,
       metadata: node.roles.includes('metadata-server') ? (ident?.metadata_server ?? null) : null,
-      leader: 0,
-      follower: 0,
+      leader: processors.filter((p) => p.mode === 'leader').length,
+      follower: processors.filter((p) => p.mode === 'follower').length,
+      stopped_processors: processors.filter((p) => p.status === 'stopped').length,
       nodeset_member: nodesetMember,
       sequencer: sequencers.length,
-      sequencer_generation_current: sequencersCurrent,
+      sequencer_placement_optimal: sequencersOptimal,
       roles: node.roles,
     };
   });
@@ -46,9 +50,9 @@ export async function run(ctx: CommandContext): Promise<View> {
       { ms: row.uptime_ms ?? 0, style: 'friendly' },
       row.metadata === 'member' ? styled('Member', 'good') : row.metadata ? styled(row.metadata, 'warn') : '',
       row.leader,
-      row.follower,
+      row.stopped_processors ? `${row.follower} (${row.stopped_processors} broken)` : row.follower,
       row.nodeset_member,
-      styled(String(row.sequencer), row.sequencer_generation_current ? 'good' : 'warn'),
+      styled(String(row.sequencer), row.sequencer_placement_optimal ? 'good' : 'warn'),
       formatRoles(row.roles),
     ];
   });

@@ -1,0 +1,86 @@
+// `cairnctl partitions list [--sort partition|node|active]`: restatectl 1.7's table of processors.
+import { formatEpoch, formatGenId, formatPlainId, formatVersion } from '../../../api/ids';
+import type { ProcessorStatus } from '../../../api/schemas';
+import { ClusterConnection } from '../../connection';
+import type { CommandContext } from '../../context';
+import { blank, line, styled, table, type Block, type Cell, type View } from '../../output/view';
+
+const STORAGE_VERSION = 1;
+
+export async function run(ctx: CommandContext, args: { sort: 'partition' | 'node' | 'active' }): Promise<View> {
+  const cluster = await ctx.cluster();
+  const [nodes, partitionTable] = await Promise.all([cluster.metadata('nodes_config'), cluster.metadata('partition_table')]);
+  const probes = await cluster.probeNodes(nodes.value.nodes);
+  const state = await cluster.admin('clusterState').catch(() => undefined);
+
+  const rows = nodes.value.nodes.flatMap((node) => {
+    const probe = probes.get(node.id);
+    if (!ClusterConnection.isAlive(node, probe)) return [];
+    return probe!.ident!.partitions.map((p) => ({ ...p, node_id: node.id, generational_id: formatGenId(node) }));
+  });
+  const maxEpoch = new Map<number, number>();
+  for (const row of rows) maxEpoch.set(row.partition_id, Math.max(maxEpoch.get(row.partition_id) ?? 0, row.epoch ?? 0));
+  const order = { partition: (r: (typeof rows)[number]) => [r.partition_id, r.node_id], node: (r: (typeof rows)[number]) => [r.node_id, r.partition_id], active: (r: (typeof rows)[number]) => [r.mode === 'leader' ? 0 : 1, r.partition_id] }[args.sort];
+  rows.sort((a, b) => {
+    const [x, y] = [order(a), order(b)];
+    return x[0]! - y[0]! || x[1]! - y[1]!;
+  });
+  const dead = nodes.value.nodes.filter((node) => !ClusterConnection.isAlive(node, probes.get(node.id)));
+
+  const modeCell = (r: ProcessorStatus & { partition_id: number }): Cell => {
+    const current = (r.epoch ?? 0) >= (maxEpoch.get(r.partition_id) ?? 0);
+    return r.mode === 'leader' ? styled('Leader', current ? 'info' : 'bad', current) : 'Follower';
+  };
+  const statusCell = (r: ProcessorStatus): Cell => {
+    switch (r.status) {
+      case 'active':
+        return styled('Active', r.mode === 'leader' ? 'good' : undefined);
+      case 'starting':
+        return styled('Starting', 'warn');
+      case 'catching-up':
+        return styled(`Catching Up (${r.target_tail_lsn ?? '-'})`, 'accent');
+      case 'stopped':
+        return styled('Stopped (trim gap)', 'bad', true);
+    }
+  };
+  const lsn = (value: number | null) => (value === null ? '-' : value);
+  const lag = (r: ProcessorStatus) => (r.target_tail_lsn === null ? '-' : Math.max(0, r.target_tail_lsn - ((r.applied_lsn ?? 0) + 1)));
+
+  const blocks: Block[] = [
+    line(`Alive partition processors (nodes config ${formatVersion(nodes.version)}, partition table ${formatVersion(partitionTable.version)})`),
+    table(
+      ['ID', 'NODE', 'MODE', 'STATUS', 'EPOCH', 'APPLIED', 'DURABLE', 'ARCHIVED', 'LSN-LAG', 'STORAGE', 'SCHEMA', 'RULE-BOOK', 'FEATURES', 'UPDATED'],
+      rows.map((r) => [
+        r.partition_id,
+        r.generational_id,
+        modeCell(r),
+        statusCell(r),
+        r.epoch === null ? '-' : formatEpoch(r.epoch),
+        lsn(r.applied_lsn),
+        lsn(r.durable_lsn),
+        lsn(r.archived_lsn),
+        lag(r),
+        STORAGE_VERSION,
+        '-',
+        '-',
+        '-',
+        { time: r.updated_at, style: 'ago' },
+      ]),
+    ),
+  ];
+  const lastSeen = (id: number) => state?.nodes.find((n) => n.node_id === id)?.last_seen_alive ?? null;
+  if (dead.length) {
+    blocks.push(blank, line('☠️ Dead nodes'), table(['NODE', 'LAST-SEEN'], dead.map((n) => [formatPlainId(n.id), lastSeen(n.id) ? { time: lastSeen(n.id)!, style: 'ago' } : 'never'])));
+  }
+  const stopped = rows.filter((r) => r.stopped_reason);
+  return {
+    json: {
+      nodes_config_version: nodes.version,
+      partition_table_version: partitionTable.version,
+      processors: rows.map(({ generational_id, ...r }) => ({ ...r, generational_id, lsn_lag: r.target_tail_lsn === null ? null : lag(r) })),
+      dead_nodes: dead.map((n) => ({ node_id: n.id, last_seen_alive: lastSeen(n.id) })),
+    },
+    blocks,
+    warnings: stopped.map((r) => `partition ${r.partition_id} on ${r.generational_id}: ${r.stopped_reason}`),
+  };
+}

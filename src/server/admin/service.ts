@@ -1,0 +1,100 @@
+// The admin role's HTTP endpoints: node changes, log operations, partition snapshots, cluster state.
+import { ApiError } from '../../api/errors';
+import type { HttpClient } from '../../api/http-client';
+import { formatPlainId } from '../../api/ids';
+import { epochKey, type CreateSnapshotRequest, type ReconfigureLogRequest, type SealOutcome, type TrimLogRequest } from '../../api/schemas';
+import type { HttpServer } from '../http/server';
+import type { MetadataManager } from '../metadata/manager';
+import type { ClusterController } from './controller';
+import type { LogOperations } from './log-ops';
+import type { NodeOperations } from './node-ops';
+
+const SNAPSHOT_TIMEOUT_MS = 60_000;
+
+export interface AdminDeps {
+  ops: () => LogOperations;
+  nodeOps: NodeOperations;
+  controller: () => ClusterController;
+  metadata: MetadataManager;
+  http: HttpClient;
+}
+
+export function idParam(text: string | undefined, what: string): number {
+  const id = Number(text);
+  if (!Number.isSafeInteger(id) || id < 0) throw new ApiError('BAD_REQUEST', `invalid ${what} id '${text}': expected a whole number`);
+  return id;
+}
+
+/** The address of the node leading a partition, or NOT_READY. */
+export function leaderAddress(metadata: MetadataManager, partitionId: number): { id: number; address: string } {
+  const table = metadata.require('partition_table').value;
+  if (!table.partitions.some((p) => p.id === partitionId)) {
+    throw new ApiError('NOT_FOUND', `partition ${partitionId} does not exist`, `partitions are 0 to ${table.partitions.length - 1}`);
+  }
+  const leader = metadata.get(epochKey(partitionId))?.value.leader;
+  const node = leader ? metadata.require('nodes_config').value.nodes.find((n) => n.id === leader) : undefined;
+  if (!node) throw new ApiError('NOT_READY', `partition ${partitionId} has no leader right now`, 'the cluster controller picks one among its alive replicas; retry shortly');
+  return { id: node.id, address: node.address };
+}
+
+export function bindAdminRoutes(s: HttpServer, deps: AdminDeps): void {
+  const { ops, nodeOps, metadata, http } = deps;
+  const log = (params: Record<string, string>) => idParam(params.log, 'log');
+  const partition = (params: Record<string, string>) => idParam(params.partition, 'partition');
+
+  s.route('setStorageState', ({ json }) => nodeOps.setStorageState(json as never));
+  s.route('setWorkerState', ({ json }) => nodeOps.setWorkerState(json as never));
+  s.route('removeNodes', ({ json }) => nodeOps.removeNodes(json as never));
+  s.route('clusterState', () => ({
+    nodes: metadata.require('nodes_config').value.nodes.map((node) => {
+      const peer = deps.controller().peers.get(node.id);
+      return { node_id: node.id, generation: node.generation, alive: !!peer?.alive, last_seen_alive: peer?.lastSeenAlive?.toISOString() ?? null };
+    }),
+  }));
+
+  s.route('findTail', ({ params }) => ops().findTail(log(params)));
+  s.route('describeLog', ({ params }) => ({ log_id: log(params), trim_point_lsn: ops().trimPoint(log(params)) }));
+  s.route('sealLog', ({ params, json }): Promise<SealOutcome> => {
+    const body = json as { reason?: string; segment_index?: number };
+    return ops().sealAndExtend(log(params), { segmentIndex: body.segment_index, reason: body.reason ?? 'sealed by an operator', source: 'cairnctl', extend: false });
+  });
+  s.route('reconfigureLog', ({ params, json }) => {
+    const body = json as ReconfigureLogRequest;
+    return ops().sealAndExtend(log(params), {
+      segmentIndex: body.segment_index,
+      sequencer: body.sequencer,
+      nodeset: body.nodeset,
+      replication: body.replication,
+      reason: body.reason ?? 'reconfigured by an operator',
+      source: 'cairnctl',
+      extend: true,
+      dryRun: body.dry_run,
+    });
+  });
+  s.route('trimLog', ({ params, json }) => {
+    const body = json as TrimLogRequest;
+    return ops().trim(log(params), body.trim_point, { force: body.force ?? false, dryRun: body.dry_run ?? false });
+  });
+
+  s.route('createSnapshot', async ({ params, json }) => {
+    const id = partition(params);
+    const body = json as CreateSnapshotRequest;
+    const leader = leaderAddress(metadata, id);
+    const created = await http.call(leader.address, 'workerSnapshot', {
+      params: { partition: id },
+      body: { min_lsn: body.min_lsn },
+      timeoutMs: SNAPSHOT_TIMEOUT_MS,
+    });
+    if (!body.trim_log) return created;
+    // Trimming to the snapshot just published cannot pass the archived LSN.
+    const trimmed = await ops().trim(created.log_id, created.min_applied_lsn, { force: false, dryRun: false });
+    return { ...created, trimmed_to: trimmed.trim_point };
+  });
+  s.route('listSnapshots', ({ params }) => {
+    const id = partition(params);
+    const leader = leaderAddress(metadata, id);
+    return http.call(leader.address, 'workerSnapshots', { params: { partition: id }, timeoutMs: 10_000 }).catch((err: Error) => {
+      throw new ApiError('UNAVAILABLE', `the leader of partition ${id} (${formatPlainId(leader.id)}) did not answer: ${err.message}`);
+    });
+  });
+}

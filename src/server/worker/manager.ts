@@ -1,0 +1,86 @@
+// The partition processors this worker runs: one per partition whose replica set (pp_epoch_<pid>)
+// includes this node, in the mode that document gives it (leader or follower). The partition store
+// is made durable every few seconds; the durable LSN each processor reports is what it had applied
+// then.
+import type { GenerationalNodeId } from '../../api/ids';
+import { epochKey, type ProcessorStatus } from '../../api/schemas';
+import type { Bifrost } from '../bifrost/bifrost';
+import type { Logger } from '../logger';
+import type { MetadataManager } from '../metadata/manager';
+import { PeriodicTask } from '../periodic';
+import type { PartitionStore } from './partition-store';
+import { PartitionProcessor, type SnapshotContext } from './processor';
+
+const CHECKPOINT_INTERVAL_MS = 2_000;
+
+export class PartitionManager {
+  private readonly processors = new Map<number, PartitionProcessor>();
+  private readonly checkpoints = new PeriodicTask(
+    async () => this.checkpoint(),
+    (err) => this.logger.warn({ err: err.message }, 'partition store checkpoint failed'),
+  );
+
+  constructor(
+    private readonly me: GenerationalNodeId,
+    private readonly metadata: MetadataManager,
+    private readonly store: PartitionStore,
+    private readonly bifrost: Bifrost,
+    private readonly snapshots: SnapshotContext,
+    private readonly batch: { records: number; bytes: number },
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.metadata.on('change', () => this.reconcile());
+    this.reconcile();
+    this.checkpoints.start(CHECKPOINT_INTERVAL_MS);
+  }
+
+  stop(): void {
+    this.checkpoints.stop();
+    for (const processor of this.processors.values()) processor.stop();
+  }
+
+  processor(partitionId: number): PartitionProcessor | undefined {
+    return this.processors.get(partitionId);
+  }
+
+  statuses(): ProcessorStatus[] {
+    return [...this.processors.values()].map((p) => p.statusReport());
+  }
+
+  /** Starts, stops and re-moods processors to match the replica sets and leaders. */
+  private reconcile(): void {
+    const table = this.metadata.get('partition_table')?.value;
+    if (!table) return;
+    for (const partition of table.partitions) {
+      const epoch = this.metadata.get(epochKey(partition.id))?.value;
+      const assigned = !!epoch?.replica_set.includes(this.me.id);
+      let processor = this.processors.get(partition.id);
+      if (!assigned) {
+        if (processor) {
+          processor.stop();
+          this.processors.delete(partition.id);
+          this.logger.info({ partition: partition.id }, 'partition processor stopped: no longer in the replica set');
+        }
+        continue;
+      }
+      if (!processor) {
+        processor = new PartitionProcessor(partition, this.store, this.bifrost, this.snapshots, this.batch, this.logger);
+        this.processors.set(partition.id, processor);
+        processor.start();
+        this.logger.info({ partition: partition.id, applied_lsn: processor.applied }, 'partition processor started');
+      }
+      const mode = epoch!.leader === this.me.id ? 'leader' : 'follower';
+      if (processor.mode !== mode) this.logger.info({ partition: partition.id, epoch: epoch!.epoch }, `partition processor is now ${mode}`);
+      processor.mode = mode;
+      processor.epoch = epoch!.epoch;
+    }
+  }
+
+  private checkpoint(): void {
+    const applied = new Map([...this.processors.values()].map((p) => [p, p.applied]));
+    this.store.checkpoint();
+    for (const [processor, lsn] of applied) processor.markDurable(lsn);
+  }
+}
