@@ -314,7 +314,7 @@ export const routes = {
   workerRead: {
     method: 'GET',
     path: '/v1/worker/partitions/{partition}/kv/{key}',
-    summary: 'Read a key from a partition this node leads (the ingress forwards reads here)',
+    summary: 'Read a key from a partition this node leads (the ingress forwards reads here); ?replica=any reads this replica whatever its mode',
     auth: 'peer',
     role: 'worker',
     responseKind: 'bytes',

@@ -28,6 +28,13 @@ export interface ReconfigureOptions {
   dryRun?: boolean;
 }
 
+export interface TrimOptions {
+  force: boolean;
+  dryRun: boolean;
+  /** The partition's archived LSN if the caller read it fresh; otherwise the probe reports are used. */
+  archived?: number | null;
+}
+
 export class LogOperations {
   private readonly inProgress = new Map<number, Promise<SealOutcome>>();
 
@@ -209,13 +216,13 @@ export class LogOperations {
    * past the partition's archived LSN: a processor that needs records after the newest snapshot it
    * could restore would find them gone.
    */
-  async trim(logId: number, requested: number, options: { force: boolean; dryRun: boolean }): Promise<TrimOutcome> {
+  async trim(logId: number, requested: number, options: TrimOptions): Promise<TrimOutcome> {
     const chain = findChain(this.metadata.require('bifrost_config').value, logId);
     if (!chain) throw new ApiError('NOT_FOUND', `log ${logId} does not exist`, 'see `cairnctl logs list`');
     const partition = this.metadata.require('partition_table').value.partitions.find((p) => p.log_id === logId);
     const tail = await this.findTail(logId);
     const target = Math.min(requested, tail.tail_lsn - 1);
-    const archived = partition ? this.archivedLsn(partition.id) : null;
+    const archived = !partition ? null : options.archived !== undefined ? options.archived : this.archivedLsn(partition.id);
     if (!options.force && partition) {
       const snapshot = `cairnctl snapshots create-snapshot ${partition.id}`;
       if (archived === null && target > (chain.trim_point ?? 0)) {

@@ -71,9 +71,24 @@ export function bindAdminRoutes(s: HttpServer, deps: AdminDeps): void {
       dryRun: body.dry_run,
     });
   });
-  s.route('trimLog', ({ params, json }) => {
+  /**
+   * The archived LSN as the partition's leader reads it from the repository now: a snapshot just
+   * published is not in the probe reports yet. Falls back to those reports if the leader is silent.
+   */
+  const currentArchivedLsn = async (logId: number): Promise<number | null | undefined> => {
+    const owner = metadata.require('partition_table').value.partitions.find((p) => p.log_id === logId);
+    if (!owner) return undefined;
+    try {
+      const listing = await http.call(leaderAddress(metadata, owner.id).address, 'workerSnapshots', { params: { partition: owner.id }, timeoutMs: 3_000 });
+      return listing.archived_lsn;
+    } catch {
+      return undefined;
+    }
+  };
+  s.route('trimLog', async ({ params, json }) => {
     const body = json as TrimLogRequest;
-    return ops().trim(log(params), body.trim_point, { force: body.force ?? false, dryRun: body.dry_run ?? false });
+    const archived = await currentArchivedLsn(log(params));
+    return ops().trim(log(params), body.trim_point, { force: body.force ?? false, dryRun: body.dry_run ?? false, archived });
   });
 
   s.route('createSnapshot', async ({ params, json }) => {
@@ -86,8 +101,9 @@ export function bindAdminRoutes(s: HttpServer, deps: AdminDeps): void {
       timeoutMs: SNAPSHOT_TIMEOUT_MS,
     });
     if (!body.trim_log) return created;
-    // Trimming to the snapshot just published cannot pass the archived LSN.
-    const trimmed = await ops().trim(created.log_id, created.min_applied_lsn, { force: false, dryRun: false });
+    // Only up to the archived LSN: with several snapshots retained, that of the oldest.
+    const archived = await currentArchivedLsn(created.log_id);
+    const trimmed = await ops().trim(created.log_id, archived ?? created.min_applied_lsn, { force: false, dryRun: false, archived });
     return { ...created, trimmed_to: trimmed.trim_point };
   });
   s.route('listSnapshots', ({ params }) => {

@@ -33,9 +33,13 @@ export function leading(deps: WorkerDeps, partitionId: number): PartitionProcess
   return processor;
 }
 
-/** Reads a key on the leader once it has applied everything committed when the read arrived. */
-export async function readAsLeader(deps: WorkerDeps, partitionId: number, key: string): Promise<Buffer> {
-  const processor = leading(deps, partitionId);
+/**
+ * Reads a key once this replica has applied everything committed when the read arrived: on the
+ * leader (what the ingress does), or with `anyReplica` on whichever replica this is.
+ */
+export async function readAsLeader(deps: WorkerDeps, partitionId: number, key: string, anyReplica = false): Promise<Buffer> {
+  const processor = anyReplica ? deps.manager()?.processor(partitionId) : leading(deps, partitionId);
+  if (!processor) throw new ApiError('NOT_READY', `${deps.nodeName} runs no processor of partition ${partitionId}`);
   const tail = await deps.bifrost.tailLsn(processor.partition.log_id);
   if (!(await processor.waitApplied(tail - 1, READ_WAIT_MS))) {
     throw new ApiError('NOT_READY', `partition ${partitionId} on ${deps.nodeName} has applied LSN ${processor.applied} of ${tail - 1}`, 'retry shortly');
@@ -74,8 +78,8 @@ export function bindWorkerRoutes(s: HttpServer, deps: WorkerDeps): void {
       snapshots: latest?.retained_snapshots ?? [],
     };
   });
-  s.rawRoute('workerRead', async ({ params }) => ({
+  s.rawRoute('workerRead', async ({ params, query }) => ({
     headers: { 'content-type': 'application/octet-stream' },
-    body: await readAsLeader(deps, partitionParam(params.partition), params.key!),
+    body: await readAsLeader(deps, partitionParam(params.partition), params.key!, query.get('replica') === 'any'),
   }));
 }
