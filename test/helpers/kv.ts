@@ -66,3 +66,38 @@ export async function readLog(address: string, logId: number): Promise<{ tail: n
   if (from !== tail) throw new Error(`log ${logId}: read up to LSN ${from - 1} but the tail is ${tail}`);
   return { tail, entries };
 }
+
+/** Concurrent writers of distinct keys through the ingresses, keeping what was acknowledged. */
+export class Writers {
+  readonly acked = new Map<string, string>();
+  readonly failed: string[] = [];
+  longestPauseMs = 0;
+  private running = true;
+  private readonly done: Promise<void>[];
+
+  constructor(ingresses: () => string[], clients: number) {
+    this.done = Array.from({ length: clients }, (_, client) => this.client(client, ingresses));
+  }
+
+  private async client(client: number, ingresses: () => string[]): Promise<void> {
+    let lastAck = Date.now();
+    for (let i = 0; this.running; i++) {
+      const key = `c${client}-${i}`;
+      const value = `${key}=${'x'.repeat(20 + ((i * 7919) % 200))}`;
+      const outcome = await putWithRetry(ingresses(), key, value, 30_000, client + i);
+      if (!outcome.ok) {
+        this.failed.push(`${key}: ${outcome.status ?? 'no answer'} ${outcome.body ?? ''}`);
+        continue;
+      }
+      this.acked.set(key, value);
+      const now = Date.now();
+      this.longestPauseMs = Math.max(this.longestPauseMs, now - lastAck);
+      lastAck = now;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.done);
+  }
+}

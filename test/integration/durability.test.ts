@@ -3,47 +3,12 @@
 // value, and every log must hold its records in order with no gaps.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alive, TestCluster, waitUntil } from '../helpers/cluster';
-import { get, putWithRetry, readLog } from '../helpers/kv';
+import { get, readLog, Writers } from '../helpers/kv';
 
-const CLIENTS = 6;
 const ROUNDS = 3;
 
 interface LogsJson {
   logs: Array<{ log_id: number; segments: number; sequencer: string | null }>;
-}
-
-class Writers {
-  readonly acked = new Map<string, string>();
-  readonly failed: string[] = [];
-  longestPauseMs = 0;
-  private running = true;
-  private readonly done: Promise<void>[];
-
-  constructor(ingresses: () => string[]) {
-    this.done = Array.from({ length: CLIENTS }, (_, client) => this.client(client, ingresses));
-  }
-
-  private async client(client: number, ingresses: () => string[]): Promise<void> {
-    let lastAck = Date.now();
-    for (let i = 0; this.running; i++) {
-      const key = `c${client}-${i}`;
-      const value = `${key}=${'x'.repeat(20 + ((i * 7919) % 200))}`;
-      const outcome = await putWithRetry(ingresses(), key, value, 30_000, client + i);
-      if (!outcome.ok) {
-        this.failed.push(`${key}: ${outcome.status ?? 'no answer'} ${outcome.body ?? ''}`);
-        continue;
-      }
-      this.acked.set(key, value);
-      const now = Date.now();
-      this.longestPauseMs = Math.max(this.longestPauseMs, now - lastAck);
-      lastAck = now;
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await Promise.all(this.done);
-  }
 }
 
 describe('writes survive kill -9 of sequencer nodes', () => {
@@ -58,7 +23,7 @@ describe('writes survive kill -9 of sequencer nodes', () => {
 
   it('loses no acknowledged write across rounds of kill -9 and restart, and resumes within seconds', async () => {
     const ingresses = () => cluster.info.nodes.map((n) => n.ingress);
-    const writers = new Writers(ingresses);
+    const writers = new Writers(ingresses, 6);
     const pauses: number[] = [];
     try {
       await new Promise((r) => setTimeout(r, 2_000));
