@@ -13,7 +13,6 @@ import type { ProcessorStatus } from '../../src/api/schemas';
 import { freePort } from '../../src/server/local/cluster';
 import { TRIM_GAP_NO_REPOSITORY, TRIM_GAP_NO_SNAPSHOT, TRIM_GAP_SNAPSHOT_TOO_OLD } from '../../src/server/worker/processor';
 import { partitionForKey } from '../../src/server/worker/partitioning';
-import type { PartitionTable } from '../../src/api/schemas';
 import { alive, startServer, TestCluster, waitUntil, type NodeProcess } from '../helpers/cluster';
 import { get, putWithRetry } from '../helpers/kv';
 
@@ -90,7 +89,7 @@ describe('runbook: handling missing snapshots', () => {
 
   it('recovers a new worker from a snapshot after it met the trim gap three ways', async () => {
     const repository = path.join(cluster.dir, 'snapshots');
-    const table = ((await (await fetch(`${cluster.node('n1').address}/v1/metadata/partition_table`)).json()) as { value: PartitionTable }).value;
+    const table = await cluster.partitionTable();
 
     await write('before', 80);
     const first = await cluster.ctl(['snapshots', 'create-snapshot']);

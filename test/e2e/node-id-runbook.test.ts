@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/server/local/cluster';
 import { CAIRNCTL, run } from '../helpers/cli';
 import { alive, startServer, TestCluster, waitUntil, type NodeProcess } from '../helpers/cluster';
-import { get, putWithRetry } from '../helpers/kv';
+import { Writers } from '../helpers/kv';
 
 interface ServersJson {
   servers: Array<{ node: string; generational_id: string; storage_state: string }>;
@@ -43,21 +43,11 @@ describe('runbook: node id misconfiguration puts a log-server in data-loss', () 
   });
 
   it('detects, contains and recovers, losing no acknowledged write', async () => {
-    const acked = new Map<string, string>();
-    const failed: string[] = [];
-    let writing = true;
     const ingresses = () => cluster.info.nodes.map((n) => n.ingress);
-    const writers = Array.from({ length: 4 }, async (_, w) => {
-      for (let i = 0; writing; i++) {
-        const key = `rb${w}-${i}`;
-        const outcome = await putWithRetry(ingresses(), key, `${key}-value`, 30_000, w + i);
-        if (outcome.ok) acked.set(key, `${key}-value`);
-        else failed.push(`${key}: ${outcome.status} ${outcome.body}`);
-      }
-    });
+    const writers = new Writers(ingresses, 4, { prefix: 'rb' });
     const progress = async (what: string) => {
-      const before = acked.size;
-      await waitUntil(`writes to go on ${what}`, async () => acked.size > before + 20, 20_000);
+      const before = writers.acked.size;
+      await waitUntil(`writes to go on ${what}`, async () => writers.acked.size > before + 20, 20_000);
     };
 
     try {
@@ -116,14 +106,9 @@ describe('runbook: node id misconfiguration puts a log-server in data-loss', () 
       await waitUntil('nodesets with N3 again', async () => (await cluster.ctlJson<LogsJson>(['logs', 'list'])).logs.every((l) => l.nodeset.includes(3)), 20_000);
       await progress('after the recovery');
     } finally {
-      writing = false;
-      await Promise.all(writers);
+      await writers.stop();
     }
-
-    expect(failed).toEqual([]);
-    for (const [key, value] of acked) {
-      const result = await get(ingresses()[2]!, key);
-      expect(`${key}: ${result.status} ${result.body.toString()}`).toBe(`${key}: 200 ${value}`);
-    }
+    expect(writers.failed).toEqual([]);
+    await writers.expectAllReadBack();
   }, 240_000);
 });

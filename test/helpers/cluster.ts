@@ -3,6 +3,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { PartitionTable } from '../../src/api/schemas';
 import type { ClusterFile, ClusterNodeEntry } from '../../src/server/local/cluster';
 import { spawn } from 'node:child_process';
 import { CAIRN_SERVER, cairnServer, cairnctl, type RunOptions, type RunResult } from './cli';
@@ -65,6 +66,13 @@ export class TestCluster {
     const result = await this.ctl([...args, '-o', 'json']);
     if (result.code !== 0) throw new Error(`cairnctl ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
     return JSON.parse(result.stdout) as T;
+  }
+
+  /** The partition table, as the metadata store holds it. */
+  async partitionTable(): Promise<PartitionTable> {
+    const response = await fetch(`${this.node('n1').address}/v1/metadata/partition_table`);
+    if (!response.ok) throw new Error(`reading the partition table: HTTP ${response.status}`);
+    return ((await response.json()) as { value: PartitionTable }).value;
   }
 
   /** Stops every process this cluster ever started (by pid), then removes the folder. */

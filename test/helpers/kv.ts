@@ -1,5 +1,7 @@
 // Client side of the ingress and of the log records endpoint, for tests and benchmarks.
+import type { PartitionTable } from '../../src/api/schemas';
 import { decodeRecord } from '../../src/server/bifrost/record';
+import { partitionForKey } from '../../src/server/worker/partitioning';
 import { decodeFrame } from '../../src/server/bifrost/wire';
 
 export interface PutOutcome {
@@ -70,26 +72,40 @@ export async function readLog(address: string, logId: number): Promise<{ tail: n
 /** Concurrent writers of distinct keys through the ingresses, keeping what was acknowledged. */
 export class Writers {
   readonly acked = new Map<string, string>();
+  /** Acknowledged writes per partition, when clients write to one partition each. */
+  readonly ackedIn = new Map<number, number>();
   readonly failed: string[] = [];
   longestPauseMs = 0;
   private running = true;
   private readonly done: Promise<void>[];
 
-  constructor(ingresses: () => string[], clients: number) {
-    this.done = Array.from({ length: clients }, (_, client) => this.client(client, ingresses));
+  /**
+   * `onePartitionEach`: client c writes only keys of partition c mod the partition count, so that a
+   * stalled partition stalls only its own clients.
+   */
+  constructor(
+    private readonly ingresses: () => string[],
+    clients: number,
+    private readonly options: { prefix?: string; onePartitionEach?: PartitionTable } = {},
+  ) {
+    this.done = Array.from({ length: clients }, (_, client) => this.client(client));
   }
 
-  private async client(client: number, ingresses: () => string[]): Promise<void> {
+  private async client(client: number): Promise<void> {
+    const table = this.options.onePartitionEach;
+    const partition = table?.partitions[client % table.partitions.length]!.id;
     let lastAck = Date.now();
     for (let i = 0; this.running; i++) {
-      const key = `c${client}-${i}`;
+      const key = `${this.options.prefix ?? 'c'}${client}-${i}`;
+      if (table && partitionForKey(key, table).id !== partition) continue;
       const value = `${key}=${'x'.repeat(20 + ((i * 7919) % 200))}`;
-      const outcome = await putWithRetry(ingresses(), key, value, 30_000, client + i);
+      const outcome = await putWithRetry(this.ingresses(), key, value, 30_000, client + i);
       if (!outcome.ok) {
         this.failed.push(`${key}: ${outcome.status ?? 'no answer'} ${outcome.body ?? ''}`);
         continue;
       }
       this.acked.set(key, value);
+      if (partition !== undefined) this.ackedIn.set(partition, (this.ackedIn.get(partition) ?? 0) + 1);
       const now = Date.now();
       this.longestPauseMs = Math.max(this.longestPauseMs, now - lastAck);
       lastAck = now;
@@ -99,5 +115,17 @@ export class Writers {
   async stop(): Promise<void> {
     this.running = false;
     await Promise.all(this.done);
+  }
+
+  /** Reads every acknowledged key back, spread over the ingresses; throws at the first that differs. */
+  async expectAllReadBack(): Promise<void> {
+    const readers = this.ingresses();
+    let i = 0;
+    for (const [key, value] of this.acked) {
+      const result = await get(readers[i++ % readers.length]!, key);
+      if (result.status !== 200 || result.body.toString() !== value) {
+        throw new Error(`acknowledged write ${key} reads back as ${result.status} ${result.body.toString().slice(0, 60)}`);
+      }
+    }
   }
 }

@@ -2,7 +2,6 @@
 // seal, reconfigure, replicated-loglet info and digest, and what they show after a failover.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../src/server/worker/partitioning';
-import type { PartitionTable } from '../../src/api/schemas';
 import { CAIRNCTL, run } from '../helpers/cli';
 import { alive, TestCluster, waitUntil } from '../helpers/cluster';
 import { putWithRetry } from '../helpers/kv';
@@ -27,7 +26,7 @@ describe('cairnctl log operations', () => {
 
   beforeAll(async () => {
     cluster = await TestCluster.start({ nodes: 3 });
-    const table = ((await (await fetch(`${cluster.node('n1').address}/v1/metadata/partition_table`)).json()) as { value: PartitionTable }).value;
+    const table = await cluster.partitionTable();
     // 30 records in log 0, so that tails and digests have something to show.
     for (let i = 0; written < 30; i++) {
       const key = `k${i}`;

@@ -3,7 +3,7 @@
 // value, and every log must hold its records in order with no gaps.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alive, TestCluster, waitUntil } from '../helpers/cluster';
-import { get, readLog, Writers } from '../helpers/kv';
+import { readLog, Writers } from '../helpers/kv';
 
 const ROUNDS = 3;
 
@@ -68,14 +68,7 @@ describe('writes survive kill -9 of sequencer nodes', () => {
     expect(writers.longestPauseMs).toBeLessThan(10_000);
 
     // Every acknowledged write reads back with its exact value, from any node.
-    const readers = ingresses();
-    let i = 0;
-    for (const [key, value] of writers.acked) {
-      const result = await get(readers[i++ % readers.length]!, key);
-      if (result.status !== 200 || result.body.toString() !== value) {
-        throw new Error(`acknowledged write ${key} reads back as ${result.status} ${result.body.toString().slice(0, 60)}`);
-      }
-    }
+    await writers.expectAllReadBack();
 
     // Every log is contiguous from LSN 1 to its tail, across all its segments, and together the logs
     // hold every acknowledged write.

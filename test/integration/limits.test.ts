@@ -37,7 +37,7 @@ describe('record and message size limits', () => {
 
   beforeAll(async () => {
     cluster = await TestCluster.start({ nodes: 3, sets: [`networking.message-size-limit=${MESSAGE_LIMIT}`] });
-    table = ((await (await fetch(`${cluster.node('n1').address}/v1/metadata/partition_table`)).json()) as { value: PartitionTable }).value;
+    table = await cluster.partitionTable();
     logs = (await cluster.ctlJson(['logs', 'list'])).logs;
   });
   afterAll(async () => {

@@ -3,7 +3,7 @@
 // and once the node is back every replica of a partition applies up to the same LSN, with the same
 // data in its own store.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PartitionTable, ProcessorStatus } from '../../src/api/schemas';
+import type { ProcessorStatus } from '../../src/api/schemas';
 import { partitionForKey } from '../../src/server/worker/partitioning';
 import { alive, TestCluster, waitUntil } from '../helpers/cluster';
 import { get, Writers } from '../helpers/kv';
@@ -59,7 +59,7 @@ describe('partition leader failover', () => {
     expect(writers.failed).toEqual([]);
 
     // Every replica of a partition converges on the same applied LSN, the end of its log.
-    const table = ((await (await fetch(`${cluster.node('n1').address}/v1/metadata/partition_table`)).json()) as { value: PartitionTable }).value;
+    const table = await cluster.partitionTable();
     const tails = new Map<number, number>();
     for (const { log_id, tail_lsn } of (await cluster.ctlJson<{ logs: Array<{ log_id: number; tail_lsn: number }> }>(['logs', 'find-tail', ...table.partitions.map((p) => String(p.log_id))])).logs) tails.set(log_id, tail_lsn);
     const converged = await waitUntil('every replica to apply its log to the end', async () => {

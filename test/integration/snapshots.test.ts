@@ -32,7 +32,7 @@ describe('snapshots and trimming', () => {
 
   beforeAll(async () => {
     cluster = await TestCluster.start({ nodes: 3, sets: ['worker.snapshots.num-retained=2', `admin.log-trim-delay=${TRIM_DELAY_MS}ms`] });
-    table = ((await (await fetch(`${cluster.node('n1').address}/v1/metadata/partition_table`)).json()) as { value: PartitionTable }).value;
+    table = await cluster.partitionTable();
   });
   afterAll(async () => {
     await cluster?.destroy();

@@ -132,8 +132,12 @@ export class PartitionProcessor {
             await this.restoreSnapshot(err.to);
             continue;
           } catch (cannot) {
-            if (!(cannot instanceof CannotResume)) throw cannot;
-            this.stopped(cannot);
+            // An unreadable latest.json or a damaged data file stops the processor the same way.
+            this.stopped(
+              cannot instanceof CannotResume
+                ? cannot
+                : new CannotResume(`cannot restore partition ${this.id} from its snapshot: ${(cannot as Error).message}`, 'To recover: publish a new snapshot (cairnctl snapshots create-snapshot) or repair the repository.'),
+            );
             backoff = Math.min(MAX_STOPPED_BACKOFF_MS, backoff ? backoff * 2 : 1_000);
           }
         } else {

@@ -1,11 +1,10 @@
 // `cairnctl replicated-loglet digest <loglet> [--from] [--to] [-u]`: which log-server holds which
 // offset; U marks offsets held by fewer log-servers than the replication asks for.
-import { formatPlainId, parseLogletId } from '../../../api/ids';
+import { formatPlainId } from '../../../api/ids';
 import type { LogletDigest } from '../../../api/schemas';
 import type { CommandContext } from '../../context';
-import { usageError } from '../../errors';
 import { blank, styled, table, type Cell, type View } from '../../output/view';
-import { identityRows, locateLoglet } from './loglet';
+import { identityRows, resolveLoglet } from './loglet';
 
 export interface DigestArgs {
   loglet: string;
@@ -18,23 +17,15 @@ export interface DigestArgs {
 const MAX_ROWS = 100_000;
 
 export async function run(ctx: CommandContext, args: DigestArgs): Promise<View> {
-  let logletId: number;
-  try {
-    logletId = parseLogletId(args.loglet);
-  } catch (err) {
-    throw usageError((err as Error).message);
-  }
-  const cluster = await ctx.cluster();
-  const [logs, nodes] = await Promise.all([cluster.metadata('bifrost_config'), cluster.metadata('nodes_config')]);
-  const loglet = locateLoglet(logletId, logs.value, nodes.value);
+  const { cluster, loglet, nodes } = await resolveLoglet(ctx, args.loglet);
   const members = [...loglet.params.nodeset].sort((a, b) => a - b);
   const digests = await Promise.all(
     members.map(async (id): Promise<LogletDigest | null> => {
-      const node = nodes.value.nodes.find((n) => n.id === id);
+      const node = nodes.nodes.find((n) => n.id === id);
       if (!node) return null;
       try {
         return await cluster.http.call(node.address, 'logServerDigest', {
-          params: { loglet: logletId },
+          params: { loglet: loglet.logletId },
           query: { from: args.from, to: args.to },
           timeoutMs: cluster.requestTimeoutMs,
         });
@@ -70,7 +61,7 @@ export async function run(ctx: CommandContext, args: DigestArgs): Promise<View> 
   const rule = '═════════';
   return {
     json: {
-      loglet_id_raw: logletId,
+      loglet_id_raw: loglet.logletId,
       replication: loglet.params.replication,
       observed_global_tail: globalTail,
       log_servers: members.map((id, i) => ({ node_id: id, state: digests[i]?.state ?? null })),

@@ -1,21 +1,12 @@
 // `cairnctl replicated-loglet info <loglet>`.
-import { formatPlainId, parseLogletId } from '../../../api/ids';
+import { formatPlainId } from '../../../api/ids';
 import type { CommandContext } from '../../context';
-import { usageError } from '../../errors';
 import { blank, styled, table, type Cell, type View } from '../../output/view';
-import { identityRows, locateLoglet, memberStates } from './loglet';
+import { identityRows, memberStates, resolveLoglet } from './loglet';
 
 export async function run(ctx: CommandContext, args: { loglet: string }): Promise<View> {
-  let logletId: number;
-  try {
-    logletId = parseLogletId(args.loglet);
-  } catch (err) {
-    throw usageError((err as Error).message);
-  }
-  const cluster = await ctx.cluster();
-  const [logs, nodes] = await Promise.all([cluster.metadata('bifrost_config'), cluster.metadata('nodes_config')]);
-  const loglet = locateLoglet(logletId, logs.value, nodes.value);
-  const members = await memberStates(cluster, loglet, nodes.value);
+  const { cluster, loglet, nodes } = await resolveLoglet(ctx, args.loglet);
+  const members = await memberStates(cluster, loglet, nodes);
   const unknown = styled('?', 'bad');
   const rows = members.map((m): Cell[] =>
     m.state
@@ -25,7 +16,7 @@ export async function run(ctx: CommandContext, args: { loglet: string }): Promis
   return {
     json: {
       loglet_id: args.loglet.includes('_') ? args.loglet : `${loglet.logId}_${loglet.segmentIndex}`,
-      loglet_id_raw: logletId,
+      loglet_id_raw: loglet.logletId,
       log_id: loglet.logId,
       segment_index: loglet.segmentIndex,
       segment_sealed: !loglet.isTail,

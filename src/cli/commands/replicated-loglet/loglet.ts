@@ -1,9 +1,10 @@
 // What `info` and `digest` share: where a loglet is used, and each nodeset member's view of it.
-import { formatGenId, formatLogletId, formatNodeSet, formatPlainId, formatReplication, splitLogletId } from '../../../api/ids';
+import { formatGenId, formatLogletId, formatNodeSet, formatPlainId, formatReplication, parseLogletId, splitLogletId } from '../../../api/ids';
 import { findChain } from '../../../api/logs';
 import type { LogletState, Logs, NodesConfiguration, ReplicatedLogletParams } from '../../../api/schemas';
 import type { ClusterConnection } from '../../connection';
-import { CliError, EXIT } from '../../errors';
+import type { CommandContext } from '../../context';
+import { CliError, EXIT, usageError } from '../../errors';
 import { styled, type Cell } from '../../output/view';
 
 export interface LogletContext {
@@ -15,7 +16,7 @@ export interface LogletContext {
   sequencerNote: string | null;
 }
 
-export function locateLoglet(logletId: number, logs: Logs, nodes: NodesConfiguration): LogletContext {
+function locateLoglet(logletId: number, logs: Logs, nodes: NodesConfiguration): LogletContext {
   const { logId, segmentIndex } = splitLogletId(logletId);
   const chain = findChain(logs, logId);
   const index = chain?.segments.findIndex((s) => s.params?.loglet_id === logletId) ?? -1;
@@ -33,6 +34,22 @@ export function locateLoglet(logletId: number, logs: Logs, nodes: NodesConfigura
         ? `(newer than nodes config, config has ${formatGenId(node)})`
         : null;
   return { logletId, logId, segmentIndex, params, isTail: index === chain.segments.length - 1, sequencerNote };
+}
+
+/** Parses the loglet id an operator typed and finds it in the logs metadata. */
+export async function resolveLoglet(
+  ctx: CommandContext,
+  text: string,
+): Promise<{ cluster: ClusterConnection; loglet: LogletContext; nodes: NodesConfiguration }> {
+  let logletId: number;
+  try {
+    logletId = parseLogletId(text);
+  } catch (err) {
+    throw usageError((err as Error).message);
+  }
+  const cluster = await ctx.cluster();
+  const [logs, nodes] = await Promise.all([cluster.metadata('bifrost_config'), cluster.metadata('nodes_config')]);
+  return { cluster, loglet: locateLoglet(logletId, logs.value, nodes.value), nodes: nodes.value };
 }
 
 /** The key/value rows that open both views. */
