@@ -73,14 +73,16 @@ export function bindAdminRoutes(s: HttpServer, deps: AdminDeps): void {
   });
   /**
    * The archived LSN as the partition's leader reads it from the repository now: a snapshot just
-   * published is not in the probe reports yet. Falls back to those reports if the leader is silent.
+   * published is not in the probe reports yet. Falls back to those reports (older, so never less
+   * safe: the archived LSN only grows) if the leader is silent or has no repository.
    */
-  const currentArchivedLsn = async (logId: number): Promise<number | null | undefined> => {
+  const currentArchivedLsn = async (logId: number): Promise<number | undefined> => {
     const owner = metadata.require('partition_table').value.partitions.find((p) => p.log_id === logId);
     if (!owner) return undefined;
     try {
       const listing = await http.call(leaderAddress(metadata, owner.id).address, 'workerSnapshots', { params: { partition: owner.id }, timeoutMs: 3_000 });
-      return listing.archived_lsn;
+      // A leader without a repository of its own knows nothing; the replicas' reports may.
+      return listing.archived_lsn ?? undefined;
     } catch {
       return undefined;
     }
