@@ -44,6 +44,8 @@ Point cairnctl at it:
   export CAIRN_ADDRESS=${cluster.address}
   ./bin/cairnctl logs list
   ./bin/cairnctl replicated-loglet servers
+  ./bin/cairnctl partitions list
+  ./bin/cairnctl snapshots create-snapshot
 Write and read through the ingress:
   curl -X PUT ${ingress}/kv/hello -d world && curl ${ingress}/kv/hello
 Stop it (the data stays; npm run demo starts it again):
