@@ -1,6 +1,7 @@
 // The cairnctl command tree. Registration is cheap (commander only); each command's handler and its
 // heavy dependencies (zod, undici, cli-table3) load only when that command runs.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { wholeNumber } from './args';
 import { registerCompletions } from './commands/completions/index';
 import { registerLogs } from './commands/logs/index';
 import { registerNodes } from './commands/nodes/index';
@@ -18,11 +19,7 @@ export const VERSION = '0.1.0';
 export const DEFAULT_ADDRESS = 'http://127.0.0.1:5122';
 const DEFAULT_ADDRESSES = [DEFAULT_ADDRESS];
 
-function positiveMs(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of milliseconds >= 1');
-  return n;
-}
+const positiveMs = wholeNumber('milliseconds', 1);
 
 function collectAddresses(value: string, previous: string[]): string[] {
   const base = previous === DEFAULT_ADDRESSES ? [] : previous;
@@ -84,7 +81,15 @@ export function createProgram(io: IO): Command {
     const source = program.getOptionValueSource('address');
     const addressSource = source === 'env' ? 'CAIRN_ADDRESS' : source === 'cli' ? '--address' : `the default (${DEFAULT_ADDRESS})`;
     const { execute } = await import('./run');
-    process.exitCode = await execute(io, globals, addressSource, load, toArgs(positional, options));
+    let args;
+    try {
+      args = toArgs(positional, options);
+    } catch (err) {
+      // Positional values are parsed here, after commander: report them as it reports flags.
+      if (!(err instanceof InvalidArgumentError)) throw err;
+      command.error(`error: ${err.message}`, { exitCode: EXIT.USAGE, code: 'commander.invalidArgument' });
+    }
+    process.exitCode = await execute(io, globals, addressSource, load, args);
   };
 
   for (const register of [registerStatus, registerNodes, registerPartitions, registerLogs, registerSnapshots, registerReplicatedLoglet, registerProvision, registerCompletions]) {

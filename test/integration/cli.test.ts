@@ -154,6 +154,12 @@ describe('cairnctl against a 3-node cluster', () => {
     expect(badOutput.stderr).toContain("argument 'yaml' is invalid");
     const missing = await cluster.ctl(['logs']);
     expect(missing.code).toBe(2);
+    const badIds = await cluster.ctl(['logs', 'describe', '0-x']);
+    expect(badIds.code).toBe(2);
+    expect(badIds.stderr).toContain("error: Invalid range syntax '0-x'");
+    const badLsn = await cluster.ctl(['logs', 'trim', '0', '--trim-point', 'soon', '--yes']);
+    expect(badLsn.code).toBe(2);
+    expect(badLsn.stderr).toContain("argument 'soon' is invalid. expected an LSN: a whole number >= 0");
   });
 
   it('documents exit codes and gives every command an example', async () => {

@@ -1,16 +1,15 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { asArgument } from '../../args';
 import { parsePlainId } from '../../../api/ids';
 import { STORAGE_STATES, WORKER_STATES } from '../../../api/schemas';
 import { STORAGE_STATE_MEANING, WORKER_STATE_MEANING } from '../../../api/states';
 import { examples, type Action, type Register } from '../../program';
 
 /** `N1,N2` or `3`, repeatable. */
+const plainIds = asArgument((text: string) => text.split(',').filter(Boolean).map(parsePlainId));
+
 export function nodeIds(value: string, previous: number[] = []): number[] {
-  try {
-    return [...new Set([...previous, ...value.split(',').filter(Boolean).map(parsePlainId)])];
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
+  return [...new Set([...previous, ...plainIds(value)])];
 }
 
 export const storageStateHelp = `\nStorage states:\n${STORAGE_STATES.map((s) => `  ${s.padEnd(13)} ${STORAGE_STATE_MEANING[s]}`).join('\n')}\n\nWithout --force only safe changes pass: read-write <-> read-only, provisioning -> disabled.`;

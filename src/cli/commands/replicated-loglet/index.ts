@@ -1,13 +1,10 @@
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
+import { asArgument, wholeNumber } from '../../args';
 import { parsePlainId } from '../../../api/ids';
 import { examples, type Register } from '../../program';
 import { registerSetStorageState } from '../nodes/index';
 
-const offset = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected an offset >= 1');
-  return n;
-};
+const offset = wholeNumber('an offset', 1);
 
 export const registerReplicatedLoglet: Register = (program, action) => {
   const group = program.command('replicated-loglet').description('[low-level] Commands that operate on replicated loglets');
@@ -37,13 +34,7 @@ export const registerReplicatedLoglet: Register = (program, action) => {
       .command('set-storage-state')
       .addOption(
         new Option('--node-id <id>', 'the node id, e.g. 3 or N3')
-          .argParser((value) => {
-            try {
-              return parsePlainId(value);
-            } catch (err) {
-              throw new InvalidArgumentError((err as Error).message);
-            }
-          })
+          .argParser(asArgument(parsePlainId))
           .makeOptionMandatory(),
       ),
     action,
