@@ -3,9 +3,6 @@
 // and creates snapshots. A processor that finds the records it needs trimmed away restores the
 // newest suitable snapshot from the repository; if it cannot, it says why and how to recover, and
 // tries again with growing pauses.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { ProcessorStatus } from '../../api/schemas';
 import { TrimGapError, type Bifrost } from '../bifrost/bifrost';
 import { decodeRecord } from '../bifrost/record';
@@ -226,16 +223,9 @@ export class PartitionProcessor {
     const repository = this.snapshots.repository;
     if (!repository) throw new Error('no snapshot repository is configured on this node (worker.snapshots.destination)');
     if (!(await this.waitApplied(minLsn, timeoutMs))) throw new Error(`partition ${this.id} has applied LSN ${this.applied}, not yet ${minLsn}`);
-    const dir = mkdtempSync(path.join(tmpdir(), `cairn-snapshot-${this.id}-`));
-    try {
-      const file = path.join(dir, 'partition.sqlite');
-      const lsn = this.store.exportPartition(this.id, file);
-      const latest = repository.publish(this.partition, lsn, file, this.snapshots.identity(), this.snapshots.retained);
-      this.logger.info({ partition: this.id, snapshot: latest.snapshot_id, lsn }, 'snapshot published');
-      return latest;
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const latest = repository.publish(this.partition, this.snapshots.identity(), this.snapshots.retained, (file) => this.store.exportPartition(this.id, file));
+    this.logger.info({ partition: this.id, snapshot: latest.snapshot_id, lsn: latest.min_applied_lsn }, 'snapshot published');
+    return latest;
   }
 
   private wake(): void {

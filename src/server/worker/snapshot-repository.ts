@@ -4,7 +4,7 @@
 // folder written under a temporary name and renamed into place, so that a reader never sees a
 // half-written snapshot. Snapshots beyond `retained` are pruned.
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -92,21 +92,30 @@ export class SnapshotRepository {
     return latest ? Math.min(...latest.retained_snapshots.map((s) => s.min_applied_lsn)) : undefined;
   }
 
-  /** Publishes `dataFile` (a partition export at `lsn`) as a new snapshot and prunes old ones. */
+  /**
+   * Publishes a new snapshot and prunes old ones. `exportTo` writes the partition's data into the
+   * file it is given (inside a hidden staging folder of the repository, so nothing is copied twice)
+   * and returns the LSN it is at; a failed export leaves nothing behind.
+   */
   publish(
     partition: { id: number; log_id: number; key_range: { start: number; end: number } },
-    lsn: number,
-    dataFile: string,
     identity: SnapshotIdentity,
     retained: number,
+    exportTo: (file: string) => number,
   ): LatestSnapshot {
     const dir = this.partitionDir(partition.id);
     mkdirSync(dir, { recursive: true });
     const snapshotId = newSnapshotId();
-    const name = snapshotDirName(lsn, snapshotId);
     const staging = path.join(dir, `.staging-${snapshotId}`);
     mkdirSync(staging);
-    copyFileSync(dataFile, path.join(staging, DATA_FILE));
+    let lsn: number;
+    try {
+      lsn = exportTo(path.join(staging, DATA_FILE));
+    } catch (err) {
+      rmSync(staging, { recursive: true, force: true });
+      throw err;
+    }
+    const name = snapshotDirName(lsn, snapshotId);
     const createdAt = new Date().toISOString();
     const metadata: SnapshotMetadata = {
       version: 'V1',
