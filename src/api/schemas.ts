@@ -308,6 +308,9 @@ export const LogletDigest = z
   .object({
     state: LogletState,
     runs: z.array(z.tuple([z.int(), z.int()])).meta({ description: 'offsets present, as [start, end) runs' }),
+    checksums: z
+      .array(z.int().nullable())
+      .meta({ description: 'CRC-32 of each present record, in offset order (null: stored before records carried one)' }),
   })
   .meta({ id: 'LogletDigest' });
 export type LogletDigest = z.infer<typeof LogletDigest>;

@@ -8,6 +8,7 @@ import type { ReplicatedLogletParams } from '../../api/schemas';
 import type { LogServerClient } from '../log-server/client';
 import type { LogletState } from '../log-server/log-store';
 import type { Logger } from '../logger';
+import { readForCopy } from './sequencer';
 
 /** Slow log-servers are not waited for once an f-majority has answered and this much time passed. */
 const SEAL_PATIENCE_MS = 1_500;
@@ -92,12 +93,14 @@ export async function sealLoglet(
   for (const [targetId, targetState] of byTail.slice(1, params.replication.node)) {
     let next = targetState.local_tail;
     while (next < tail) {
-      const { records } = await client(sourceId).read(params.loglet_id, next, batch.records, batch.bytes);
-      if (records.length === 0) throw new ApiError('INTERNAL', `repair of ${formatLogletId(params.loglet_id)}: ${formatPlainId(sourceId)} has no record at offset ${next}`);
-      const chunk = records.slice(0, tail - next);
-      const result = await client(targetId).store({ loglet_id: params.loglet_id, first_offset: next, known_global_tail: tail, repair: true }, chunk);
+      const copy = await readForCopy(client(sourceId), params.loglet_id, next, { batchRecords: batch.records, batchBytes: batch.bytes }).catch((err: Error) => {
+        throw new ApiError('INTERNAL', `repair of ${formatLogletId(params.loglet_id)}: ${err.message}`);
+      });
+      const chunk = copy.records.slice(0, Math.max(0, tail - copy.first));
+      const request = { loglet_id: params.loglet_id, first_offset: copy.first, known_global_tail: tail, repair: true, trim_point: copy.trimPoint };
+      const result = await client(targetId).store(request, chunk);
       if (result.status !== 'ok') throw new ApiError('INTERNAL', `repair store on ${formatPlainId(targetId)} answered ${result.status}`);
-      next += chunk.length;
+      next = copy.first + chunk.length;
       repaired += chunk.length;
     }
   }

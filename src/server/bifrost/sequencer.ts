@@ -299,28 +299,33 @@ export class PeerReplicator {
   }
 
   private async relay(source: LogServerClient, from: number): Promise<void> {
-    let records: Buffer[];
+    let batch: { first: number; records: Buffer[]; trimPoint: number | undefined };
     try {
       const { options } = this.sequencer;
-      records = (await source.read(this.sequencer.logletId, from, options.batchRecords, options.batchBytes)).records;
-      if (records.length === 0) throw new Error(`log-server ${formatPlainId(source.nodeId)} returned no records from offset ${from}`);
+      batch = await readForCopy(source, this.sequencer.logletId, from, options);
     } catch (err) {
       this.finished();
       this.next = from;
       this.failed(err as Error);
       return;
     }
-    this.next = from + records.length;
-    this.sequencer.relayedRecords += records.length;
-    await this.send(from, records);
+    this.next = batch.first + batch.records.length;
+    this.sequencer.relayedRecords += batch.records.length;
+    await this.send(batch.first, batch.records, batch.trimPoint);
   }
 
-  private async send(from: number, records: Buffer[]): Promise<void> {
+  private async send(from: number, records: Buffer[], trimPoint?: number): Promise<void> {
     const { sequencer } = this;
     let result;
     try {
       result = await this.client().store(
-        { loglet_id: sequencer.logletId, first_offset: from, known_global_tail: sequencer.committedTail, sequencer: sequencer.params.sequencer },
+        {
+          loglet_id: sequencer.logletId,
+          first_offset: from,
+          known_global_tail: sequencer.committedTail,
+          sequencer: sequencer.params.sequencer,
+          ...(trimPoint !== undefined ? { trim_point: trimPoint } : {}),
+        },
         records,
       );
     } catch (err) {
@@ -355,4 +360,23 @@ export class PeerReplicator {
       this.pump();
     }, this.backoffMs);
   }
+}
+
+/**
+ * Reads records from a log-server to copy them to another (catch-up relay, seal repair). A source
+ * that has trimmed below `from` answers from after its trim point: the copy must start there and
+ * carry the trim point, never land at the offset that was asked for.
+ */
+export async function readForCopy(
+  source: LogServerClient,
+  logletId: number,
+  from: number,
+  limits: { batchRecords: number; batchBytes: number },
+): Promise<{ first: number; records: Buffer[]; trimPoint: number | undefined }> {
+  const result = await source.read(logletId, from, limits.batchRecords, limits.batchBytes);
+  const trimmed = result.from > from;
+  if (result.records.length === 0 && !trimmed) {
+    throw new Error(`log-server ${formatPlainId(source.nodeId)} returned no records from offset ${from}`);
+  }
+  return { first: result.from, records: result.records, trimPoint: trimmed ? result.from - 1 : undefined };
 }

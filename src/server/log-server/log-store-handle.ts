@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { decodeFrame, decodeFrameHeader, encodeFrame } from '../bifrost/wire';
+import type { LogletDigest } from '../../api/schemas';
 import type { LogletState, LogStoreStats, ReadResult, StoreRequest, StoreResult } from './log-store';
 import type { MarkerStore, StorageMarker } from './provision';
 
@@ -107,7 +108,7 @@ export class LogStoreHandle implements MarkerStore {
     return Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
   }
 
-  digest(loglet: number, from: number, to: number): Promise<{ state: LogletState; runs: Array<[number, number]> }> {
+  digest(loglet: number, from: number, to: number): Promise<LogletDigest> {
     return this.call({ op: 'digest', loglet, from, to });
   }
 

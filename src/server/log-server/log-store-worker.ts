@@ -33,7 +33,7 @@ function handle(op: LogStoreOp): void {
       return reply(op.id, frame, [frame.buffer as ArrayBuffer]);
     }
     case 'digest':
-      return reply(op.id, { state: store.state(op.loglet), runs: store.digest(op.loglet, op.from, op.to) });
+      return reply(op.id, { state: store.state(op.loglet), ...store.digest(op.loglet, op.from, op.to) });
     case 'readMarker':
       return reply(op.id, store.readMarker() ?? null);
     case 'writeMarker':

@@ -2,6 +2,7 @@
 // local tail (next offset; records are contiguous below it, above the trim point), seal flag, trim
 // point and the highest global tail a sequencer has told it. It runs in a worker thread
 // (log-store-worker.ts), which commits stores that arrive together in one transaction.
+import { crc32 } from 'node:zlib';
 import type { Db } from '../storage/sqlite';
 import type { StorageMarker } from './provision';
 
@@ -21,6 +22,12 @@ export interface StoreRequest {
   sequencer?: string;
   /** Repair stores complete a sealed loglet's records and are accepted after the seal. */
   repair?: boolean;
+  /**
+   * Offsets up to here are trimmed from the log (the sender's source had dropped them): the
+   * log-server drops what it holds there and its local tail moves past them, so that records
+   * relayed from after a trim are stored at their own offsets.
+   */
+  trim_point?: number;
 }
 
 export type StoreStatus = 'ok' | 'sealed' | 'out-of-order';
@@ -71,9 +78,11 @@ export class LogStore {
       CREATE TABLE IF NOT EXISTS loglets (
         loglet_id INTEGER PRIMARY KEY, local_tail INTEGER NOT NULL, sealed INTEGER NOT NULL,
         trim_point INTEGER NOT NULL, known_global_tail INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS records (loglet_id INTEGER NOT NULL, offset INTEGER NOT NULL, payload BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS records (loglet_id INTEGER NOT NULL, offset INTEGER NOT NULL, payload BLOB NOT NULL, crc INTEGER);
       CREATE UNIQUE INDEX IF NOT EXISTS records_position ON records (loglet_id, offset);
     `);
+    // Stores made before records carried a checksum have none (their digest says so).
+    if (!db.prepare<[], { name: string }>('PRAGMA table_info(records)').all().some((c) => c.name === 'crc')) db.exec('ALTER TABLE records ADD COLUMN crc INTEGER');
     this.q = {
       marker: db.prepare<[], StorageMarker>('SELECT node_id, created_at FROM marker WHERE singleton = 1'),
       insertMarker: db.prepare('INSERT INTO marker (singleton, node_id, created_at) VALUES (1, ?, ?)'),
@@ -83,13 +92,13 @@ export class LogStore {
         'INSERT INTO loglets (loglet_id, local_tail, sealed, trim_point, known_global_tail) VALUES (@loglet_id, @local_tail, @sealed, @trim_point, @known_global_tail) ' +
           'ON CONFLICT(loglet_id) DO UPDATE SET local_tail = excluded.local_tail, sealed = excluded.sealed, trim_point = excluded.trim_point, known_global_tail = excluded.known_global_tail',
       ),
-      insertRecord: db.prepare('INSERT OR IGNORE INTO records (loglet_id, offset, payload) VALUES (?, ?, ?)'),
+      insertRecord: db.prepare('INSERT OR IGNORE INTO records (loglet_id, offset, payload, crc) VALUES (?, ?, ?, ?)'),
       read: db.prepare<[number, number], { offset: number; payload: Buffer }>(
         'SELECT offset, payload FROM records WHERE loglet_id = ? AND offset >= ? ORDER BY offset',
       ),
       trim: db.prepare('DELETE FROM records WHERE loglet_id = ? AND offset <= ?'),
-      offsets: db.prepare<[number, number, number], { offset: number }>(
-        'SELECT offset FROM records WHERE loglet_id = ? AND offset >= ? AND offset < ? ORDER BY offset',
+      offsets: db.prepare<[number, number, number], { offset: number; crc: number | null }>(
+        'SELECT offset, crc FROM records WHERE loglet_id = ? AND offset >= ? AND offset < ? ORDER BY offset',
       ),
     };
   }
@@ -119,16 +128,17 @@ export class LogStore {
   }
 
   private applyStore(request: StoreRequest, records: Buffer[]): StoreResult {
-    const state = this.state(request.loglet_id);
+    let state = this.state(request.loglet_id);
     this.stats.store_requests++;
     if (state.sealed && !request.repair) return { status: 'sealed', local_tail: state.local_tail, sealed: true };
+    if (request.trim_point !== undefined && request.trim_point > state.trim_point) state = this.applyTrim(state, request.trim_point);
     const start = Math.max(request.first_offset, state.trim_point + 1);
     if (start > state.local_tail) return { status: 'out-of-order', local_tail: state.local_tail, sealed: state.sealed };
     let bytes = 0;
     for (let i = start - request.first_offset; i < records.length; i++) {
       const offset = request.first_offset + i;
       if (offset < state.local_tail) continue;
-      this.q.insertRecord.run(request.loglet_id, offset, records[i]!);
+      this.q.insertRecord.run(request.loglet_id, offset, records[i]!, crc32(records[i]!));
       bytes += records[i]!.length;
       this.stats.stored_records++;
     }
@@ -143,16 +153,21 @@ export class LogStore {
     return { status: 'ok', local_tail: next.local_tail, sealed: next.sealed };
   }
 
-  /** Drops records up to `offset` (inclusive); the trim point only moves forward. */
+  /**
+   * Drops records up to `offset` (inclusive); the trim point only moves forward. Callers trim only
+   * below the committed tail, so a log-server that lags (it was down during the trim) moves its
+   * local tail past the trimmed range: it never needs those records again.
+   */
   trim(logletId: number, offset: number): LogletState {
     const state = this.state(logletId);
-    const target = Math.min(offset, state.local_tail - 1);
-    if (target <= state.trim_point) return state;
-    const next = { ...state, trim_point: target };
-    this.db.transaction(() => {
-      this.q.trim.run(logletId, target);
-      this.q.upsertState.run(fromState(next));
-    })();
+    if (offset <= state.trim_point) return state;
+    return this.db.transaction(() => this.applyTrim(state, offset))();
+  }
+
+  private applyTrim(state: LogletState, offset: number): LogletState {
+    const next = { ...state, trim_point: offset, local_tail: Math.max(state.local_tail, offset + 1) };
+    this.q.trim.run(state.loglet_id, offset);
+    this.q.upsertState.run(fromState(next));
     return next;
   }
 
@@ -180,15 +195,20 @@ export class LogStore {
     return { state, from: start, records };
   }
 
-  /** Offsets present in [from, to), as runs [start, end). */
-  digest(logletId: number, from: number, to: number): Array<[number, number]> {
+  /**
+   * Offsets present in [from, to), as runs [start, end), and the CRC-32 of each present record in
+   * offset order (null for a record stored before checksums), so copies can be compared by content.
+   */
+  digest(logletId: number, from: number, to: number): { runs: Array<[number, number]>; checksums: Array<number | null> } {
     const runs: Array<[number, number]> = [];
-    for (const { offset } of this.q.offsets.iterate(logletId, from, to)) {
+    const checksums: Array<number | null> = [];
+    for (const { offset, crc } of this.q.offsets.iterate(logletId, from, to)) {
       const last = runs[runs.length - 1];
       if (last && last[1] === offset) last[1] = offset + 1;
       else runs.push([offset, offset + 1]);
+      checksums.push(crc);
     }
-    return runs;
+    return { runs, checksums };
   }
 }
 

@@ -1,5 +1,6 @@
 // `cairnctl replicated-loglet digest <loglet> [--from] [--to] [-u]`: which log-server holds which
-// offset; U marks offsets held by fewer log-servers than the replication asks for.
+// offset; U marks offsets held by fewer log-servers than the replication asks for, D offsets whose
+// copies differ in content (their checksums disagree).
 import { formatPlainId } from '../../../api/ids';
 import type { LogletDigest } from '../../../api/schemas';
 import type { CommandContext } from '../../context';
@@ -41,17 +42,32 @@ export async function run(ctx: CommandContext, args: DigestArgs): Promise<View> 
   const from = Math.max(args.from ?? 1, minTrim + 1);
   const to = Math.min(args.to ?? maxTail, maxTail, from + MAX_ROWS);
 
-  const has = (d: LogletDigest, offset: number) => d.runs.some(([a, b]) => offset >= a && offset < b);
+  // Per log-server: offset -> checksum of its copy (null: stored before records carried one).
+  const copies = digests.map((d) => {
+    const byOffset = new Map<number, number | null>();
+    let i = 0;
+    for (const [start, end] of d?.runs ?? []) for (let offset = start; offset < end; offset++) byOffset.set(offset, d!.checksums[i++] ?? null);
+    return byOffset;
+  });
+  const has = (d: LogletDigest, offset: number) => copies[digests.indexOf(d)]!.has(offset);
   const rows: Cell[][] = [];
   const offsets = [];
   for (let offset = from; offset < to; offset++) {
     const cells = digests.map((d): Cell => (!d ? styled('?', 'bad') : offset <= d.state.trim_point ? 'T' : has(d, offset) ? 'X' : '-'));
-    const copies = digests.filter((d) => d && (has(d, offset) || offset <= d.state.trim_point)).length;
-    const under = copies < loglet.params.replication.node;
-    offsets.push({ offset, nodes: Object.fromEntries(members.map((id, i) => [formatPlainId(id), cells[i] === 'X' ? 'exists' : cells[i] === 'T' ? 'trimmed' : digests[i] ? 'missing' : 'unknown'])), under_replicated: under });
-    if (args.underReplicatedOnly && !under) continue;
+    const held = digests.filter((d) => d && (has(d, offset) || offset <= d.state.trim_point)).length;
+    const under = held < loglet.params.replication.node;
+    const checksums = new Set(copies.map((c) => c.get(offset)).filter((crc): crc is number => typeof crc === 'number'));
+    const differ = checksums.size > 1;
+    offsets.push({
+      offset,
+      nodes: Object.fromEntries(members.map((id, i) => [formatPlainId(id), cells[i] === 'X' ? 'exists' : cells[i] === 'T' ? 'trimmed' : digests[i] ? 'missing' : 'unknown'])),
+      under_replicated: under,
+      copies_differ: differ,
+    });
+    if (args.underReplicatedOnly && !under && !differ) continue;
     if (offset === globalTail) rows.push(['────', ...members.map(() => '────'), '']);
-    rows.push([offset, ...cells, under ? styled('U', 'bad') : '']);
+    const issues = [under ? 'U' : '', differ ? 'D' : ''].join('');
+    rows.push([offset, ...cells, issues ? styled(issues, 'bad') : '']);
   }
   const footer = (label: string, value: (d: LogletDigest) => number): Cell[] => [label, ...digests.map((d) => (d ? value(d) : styled('?', 'bad'))), ''];
   const header = ['OFFSET', ...members.map((id, i) => {
@@ -65,7 +81,7 @@ export async function run(ctx: CommandContext, args: DigestArgs): Promise<View> 
       replication: loglet.params.replication,
       observed_global_tail: globalTail,
       log_servers: members.map((id, i) => ({ node_id: id, state: digests[i]?.state ?? null })),
-      offsets: args.underReplicatedOnly ? offsets.filter((o) => o.under_replicated) : offsets,
+      offsets: args.underReplicatedOnly ? offsets.filter((o) => o.under_replicated || o.copies_differ) : offsets,
     },
     blocks: [
       table(header, [

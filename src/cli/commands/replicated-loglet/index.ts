@@ -22,11 +22,11 @@ export const registerReplicatedLoglet: Register = (program, action) => {
     .action(action(() => import('./info'), ([loglet]) => ({ loglet: loglet as string })));
   group
     .command('digest')
-    .description('Which log-server holds which offset of a loglet; U marks under-replicated offsets')
+    .description('Which log-server holds which offset of a loglet; U marks under-replicated offsets, D offsets whose copies differ')
     .argument('<loglet>', 'loglet id as <log>_<segment> (e.g. 1_0) or raw number')
     .addOption(new Option('--from <offset>', 'first offset').argParser(offset))
     .addOption(new Option('--to <offset>', 'offset to stop before').argParser(offset))
-    .option('-u, --under-replicated-only', 'only offsets with fewer copies than the replication')
+    .option('-u, --under-replicated-only', 'only offsets with fewer copies than the replication, or whose copies differ')
     .addHelpText('after', examples('cairnctl replicated-loglet digest 0_0', 'cairnctl replicated-loglet digest 1_1 -u'))
     .action(action(() => import('./digest'), ([loglet], options) => ({ loglet: loglet as string, ...options }) as never));
   registerSetStorageState(
