@@ -187,7 +187,8 @@ export const routes = {
   sequencerTail: {
     method: 'GET',
     path: '/v1/bifrost/loglets/{loglet}/tail',
-    summary: 'Committed tail of a loglet sequenced here; ?after=N&wait_ms=M waits until it passes N',
+    summary:
+      'Committed tail of a loglet sequenced here; ?after=N&wait_ms=M waits until it passes N; ?confirm=1 first confirms with a write quorum of log-servers that the loglet is not sealed',
     auth: 'peer',
     response: SequencerTail,
   },
@@ -314,7 +315,7 @@ export const routes = {
   workerRead: {
     method: 'GET',
     path: '/v1/worker/partitions/{partition}/kv/{key}',
-    summary: 'Read a key from a partition this node leads (the ingress forwards reads here); ?replica=any reads this replica whatever its mode',
+    summary: "Read a key from this node's replica of a partition, once it has applied the log's confirmed tail (the ingress forwards reads to the leader)",
     auth: 'peer',
     role: 'worker',
     responseKind: 'bytes',

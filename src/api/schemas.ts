@@ -240,6 +240,10 @@ export const Ident = z
     metadata_server: MetadataServerStatus.nullable(),
     metadata_versions: z.record(z.string(), z.int().min(0)),
     partitions: z.array(ProcessorStatus),
+    sealed_tail_loglets: z
+      .array(z.int().min(0))
+      .default([])
+      .meta({ description: "tail loglets (in this node's view of the logs) that its log-server has sealed: a reconfiguration that did not finish" }),
   })
   .meta({ id: 'Ident', description: 'What a node says about itself' });
 export type Ident = z.infer<typeof Ident>;

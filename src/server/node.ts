@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ApiError } from '../api/errors';
 import { HttpClient } from '../api/http-client';
 import { formatGenId, parseGenId, type GenerationalNodeId } from '../api/ids';
+import { tailLoglet } from '../api/logs';
 import { buildOpenApi } from '../api/openapi';
 import { isEpochKey, METADATA_KEYS, MetadataKeyText, type Ident, type MetadataKey } from '../api/schemas';
 import { ClusterController } from './admin/controller';
@@ -118,7 +119,19 @@ export class CairnNode {
       metadata_server: this.hasRole('metadata-server') ? 'member' : null,
       metadata_versions: this.metadata ? this.metadata.versions() : {},
       partitions: this.partitions?.statuses() ?? [],
+      sealed_tail_loglets: this.sealedTailLoglets(),
     };
+  }
+
+  /** Tail loglets this node's log-server has sealed: the controller finishes their reconfiguration. */
+  private sealedTailLoglets(): number[] {
+    const store = this.logStore;
+    const logs = this.metadata?.get('bifrost_config')?.value;
+    if (!store || !logs) return [];
+    return logs.logs.flatMap((chain) => {
+      const loglet = tailLoglet(chain)?.params.loglet_id;
+      return loglet !== undefined && store.isSealed(loglet) ? [loglet] : [];
+    });
   }
 
   async start(): Promise<void> {
@@ -244,15 +257,22 @@ export class CairnNode {
   }
 
   private async join(): Promise<void> {
-    let announced = false;
+    let announced: 'unreachable' | 'unprovisioned' | undefined;
     for (;;) {
       if (this.stopping) throw new FatalNodeError('stopped before joining the cluster');
-      await this.metadata.refresh().catch(() => undefined);
+      const unreachable = await this.metadata.refresh().then(
+        () => undefined,
+        (err: Error) => err.message,
+      );
       if (this.metadata.isProvisioned()) break;
-      if (!announced) {
+      // Only a store that answered can say the cluster is not provisioned.
+      if (unreachable !== undefined && announced !== 'unreachable') {
+        this.logger.warn({ err: unreachable, addresses: this.config.metadataAddresses }, 'The metadata store is unreachable; retrying until it answers');
+        announced = 'unreachable';
+      } else if (unreachable === undefined && announced !== 'unprovisioned') {
         this.status = 'awaiting-provisioning';
         this.logger.info('Cluster has not been provisioned, yet. Awaiting provisioning via `cairnctl provision`');
-        announced = true;
+        announced = 'unprovisioned';
       }
       await sleep(JOIN_RETRY_MS);
     }

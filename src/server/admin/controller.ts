@@ -1,11 +1,11 @@
 // The cluster controller (admin role). Every admin node probes its peers; the alive admin node with
 // the lowest id acts. Whatever it changes goes through compare-and-set on the metadata, so two nodes
 // that briefly both believe they lead cannot corrupt it.
-import { formatGenId, formatNodeSet, makeLogletId, parseGenId, type GenerationalNodeId } from '../../api/ids';
+import { formatGenId, formatLogletId, formatNodeSet, makeLogletId, parseGenId, type GenerationalNodeId } from '../../api/ids';
 import { shouldWriteTo } from '../../api/states';
 import { tailSegment } from '../../api/logs';
 import type { HttpClient } from '../../api/http-client';
-import { epochKey, type Ident, type LogChain, type NodeConfig as NodeEntry, type NodesConfiguration } from '../../api/schemas';
+import { epochKey, type EpochMetadata, type Ident, type LogChain, type NodeConfig as NodeEntry, type NodesConfiguration } from '../../api/schemas';
 import type { Logger } from '../logger';
 import type { MetadataManager } from '../metadata/manager';
 import { PeriodicTask } from '../periodic';
@@ -14,8 +14,18 @@ import type { LogOperations } from './log-ops';
 const PROBE_TIMEOUT_MS = 1_000;
 /** How long a sequencer may stay unreachable before its loglet is sealed and the chain extended. */
 const SEQUENCER_GRACE_MS = 1_500;
+/**
+ * How long a tail loglet may be reported sealed on log-servers before the controller finishes its
+ * reconfiguration: long enough for one that is merely in progress elsewhere to record itself.
+ */
+const SEALED_SETTLE_MS = 1_000;
 /** How long a tail's nodeset may differ from the read-write log-servers before it is replaced. */
 const NODESET_SETTLE_MS = 3_000;
+
+/** Placement is rebalanced only after every active worker has been alive this long... */
+const REBALANCE_SETTLE_MS = 5_000;
+/** ...and then one step (a replica added or dropped, a leader moved) at a time, this far apart. */
+const REBALANCE_INTERVAL_MS = 1_000;
 
 /** How long a partition leader may be gone before another replica leads. */
 const LEADER_GRACE_MS = 1_500;
@@ -23,6 +33,8 @@ const LEADER_GRACE_MS = 1_500;
 const REPLICA_GRACE_MS = 10_000;
 
 const sameMembers = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((id) => b.includes(id));
+/** A placement is changed only from what the controller saw (compare-and-set on its content). */
+const samePlacement = (a: EpochMetadata, b: EpochMetadata) => a.epoch === b.epoch && a.leader === b.leader && sameMembers(a.replica_set, b.replica_set);
 /** Logs are created once membership has been quiet this long, so that nodes starting together all
  *  land in the first nodesets instead of whichever two registered first. */
 const MEMBERSHIP_SETTLE_MS = 1_000;
@@ -49,6 +61,9 @@ export class ClusterController {
   private membership = { version: 0, since: 0 };
   /** Per partition: the archived LSN last seen and since when (for the trim delay). */
   private readonly archivedSince = new Map<number, { lsn: number; since: number }>();
+  /** Since when every active worker has been alive, and when placement was last rebalanced. */
+  private stableSince = Date.now();
+  private lastRebalance = 0;
   /** When a log's sequencer or nodeset started to look wrong, by `sequencer:<log>` / `nodeset:<log>`. */
   private readonly unhealthySince = new Map<string, number>();
   private ops: LogOperations | undefined;
@@ -87,6 +102,7 @@ export class ClusterController {
     await this.ensureLogs();
     await this.reconfigureTails();
     await this.placePartitions();
+    await this.rebalance();
     await this.autoTrim();
   }
 
@@ -140,10 +156,85 @@ export class ClusterController {
       const next = { epoch: (current?.epoch ?? 0) + (changedLeader ? 1 : 0), leader, replica_set: replicaSet };
       epochs.set(partition.id, next);
       await this.metadata
-        .update(epochKey(partition.id), (stored) => (stored && stored.epoch !== (current?.epoch ?? stored.epoch) ? undefined : next))
+        .update(epochKey(partition.id), (stored) => (stored && current && !samePlacement(stored, current) ? undefined : next))
         .then(() => this.logger.info({ partition: partition.id, ...next }, changedLeader ? 'partition leader chosen' : 'partition replica set changed'))
         .catch((err: Error) => this.logger.warn({ partition: partition.id, err: err.message }, 'cannot update partition placement'));
     }
+  }
+
+  /**
+   * Spreads replicas and leaders back over the workers once all of them are alive (after nodes
+   * came back, everything may sit on the survivors, and the next failure would take every copy).
+   * One step per REBALANCE_INTERVAL_MS, each safe on its own, so a controller that changes midway
+   * leaves nothing half done:
+   * - a replica set larger than the replication drops its most loaded member once every member has
+   *   caught up (its processor reports active), moving leadership off it first if it leads;
+   * - else a replica moves from the most to the least loaded worker by first joining the least
+   *   loaded one (the set grows by one; the step above shrinks it once the newcomer caught up);
+   * - else leadership moves from the worker leading most to a caught-up replica leading fewest.
+   * A step is taken only when the loads differ by two or more, so a balanced cluster stays still.
+   */
+  private async rebalance(): Promise<void> {
+    const table = this.metadata.get('partition_table')?.value;
+    const nodes = this.metadata.get('nodes_config')?.value;
+    if (!table || !nodes) return;
+    const now = Date.now();
+    const workers = nodes.nodes.filter((n) => n.roles.includes('worker') && n.worker.worker_state === 'active').map((n) => n.id);
+    if (workers.some((id) => this.deadFor(id, now) > 0)) this.stableSince = now;
+    if (workers.length < 2 || now - this.stableSince < REBALANCE_SETTLE_MS || now - this.lastRebalance < REBALANCE_INTERVAL_MS) return;
+
+    const placements = table.partitions.flatMap((p) => {
+      const doc = this.metadata.get(epochKey(p.id))?.value;
+      return doc ? [{ partition: p.id, doc }] : [];
+    });
+    const caughtUp = (node: number, partition: number) =>
+      !!this.peers.get(node)?.ident?.partitions.some((p) => p.partition_id === partition && p.status === 'active');
+    const load = (id: number, what: 'member' | 'leader') =>
+      placements.filter(({ doc }) => (what === 'leader' ? doc.leader === id : doc.replica_set.includes(id))).length;
+    const byLoad = (what: 'member' | 'leader') => [...workers].sort((a, b) => load(a, what) - load(b, what) || a - b);
+    const target = table.replication.kind === 'everywhere' ? undefined : table.replication.property.node;
+
+    let step: { partition: number; current: EpochMetadata; next: EpochMetadata; what: string } | undefined;
+    if (target !== undefined) {
+      const oversized = placements.find(({ partition, doc }) => doc.replica_set.length > target && doc.replica_set.every((id) => caughtUp(id, partition)));
+      if (oversized) {
+        // The most loaded member leaves (a follower on ties); if it leads, its leadership moves first.
+        const { partition, doc } = oversized;
+        const drop = [...doc.replica_set].sort((a, b) => load(b, 'member') - load(a, 'member') || Number(a === doc.leader) - Number(b === doc.leader) || b - a)[0]!;
+        if (drop === doc.leader) {
+          const successor = doc.replica_set.filter((id) => id !== drop).sort((a, b) => load(a, 'leader') - load(b, 'leader') || a - b)[0]!;
+          step = { partition, current: doc, next: { ...doc, epoch: doc.epoch + 1, leader: successor }, what: `moved leadership from N${drop} to N${successor} before N${drop} leaves` };
+        } else {
+          step = { partition, current: doc, next: { ...doc, replica_set: doc.replica_set.filter((id) => id !== drop) }, what: `dropped replica N${drop}` };
+        }
+      } else if (!placements.some(({ doc }) => doc.replica_set.length > target)) {
+        const order = byLoad('member');
+        const [under, over] = [order[0]!, order[order.length - 1]!];
+        const movable = placements.filter(({ doc }) => doc.replica_set.includes(over) && !doc.replica_set.includes(under));
+        const from = movable.find(({ doc }) => doc.leader !== over) ?? movable[0];
+        if (load(over, 'member') - load(under, 'member') >= 2 && from) {
+          const { partition, doc } = from;
+          step = { partition, current: doc, next: { ...doc, replica_set: [...doc.replica_set, under] }, what: `added replica N${under} to take over from N${over}` };
+        }
+      }
+    }
+    if (!step) {
+      const order = byLoad('leader');
+      const over = order[order.length - 1]!;
+      const under = order.find((id) => load(over, 'leader') - load(id, 'leader') >= 2);
+      const from = under === undefined ? undefined : placements.find(({ partition, doc }) => doc.leader === over && doc.replica_set.includes(under) && caughtUp(under, partition));
+      if (from && under !== undefined) {
+        const { partition, doc } = from;
+        step = { partition, current: doc, next: { ...doc, epoch: doc.epoch + 1, leader: under }, what: `moved leadership from N${over} to N${under}` };
+      }
+    }
+    if (!step) return;
+    this.lastRebalance = now;
+    const { partition, current, next, what } = step;
+    await this.metadata
+      .update(epochKey(partition), (stored) => (stored && !samePlacement(stored, current) ? undefined : next))
+      .then(() => this.logger.info({ partition, ...next }, `rebalanced partition placement: ${what}`))
+      .catch((err: Error) => this.logger.warn({ partition, err: err.message }, 'cannot rebalance partition placement'));
   }
 
   /**
@@ -283,6 +374,7 @@ export class ClusterController {
         const restarted = !node || node.generation !== sequencer.generation;
         const gone = restarted || !this.peers.get(sequencer.id)?.alive;
         const nodesetStale = desired.length >= tail.params.replication.node && !sameMembers(tail.params.nodeset, desired);
+        const sealedOn = this.reportedSealed(tail.params.loglet_id);
         const since = (key: string) => {
           const started = this.unhealthySince.get(key) ?? now;
           this.unhealthySince.set(key, started);
@@ -290,8 +382,14 @@ export class ClusterController {
         };
         if (!gone) this.unhealthySince.delete(`sequencer:${chain.log_id}`);
         if (!nodesetStale) this.unhealthySince.delete(`nodeset:${chain.log_id}`);
+        if (!sealedOn.length) this.unhealthySince.delete(`sealed:${chain.log_id}`);
         if (restarted) reason = `sequencer ${tail.params.sequencer} is gone (node is now ${node ? formatGenId(node) : 'removed'})`;
-        else if (gone) {
+        else if (sealedOn.length && !this.ops.isReconfiguring(chain.log_id) && since(`sealed:${chain.log_id}`) >= SEALED_SETTLE_MS) {
+          // Sealed on the log-servers but still the tail in the metadata: a reconfiguration whose
+          // metadata update failed (the store was unreachable). Its appends wait until it is finished.
+          reason = `loglet ${formatLogletId(tail.params.loglet_id)} is sealed on ${formatNodeSet(sealedOn)} but still the tail; finishing its reconfiguration`;
+          if (!gone) keepSequencer = sequencer.id;
+        } else if (gone) {
           const unreachable = since(`sequencer:${chain.log_id}`);
           if (unreachable >= SEQUENCER_GRACE_MS) reason = `sequencer ${tail.params.sequencer} has been unreachable for ${unreachable} ms`;
         } else if (nodesetStale && since(`nodeset:${chain.log_id}`) >= NODESET_SETTLE_MS) {
@@ -305,13 +403,17 @@ export class ClusterController {
         ops
           .sealAndExtend(chain.log_id, { segmentIndex: tail.index, reason, source: 'cluster-controller', extend: true, sequencer: keepSequencer })
           .then(() => {
-            this.unhealthySince.delete(`sequencer:${chain.log_id}`);
-            this.unhealthySince.delete(`nodeset:${chain.log_id}`);
+            for (const what of ['sequencer', 'nodeset', 'sealed']) this.unhealthySince.delete(`${what}:${chain.log_id}`);
           })
           .catch((err: Error) => this.logger.warn({ log: chain.log_id, err: err.message }, 'cannot reconfigure log yet')),
       );
     }
     await Promise.all(work);
+  }
+
+  /** Alive log-servers that report `loglet` sealed while it is a tail in their view. */
+  private reportedSealed(loglet: number): number[] {
+    return [...this.peers.entries()].filter(([, peer]) => peer.alive && peer.ident?.sealed_tail_loglets.includes(loglet)).map(([id]) => id);
   }
 
   private noteWaiting(note: string): void {

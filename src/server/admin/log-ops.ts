@@ -72,6 +72,10 @@ export class LogOperations {
     return candidates.sort((a, b) => load(a) - load(b) || a.id - b.id)[0];
   }
 
+  isReconfiguring(logId: number): boolean {
+    return this.inProgress.has(logId);
+  }
+
   /** Serialises reconfigurations of one log within this process; others are fenced by CAS. */
   sealAndExtend(logId: number, options: ReconfigureOptions): Promise<SealOutcome> {
     const running = this.inProgress.get(logId);

@@ -11,6 +11,7 @@ import type { LogServerRegistry } from '../log-server/registry';
 import type { MetadataManager } from '../metadata/manager';
 import { sleep } from '../sleep';
 import { enforceRecordSize } from './record';
+import { sealedError } from './sequencer';
 import type { SequencerManager } from './sequencers';
 import { encodeFrame } from './wire';
 
@@ -52,25 +53,39 @@ interface QueuedAppend {
 /**
  * Appends bound for one remote sequencer. While requests are in flight, the appends that come in
  * wait and go together in the next request, so that under load one HTTP request carries many.
+ * Once the loglet stops being the tail, what is queued or in flight fails at once with SEALED, so
+ * that the appenders retry on the new tail instead of waiting on a sequencer that was replaced
+ * (a paused node's requests would otherwise time out only after REMOTE_APPEND_TIMEOUT_MS).
  */
 class RemoteAppendQueue {
   private queue: QueuedAppend[] = [];
-  private inflight = 0;
+  private readonly inflight = new Set<AbortController>();
+  private abandoned: ApiError | undefined;
 
   constructor(
-    private readonly send: (records: Buffer[]) => Promise<{ first: number; last: number }>,
+    private readonly send: (records: Buffer[], signal: AbortSignal) => Promise<{ first: number; last: number }>,
     private readonly limits: { bytes: number; records: number; inflight: number },
   ) {}
 
   append(records: Buffer[]): Promise<{ first: number; last: number }> {
+    if (this.abandoned) return Promise.reject(this.abandoned);
     return new Promise((resolve, reject) => {
       this.queue.push({ records, bytes: records.reduce((sum, r) => sum + r.length, 0), resolve, reject });
       this.pump();
     });
   }
 
+  /** The loglet is no longer the tail: everything queued or in flight fails with `reason`. */
+  abandon(reason: ApiError): void {
+    this.abandoned = reason;
+    const queued = this.queue;
+    this.queue = [];
+    for (const append of queued) append.reject(reason);
+    for (const request of this.inflight) request.abort(reason);
+  }
+
   private pump(): void {
-    while (this.queue.length && this.inflight < this.limits.inflight) {
+    while (this.queue.length && this.inflight.size < this.limits.inflight) {
       const batch: QueuedAppend[] = [];
       let bytes = 0;
       let count = 0;
@@ -82,12 +97,13 @@ class RemoteAppendQueue {
         count += next.records.length;
       }
       // A partial batch waits while another request is out: it may still grow.
-      if (this.inflight > 0 && this.queue.length === 0 && bytes < this.limits.bytes && count < this.limits.records) {
+      if (this.inflight.size > 0 && this.queue.length === 0 && bytes < this.limits.bytes && count < this.limits.records) {
         this.queue.unshift(...batch);
         return;
       }
-      this.inflight++;
-      this.send(batch.flatMap((a) => a.records)).then(
+      const request = new AbortController();
+      this.inflight.add(request);
+      this.send(batch.flatMap((a) => a.records), request.signal).then(
         ({ first }) => {
           let offset = first;
           for (const append of batch) {
@@ -95,9 +111,12 @@ class RemoteAppendQueue {
             offset += append.records.length;
           }
         },
-        (err: Error) => batch.forEach((append) => append.reject(err)),
+        (err: Error) => {
+          const reason = request.signal.aborted ? (request.signal.reason as Error) : err;
+          batch.forEach((append) => append.reject(reason));
+        },
       ).finally(() => {
-        this.inflight--;
+        this.inflight.delete(request);
         this.pump();
       });
     }
@@ -117,11 +136,15 @@ export class Bifrost {
     private readonly recordSizeLimit: number,
     private readonly batch: { bytes: number; records: number; inflight: number },
   ) {
-    // Queues of loglets that are no longer a tail are dropped.
+    // Queues of loglets that are no longer a tail are abandoned: their appends retry on the new tail.
     metadata.on('change', (key) => {
       if (key !== 'bifrost_config') return;
       const tails = new Set(metadata.get('bifrost_config')?.value.logs.map((chain) => tailSegment(chain).params?.loglet_id));
-      for (const loglet of this.remoteQueues.keys()) if (!tails.has(loglet)) this.remoteQueues.delete(loglet);
+      for (const [loglet, queue] of this.remoteQueues) {
+        if (tails.has(loglet)) continue;
+        queue.abandon(sealedError(loglet));
+        this.remoteQueues.delete(loglet);
+      }
     });
   }
 
@@ -191,13 +214,13 @@ export class Bifrost {
     let last: number;
     if (this.isMe(tail.params.sequencer)) {
       const sequencer = this.sequencers()?.find(logletId);
-      if (!sequencer) throw new ApiError('SEALED', `loglet ${formatLogletId(logletId)} is sealed`);
+      if (!sequencer) throw sealedError(logletId);
       ({ first, last } = await sequencer.append(records));
     } else {
       let queue = this.remoteQueues.get(logletId);
       if (!queue) {
         const address = this.nodeAddress(parseGenId(tail.params.sequencer).id);
-        queue = new RemoteAppendQueue((batch) => this.sendAppend(address, logletId, batch), this.batch);
+        queue = new RemoteAppendQueue((batch, signal) => this.sendAppend(address, logletId, batch, signal), this.batch);
         this.remoteQueues.set(logletId, queue);
       }
       ({ first, last } = await queue.append(records));
@@ -205,12 +228,13 @@ export class Bifrost {
     return { loglet_id: logletId, first_offset: first, last_offset: last, first_lsn: tail.base_lsn + first - 1, last_lsn: tail.base_lsn + last - 1 };
   }
 
-  private async sendAppend(address: string, logletId: number, records: Buffer[]): Promise<{ first: number; last: number }> {
+  private async sendAppend(address: string, logletId: number, records: Buffer[], signal: AbortSignal): Promise<{ first: number; last: number }> {
     const response = await this.http.request(`${address}${routePath('append')}`, {
       method: 'POST',
       body: encodeFrame({ loglet_id: logletId }, records),
       headers: { 'content-type': 'application/octet-stream' },
       timeoutMs: REMOTE_APPEND_TIMEOUT_MS,
+      signal,
     });
     const body = JSON.parse(response.body.toString('utf8')) as unknown;
     if (response.status !== 200) throw new HttpStatusError(response.status, address, body as never);
@@ -232,13 +256,53 @@ export class Bifrost {
   private async segmentTail(segment: ReplicatedSegment, after = 0, waitMs = 0): Promise<number> {
     if (this.isMe(segment.params.sequencer)) {
       const sequencer = this.sequencers()?.find(segment.params.loglet_id);
-      if (!sequencer) throw new ApiError('SEALED', `loglet ${formatLogletId(segment.params.loglet_id)} is sealed`);
+      if (!sequencer) throw sealedError(segment.params.loglet_id);
       return sequencer.waitForTail(after, waitMs);
     }
     const address = this.nodeAddress(parseGenId(segment.params.sequencer).id);
     const url = `${address}${routePath('sequencerTail', { loglet: segment.params.loglet_id })}?after=${after}&wait_ms=${waitMs}`;
     const tail = await this.http.json(url, SequencerTail, { timeoutMs: TAIL_TIMEOUT_MS + waitMs });
     return tail.committed_tail;
+  }
+
+  /**
+   * The committed tail LSN of a log, confirmed to be current (see Sequencer.confirmedTail): every
+   * write acknowledged before the call is below it. This node's view of the logs may be stale (it
+   * was paused, say): a sealed tail sends it to the metadata store for the current chain.
+   */
+  async confirmedTailLsn(logId: number, deadline: number): Promise<number> {
+    for (;;) {
+      const tail = tailSegment(this.chain(logId));
+      try {
+        if (tail.kind !== 'replicated' || !tail.params) {
+          // A seal marker ends the chain only if the store still says so.
+          await this.metadata.refresh();
+          const current = tailSegment(this.chain(logId));
+          if (current.index === tail.index && current.kind === tail.kind) return tail.base_lsn;
+          continue;
+        }
+        const segment = tail as ReplicatedSegment;
+        return segment.base_lsn + (await this.confirmedSegmentTail(segment)) - 1;
+      } catch (err) {
+        if (nonRetryable(err)) throw err;
+        if (Date.now() > deadline || this.closed) {
+          throw new ApiError('UNAVAILABLE', `log ${logId}: cannot confirm its tail (${(err as Error).message})`, 'retry shortly');
+        }
+        await sleep(RETRY_PAUSE_MS);
+        await this.metadata.refresh().catch(() => undefined);
+      }
+    }
+  }
+
+  private async confirmedSegmentTail(segment: ReplicatedSegment): Promise<number> {
+    if (this.isMe(segment.params.sequencer)) {
+      const sequencer = this.sequencers()?.find(segment.params.loglet_id);
+      if (!sequencer) throw sealedError(segment.params.loglet_id);
+      return sequencer.confirmedTail();
+    }
+    const address = this.nodeAddress(parseGenId(segment.params.sequencer).id);
+    const url = `${address}${routePath('sequencerTail', { loglet: segment.params.loglet_id })}?confirm=1`;
+    return (await this.http.json(url, SequencerTail, { timeoutMs: TAIL_TIMEOUT_MS })).committed_tail;
   }
 
   /**

@@ -77,6 +77,8 @@ export class Sequencer {
   private appendWaiters: AppendWaiter[] = [];
   private tailWaiters: Array<() => void> = [];
   private capacityWaiters: Array<() => void> = [];
+  private confirming: Promise<number> | undefined;
+  private nextConfirmation: Promise<number> | undefined;
   readonly peers: PeerReplicator[];
 
   readonly logletId: number;
@@ -186,6 +188,72 @@ export class Sequencer {
     for (const peer of this.peers) peer.stop();
     this.wake('tail');
     this.wake('capacity');
+  }
+
+  /**
+   * The committed tail, confirmed to still be the log's. A sequencer that was paused (or cut off)
+   * may have been replaced meanwhile without knowing it; a read served from its committed tail
+   * would miss writes acknowledged on the new segment. A seal completes on an f-majority of the
+   * nodeset, which intersects every write quorum: once a write quorum of log-servers answers that
+   * the loglet is open, no reconfiguration finished before the caller arrived, so every write
+   * acknowledged before then is below the tail returned. Callers that arrive while a round is out
+   * join the next one (which starts after they arrived); many reads share one round.
+   */
+  confirmedTail(): Promise<number> {
+    if (!this.confirming) {
+      this.confirming = this.confirmOpen().finally(() => {
+        this.confirming = undefined;
+      });
+      return this.confirming;
+    }
+    this.nextConfirmation ??= this.confirming
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        this.nextConfirmation = undefined;
+        return this.confirmedTail();
+      });
+    return this.nextConfirmation;
+  }
+
+  private async confirmOpen(): Promise<number> {
+    const tail = this.committedTail;
+    if (this.sealed) throw sealedError(this.logletId);
+    const needed = this.params.replication.node;
+    if (this.peers.length < needed) {
+      throw new ApiError('UNAVAILABLE', `cannot confirm the tail of loglet ${formatLogletId(this.logletId)}: only ${this.peers.length} writeable log-server(s), ${needed} needed`);
+    }
+    await new Promise<void>((resolve, reject) => {
+      let open = 0;
+      let settled = 0;
+      const failures: string[] = [];
+      for (const peer of this.peers) {
+        this.logServers(peer.nodeId)
+          .state(this.logletId)
+          .then(
+            (state) => {
+              if (state.sealed) {
+                this.onPeerSealed(peer.nodeId);
+                reject(sealedError(this.logletId));
+              } else if (++open >= needed) resolve();
+            },
+            (err: Error) => failures.push(`${formatPlainId(peer.nodeId)}: ${err.message}`),
+          )
+          .finally(() => {
+            if (++settled < this.peers.length) return;
+            reject(
+              new ApiError(
+                'UNAVAILABLE',
+                `cannot confirm the tail of loglet ${formatLogletId(this.logletId)}: ${open} of the ${needed} log-servers needed answered${failures.length ? ` (${failures.join('; ')})` : ''}`,
+                'retry shortly',
+              ),
+            );
+          });
+      }
+    });
+    return tail;
   }
 
   /** Resolves once the committed tail passes `after`, the loglet is sealed, or `waitMs` passes. */

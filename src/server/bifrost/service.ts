@@ -47,7 +47,7 @@ export function bindSequencerRoutes(
     const sequencer = await sequencerFor(logletId);
     const after = Number(query.get('after') ?? 0);
     const waitMs = Math.min(Number(query.get('wait_ms') ?? 0), MAX_TAIL_WAIT_MS);
-    const committed = await sequencer.waitForTail(after, waitMs);
+    const committed = query.get('confirm') === '1' ? await sequencer.confirmedTail() : await sequencer.waitForTail(after, waitMs);
     return { loglet_id: logletId, committed_tail: committed, sealed: sequencer.sealed };
   });
 }

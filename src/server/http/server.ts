@@ -5,6 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { ApiError } from '../../api/errors';
+import { TransportError } from '../../api/http-client';
 import { routes, type RouteAuth, type RouteName, type RouteResponse } from '../../api/routes';
 import type { Role } from '../../api/schemas';
 import type { Logger } from '../logger';
@@ -230,8 +231,7 @@ export class HttpServer {
   }
 
   private sendError(req: http.IncomingMessage, res: http.ServerResponse, err: unknown): void {
-    const apiError =
-      err instanceof ApiError ? err : new ApiError('INTERNAL', err instanceof Error ? err.message : String(err));
+    const apiError = toApiError(err);
     if (apiError.status >= 500 && apiError.code === 'INTERNAL') {
       this.options.logger.error({ err, method: req.method, url: req.url }, 'request failed');
     }
@@ -244,6 +244,18 @@ export class HttpServer {
     res.writeHead(apiError.status, headers);
     res.end(JSON.stringify(apiError.toBody()));
   }
+}
+
+/**
+ * What a failure becomes on the wire. A peer this node needed that did not answer is a 503 the
+ * client may retry (a leader or sequencer that just died is replaced within seconds), never a 500.
+ */
+function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof TransportError) {
+    return new ApiError('UNAVAILABLE', `a node this request needed did not answer: ${err.message}`, 'retry in a moment; the cluster controller replaces a failed leader or sequencer within a few seconds');
+  }
+  return new ApiError('INTERNAL', err instanceof Error ? err.message : String(err));
 }
 
 /** Reads a request body, refusing as soon as it is known to exceed `limit`. */

@@ -12,7 +12,7 @@ import type { Logger } from '../logger';
 import type { MetadataManager } from '../metadata/manager';
 import { leaderAddress } from '../admin/service';
 import { partitionForKey } from '../worker/partitioning';
-import { readAsLeader, type WorkerDeps } from '../worker/service';
+import { readKey, type WorkerDeps } from '../worker/service';
 
 const FORWARD_TIMEOUT_MS = 15_000;
 
@@ -64,9 +64,15 @@ export function createIngress(deps: IngressDeps): HttpServer {
     checkKey(key);
     const partition = partitionForKey(key, deps.metadata.require('partition_table').value);
     const leader = leaderAddress(deps.metadata, partition.id);
-    if (leader.id === deps.me()) return { headers: { 'content-type': 'application/octet-stream' }, body: await readAsLeader(deps.worker, partition.id, key) };
+    if (leader.id === deps.me()) return { headers: { 'content-type': 'application/octet-stream' }, body: await readKey(deps.worker, partition.id, key) };
     const url = `${leader.address}${routePath('workerRead', { partition: partition.id, key })}`;
-    const response = await deps.http.request(url, { timeoutMs: FORWARD_TIMEOUT_MS });
+    const response = await deps.http.request(url, { timeoutMs: FORWARD_TIMEOUT_MS }).catch((err: Error) => {
+      throw new ApiError(
+        'UNAVAILABLE',
+        `the leader of partition ${partition.id} (N${leader.id}) did not answer: ${err.message}`,
+        'retry in a moment; another replica takes over leadership within about 2 s',
+      );
+    });
     if (response.status !== 200) {
       let body: unknown;
       try {

@@ -16,6 +16,7 @@ export type LogStoreOp =
   | { id: number; op: 'readMarker' }
   | { id: number; op: 'writeMarker'; marker: StorageMarker }
   | { id: number; op: 'stats' }
+  | { id: number; op: 'sealedLoglets' }
   | { id: number; op: 'close' };
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -33,6 +34,8 @@ export class LogStoreHandle implements MarkerStore {
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
   private nextId = 1;
   private broken: Error | undefined;
+  /** Loglets sealed on this log-server (kept here, so that reporting them costs nothing). */
+  private readonly sealed = new Set<number>();
 
   /**
    * `superseded(sequencer)` says whether a sequencer's generation has been replaced by a newer one
@@ -61,6 +64,14 @@ export class LogStoreHandle implements MarkerStore {
     this.worker.on('exit', (code) => {
       if (code !== 0 && !this.broken) broken(new Error(`the log store thread exited with code ${code}`));
     });
+    void this.call<number[]>({ op: 'sealedLoglets' }).then(
+      (ids) => ids.forEach((id) => this.sealed.add(id)),
+      () => undefined, // a broken store is reported by onFailure
+    );
+  }
+
+  isSealed(loglet: number): boolean {
+    return this.sealed.has(loglet);
   }
 
   private call<T>(op: DistributiveOmit<LogStoreOp, 'id'>, transfer: ArrayBuffer[] = []): Promise<T> {
@@ -84,8 +95,10 @@ export class LogStoreHandle implements MarkerStore {
     return this.storeFrame(encodeFrame(request, records));
   }
 
-  seal(loglet: number): Promise<LogletState> {
-    return this.call({ op: 'seal', loglet });
+  async seal(loglet: number): Promise<LogletState> {
+    const state = await this.call<LogletState>({ op: 'seal', loglet });
+    this.sealed.add(loglet);
+    return state;
   }
 
   state(loglet: number): Promise<LogletState> {

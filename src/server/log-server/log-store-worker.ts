@@ -40,6 +40,8 @@ function handle(op: LogStoreOp): void {
       return reply(op.id, store.writeMarker(op.marker));
     case 'stats':
       return reply(op.id, { ...store.stats });
+    case 'sealedLoglets':
+      return reply(op.id, store.states().filter((state) => state.sealed).map((state) => state.loglet_id));
     case 'close':
       store.db.close();
       return reply(op.id, null);

@@ -1,5 +1,5 @@
 // The worker role's HTTP endpoints: snapshots of the partitions this node leads, its repository's
-// view of a partition, and reads forwarded by other nodes' ingress.
+// view of a partition, and reads forwarded by other nodes' ingress (served by this node's replica).
 import { ApiError } from '../../api/errors';
 import type { HttpServer } from '../http/server';
 import type { Bifrost } from '../bifrost/bifrost';
@@ -28,20 +28,23 @@ function partitionParam(text: string | undefined): number {
 /** The processor of a partition this node leads, or why not. */
 export function leading(deps: WorkerDeps, partitionId: number): PartitionProcessor {
   const processor = deps.manager()?.processor(partitionId);
-  if (!processor) throw new ApiError('NOT_READY', `${deps.nodeName} runs no processor of partition ${partitionId}`, 'ask its leader');
-  if (processor.mode !== 'leader') throw new ApiError('NOT_READY', `${deps.nodeName} is not the leader of partition ${partitionId}`, 'ask its leader');
-  return processor;
+  const why = !processor ? 'runs no processor of' : processor.mode !== 'leader' ? 'is not the leader of' : undefined;
+  if (why) throw new ApiError('NOT_READY', `${deps.nodeName} ${why} partition ${partitionId}`, 'retry in a moment: leadership may be moving; ask its current leader');
+  return processor!;
 }
 
 /**
- * Reads a key once this replica has applied everything committed when the read arrived: on the
- * leader (what the ingress does), or with `anyReplica` on whichever replica this is.
+ * Reads a key once this replica has applied everything committed when the read arrived. The tail is
+ * confirmed with the log-servers (Bifrost.confirmedTailLsn), so the answer is current whichever
+ * replica gives it, even one that was paused: the ingress sends reads to the leader, and while
+ * leadership moves the old and the new leader answer alike.
  */
-export async function readAsLeader(deps: WorkerDeps, partitionId: number, key: string, anyReplica = false): Promise<Buffer> {
-  const processor = anyReplica ? deps.manager()?.processor(partitionId) : leading(deps, partitionId);
-  if (!processor) throw new ApiError('NOT_READY', `${deps.nodeName} runs no processor of partition ${partitionId}`);
-  const tail = await deps.bifrost.tailLsn(processor.partition.log_id);
-  if (!(await processor.waitApplied(tail - 1, READ_WAIT_MS))) {
+export async function readKey(deps: WorkerDeps, partitionId: number, key: string): Promise<Buffer> {
+  const processor = deps.manager()?.processor(partitionId);
+  if (!processor) throw new ApiError('NOT_READY', `${deps.nodeName} runs no processor of partition ${partitionId}`, 'retry in a moment; ask its current leader');
+  const deadline = Date.now() + READ_WAIT_MS;
+  const tail = await deps.bifrost.confirmedTailLsn(processor.partition.log_id, deadline);
+  if (!(await processor.waitApplied(tail - 1, Math.max(0, deadline - Date.now())))) {
     throw new ApiError('NOT_READY', `partition ${partitionId} on ${deps.nodeName} has applied LSN ${processor.applied} of ${tail - 1}`, 'retry shortly');
   }
   const value = deps.store()!.get(partitionId, key);
@@ -78,8 +81,8 @@ export function bindWorkerRoutes(s: HttpServer, deps: WorkerDeps): void {
       snapshots: latest?.retained_snapshots ?? [],
     };
   });
-  s.rawRoute('workerRead', async ({ params, query }) => ({
+  s.rawRoute('workerRead', async ({ params }) => ({
     headers: { 'content-type': 'application/octet-stream' },
-    body: await readAsLeader(deps, partitionParam(params.partition), params.key!, query.get('replica') === 'any'),
+    body: await readKey(deps, partitionParam(params.partition), params.key!),
   }));
 }
