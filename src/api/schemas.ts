@@ -223,6 +223,15 @@ export const ProcessorStatus = z
   .meta({ id: 'ProcessorStatus', description: 'A partition processor on a node' });
 export type ProcessorStatus = z.infer<typeof ProcessorStatus>;
 
+export const NodeProblem = z
+  .object({
+    component: z.enum(['log-store', 'partition-store']),
+    message: z.string(),
+    since: Timestamp,
+  })
+  .meta({ id: 'NodeProblem', description: "A store on this node whose writes fail (a full disk, say), since when" });
+export type NodeProblem = z.infer<typeof NodeProblem>;
+
 export const Ident = z
   .object({
     status: NodeStatus,
@@ -244,6 +253,7 @@ export const Ident = z
       .array(z.int().min(0))
       .default([])
       .meta({ description: "tail loglets (in this node's view of the logs) that its log-server has sealed: a reconfiguration that did not finish" }),
+    problems: z.array(NodeProblem).default([]),
   })
   .meta({ id: 'Ident', description: 'What a node says about itself' });
 export type Ident = z.infer<typeof Ident>;

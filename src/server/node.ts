@@ -20,6 +20,7 @@ import { encodeFrame } from './bifrost/wire';
 import type { NodeConfig } from './config';
 import { CLUSTER_SECRET_HEADER, HttpServer } from './http/server';
 import { createIngress } from './ingress/ingress';
+import { StorageHealth } from './health';
 import type { Logger } from './logger';
 import { LogStoreHandle } from './log-server/log-store-handle';
 import { provisionLogServer } from './log-server/provision';
@@ -75,6 +76,12 @@ export class CairnNode {
   private readonly repository: SnapshotRepository | undefined;
   private ingress: HttpServer | undefined;
   private stopping: Promise<void> | undefined;
+  /** Stores whose writes fail right now (reported in the ident, logged when it starts and ends). */
+  readonly storage = new StorageHealth((problem, resolved) =>
+    resolved
+      ? this.logger.info({ component: problem.component, since: problem.since }, `${problem.component} writes work again`)
+      : this.logger.error({ component: problem.component, err: problem.message, base_dir: this.config.baseDir }, `${problem.component} writes fail`),
+  );
   /** Called once a fatal condition has stopped the node (main makes sure the process ends). */
   onStopped: (() => void) | undefined;
 
@@ -120,6 +127,7 @@ export class CairnNode {
       metadata_versions: this.metadata ? this.metadata.versions() : {},
       partitions: this.partitions?.statuses() ?? [],
       sealed_tail_loglets: this.sealedTailLoglets(),
+      problems: this.storage.list(),
     };
   }
 
@@ -315,6 +323,7 @@ export class CairnNode {
       const store = new LogStoreHandle(
         path.join(config.baseDir, 'log-store.db'),
         (err) => this.fail(err),
+        this.storage,
         (sequencer) => {
           // Only what this node knows for sure: a newer generation, or a removed node (an unknown
           // one may just be newer than this node's copy of the nodes configuration).
@@ -350,6 +359,7 @@ export class CairnNode {
         this.metadata,
         this.partitionStore,
         this.bifrost,
+        this.storage,
         {
           repository: this.repository,
           retained: config.snapshotsRetained,

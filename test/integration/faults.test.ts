@@ -102,7 +102,7 @@ describe('faults around the data path', () => {
     expect(Math.min(...spread.members)).toBeGreaterThan(0);
   }, 180_000);
 
-  it('a read the leader cannot serve is a 503 with a hint, never a 500', async () => {
+  it('reads while a leader dies are answered by another replica or a 503 with a hint, never a 500', async () => {
     const { partition, node } = await colocatedPartition();
     const [key] = keysOf(partition.id, 1);
     await putAll([ingress(1)], [[key!, 'v']]);
@@ -114,7 +114,6 @@ describe('faults around the data path', () => {
       failures.push({ status: response.status, hint: ((await response.json()) as { hint?: string }).hint });
       return false;
     });
-    expect(failures.length, 'the first read goes to the dead leader').toBeGreaterThan(0);
     expect(failures.filter((f) => f.status !== 503 || !/retry/.test(f.hint ?? ''))).toEqual([]);
     await cluster.up();
   }, 120_000);

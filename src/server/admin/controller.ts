@@ -64,7 +64,7 @@ export class ClusterController {
   /** Since when every active worker has been alive, and when placement was last rebalanced. */
   private stableSince = Date.now();
   private lastRebalance = 0;
-  /** When a log's sequencer or nodeset started to look wrong, by `sequencer:<log>` / `nodeset:<log>`. */
+  /** Since when a condition has held, by `sequencer:<log>`, `nodeset:<log>`, `sealed:<log>`, `stopped:<partition>`. */
   private readonly unhealthySince = new Map<string, number>();
   private ops: LogOperations | undefined;
 
@@ -147,8 +147,13 @@ export class ClusterController {
         replicaSet = [...keep, ...fill].slice(0, Math.max(keep.length, table.replication.property.node));
       }
       let leader = current?.leader ?? null;
-      if (leader === null || !replicaSet.includes(leader) || this.deadFor(leader, now) >= LEADER_GRACE_MS) {
-        const candidates = replicaSet.filter(alive).sort((a, b) => Number(b === sequencerNode) - Number(a === sequencerNode) || load(a, 'leader') - load(b, 'leader') || a - b);
+      // A leader that cannot apply (its processor stopped: a full disk, a trim gap) serves no reads.
+      const stopped = (id: number) => !!this.peers.get(id)?.ident?.partitions.some((p) => p.partition_id === partition.id && p.status === 'stopped');
+      const leaderStopped = this.unhealthyFor(`stopped:${partition.id}`, now, leader !== null && stopped(leader)) >= LEADER_GRACE_MS;
+      if (leader === null || !replicaSet.includes(leader) || this.deadFor(leader, now) >= LEADER_GRACE_MS || leaderStopped) {
+        const candidates = replicaSet
+          .filter((id) => alive(id) && !stopped(id))
+          .sort((a, b) => Number(b === sequencerNode) - Number(a === sequencerNode) || load(a, 'leader') - load(b, 'leader') || a - b);
         leader = candidates[0] ?? (leader !== null && replicaSet.includes(leader) ? leader : null);
       }
       const changedLeader = leader !== (current?.leader ?? null);
@@ -375,24 +380,18 @@ export class ClusterController {
         const gone = restarted || !this.peers.get(sequencer.id)?.alive;
         const nodesetStale = desired.length >= tail.params.replication.node && !sameMembers(tail.params.nodeset, desired);
         const sealedOn = this.reportedSealed(tail.params.loglet_id);
-        const since = (key: string) => {
-          const started = this.unhealthySince.get(key) ?? now;
-          this.unhealthySince.set(key, started);
-          return now - started;
-        };
-        if (!gone) this.unhealthySince.delete(`sequencer:${chain.log_id}`);
-        if (!nodesetStale) this.unhealthySince.delete(`nodeset:${chain.log_id}`);
-        if (!sealedOn.length) this.unhealthySince.delete(`sealed:${chain.log_id}`);
+        const unreachable = this.unhealthyFor(`sequencer:${chain.log_id}`, now, gone);
+        const nodesetStaleFor = this.unhealthyFor(`nodeset:${chain.log_id}`, now, nodesetStale);
+        const sealedFor = this.unhealthyFor(`sealed:${chain.log_id}`, now, sealedOn.length > 0 && !this.ops.isReconfiguring(chain.log_id));
         if (restarted) reason = `sequencer ${tail.params.sequencer} is gone (node is now ${node ? formatGenId(node) : 'removed'})`;
-        else if (sealedOn.length && !this.ops.isReconfiguring(chain.log_id) && since(`sealed:${chain.log_id}`) >= SEALED_SETTLE_MS) {
+        else if (sealedOn.length && sealedFor >= SEALED_SETTLE_MS) {
           // Sealed on the log-servers but still the tail in the metadata: a reconfiguration whose
           // metadata update failed (the store was unreachable). Its appends wait until it is finished.
           reason = `loglet ${formatLogletId(tail.params.loglet_id)} is sealed on ${formatNodeSet(sealedOn)} but still the tail; finishing its reconfiguration`;
           if (!gone) keepSequencer = sequencer.id;
         } else if (gone) {
-          const unreachable = since(`sequencer:${chain.log_id}`);
           if (unreachable >= SEQUENCER_GRACE_MS) reason = `sequencer ${tail.params.sequencer} has been unreachable for ${unreachable} ms`;
-        } else if (nodesetStale && since(`nodeset:${chain.log_id}`) >= NODESET_SETTLE_MS) {
+        } else if (nodesetStaleFor >= NODESET_SETTLE_MS) {
           reason = `nodeset ${formatNodeSet(tail.params.nodeset)} differs from the read-write log-servers ${formatNodeSet(desired)}`;
           keepSequencer = sequencer.id;
         }
@@ -409,6 +408,17 @@ export class ClusterController {
       );
     }
     await Promise.all(work);
+  }
+
+  /** For how long a condition named `key` has held (0 while it does not; the clock restarts then). */
+  private unhealthyFor(key: string, now: number, unhealthy: boolean): number {
+    if (!unhealthy) {
+      this.unhealthySince.delete(key);
+      return 0;
+    }
+    const since = this.unhealthySince.get(key) ?? now;
+    this.unhealthySince.set(key, since);
+    return now - since;
   }
 
   /** Alive log-servers that report `loglet` sealed while it is a tail in their view. */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { decodeFrame, decodeFrameHeader, encodeFrame } from '../bifrost/wire';
 import type { LogletDigest } from '../../api/schemas';
+import type { StorageHealth } from '../health';
 import type { LogletState, LogStoreStats, ReadResult, StoreRequest, StoreResult } from './log-store';
 import type { MarkerStore, StorageMarker } from './provision';
 
@@ -44,6 +45,7 @@ export class LogStoreHandle implements MarkerStore {
   constructor(
     file: string,
     onFailure: (err: Error) => void,
+    private readonly health: StorageHealth,
     private readonly superseded: (sequencer: string) => boolean,
   ) {
     // The worker bundle sits next to the server bundle in dist/.
@@ -88,7 +90,21 @@ export class LogStoreHandle implements MarkerStore {
     const { sequencer } = decodeFrameHeader<StoreRequest>(frame);
     if (sequencer && this.superseded(sequencer)) return Promise.resolve({ status: 'sealed', local_tail: 1, sealed: true });
     const owned = transferable(frame);
-    return this.call({ op: 'store', frame: owned }, [owned.buffer as ArrayBuffer]);
+    return this.write(this.call({ op: 'store', frame: owned }, [owned.buffer as ArrayBuffer]));
+  }
+
+  /** A write's outcome tells the node's storage health (a full disk shows here, not only in the log). */
+  private write<T>(done: Promise<T>): Promise<T> {
+    return done.then(
+      (value) => {
+        this.health.ok('log-store');
+        return value;
+      },
+      (err: Error) => {
+        this.health.failed('log-store', err);
+        throw err;
+      },
+    );
   }
 
   store(request: StoreRequest, records: Buffer[]): Promise<StoreResult> {
@@ -96,7 +112,7 @@ export class LogStoreHandle implements MarkerStore {
   }
 
   async seal(loglet: number): Promise<LogletState> {
-    const state = await this.call<LogletState>({ op: 'seal', loglet });
+    const state = await this.write(this.call<LogletState>({ op: 'seal', loglet }));
     this.sealed.add(loglet);
     return state;
   }
@@ -106,7 +122,7 @@ export class LogStoreHandle implements MarkerStore {
   }
 
   trim(loglet: number, offset: number): Promise<LogletState> {
-    return this.call({ op: 'trim', loglet, offset });
+    return this.write(this.call({ op: 'trim', loglet, offset }));
   }
 
   async read(loglet: number, from: number, maxRecords: number, maxBytes: number): Promise<ReadResult> {

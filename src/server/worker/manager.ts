@@ -5,6 +5,7 @@
 import type { GenerationalNodeId } from '../../api/ids';
 import { epochKey, type ProcessorStatus } from '../../api/schemas';
 import type { Bifrost } from '../bifrost/bifrost';
+import type { StorageHealth } from '../health';
 import type { Logger } from '../logger';
 import type { MetadataManager } from '../metadata/manager';
 import { PeriodicTask } from '../periodic';
@@ -25,6 +26,7 @@ export class PartitionManager {
     private readonly metadata: MetadataManager,
     private readonly store: PartitionStore,
     private readonly bifrost: Bifrost,
+    private readonly health: StorageHealth,
     private readonly snapshots: SnapshotContext,
     private readonly batch: { records: number; bytes: number },
     private readonly logger: Logger,
@@ -66,7 +68,7 @@ export class PartitionManager {
         continue;
       }
       if (!processor) {
-        processor = new PartitionProcessor(partition, this.store, this.bifrost, this.snapshots, this.batch, this.logger);
+        processor = new PartitionProcessor(partition, this.store, this.bifrost, this.health, this.snapshots, this.batch, this.logger);
         this.processors.set(partition.id, processor);
         processor.start();
         this.logger.info({ partition: partition.id, applied_lsn: processor.applied }, 'partition processor started');

@@ -6,6 +6,7 @@
 import type { ProcessorStatus } from '../../api/schemas';
 import { TrimGapError, type Bifrost } from '../bifrost/bifrost';
 import { decodeRecord } from '../bifrost/record';
+import type { StorageHealth } from '../health';
 import type { Logger } from '../logger';
 import { sleep } from '../sleep';
 import type { PartitionStore } from './partition-store';
@@ -50,7 +51,8 @@ export class PartitionProcessor {
   epoch: number | null = null;
   private status: ProcessorStatus['status'] = 'starting';
   private targetTail: number | null = null;
-  private stoppedReason: string | null = null;
+  /** Why the processor cannot apply, while it cannot (it keeps retrying). */
+  stoppedReason: string | null = null;
   private updatedAt = new Date();
   private lastError: string | undefined;
   private running = false;
@@ -60,6 +62,7 @@ export class PartitionProcessor {
     readonly partition: PartitionInfo,
     private readonly store: PartitionStore,
     private readonly bifrost: Bifrost,
+    private readonly health: StorageHealth,
     private readonly snapshots: SnapshotContext,
     private readonly batch: { records: number; bytes: number },
     private readonly logger: Logger,
@@ -124,7 +127,11 @@ export class PartitionProcessor {
         this.recovered();
         backoff = 0;
       } catch (err) {
-        if (err instanceof TrimGapError) {
+        if (err instanceof CannotResume) {
+          // The partition store refuses writes (a full disk): stopped, with the reason, until it takes them again.
+          this.stopped(err);
+          backoff = Math.min(MAX_BACKOFF_MS, backoff ? backoff * 2 : 100);
+        } else if (err instanceof TrimGapError) {
           try {
             await this.restoreSnapshot(err.to);
             continue;
@@ -158,11 +165,24 @@ export class PartitionProcessor {
       this.setStatus(tail - this.applied - 1 > CATCHING_UP_RECORDS ? 'catching-up' : 'active');
       const { records } = await this.bifrost.read(this.partition.log_id, this.applied + 1, this.batch.records, this.batch.bytes, tail);
       if (records.length === 0) break;
-      this.store.apply(this.partition.id, records.map(decodeRecord), this.applied + records.length);
+      this.applyToStore(records);
       this.applied += records.length;
       this.wake();
     }
     this.setStatus('active');
+  }
+
+  private applyToStore(records: Buffer[]): void {
+    try {
+      this.store.apply(this.partition.id, records.map(decodeRecord), this.applied + records.length);
+    } catch (err) {
+      this.health.failed('partition-store', err as Error);
+      throw new CannotResume(
+        `partition ${this.id} cannot apply to the partition store: ${(err as Error).message}`,
+        'To recover: free space in the node\'s base-dir (or fix what stops its writes); the processor retries on its own, and another replica leads meanwhile.',
+      );
+    }
+    this.health.ok('partition-store');
   }
 
   private setStatus(status: ProcessorStatus['status']): void {

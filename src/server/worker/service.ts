@@ -42,6 +42,7 @@ export function leading(deps: WorkerDeps, partitionId: number): PartitionProcess
 export async function readKey(deps: WorkerDeps, partitionId: number, key: string): Promise<Buffer> {
   const processor = deps.manager()?.processor(partitionId);
   if (!processor) throw new ApiError('NOT_READY', `${deps.nodeName} runs no processor of partition ${partitionId}`, 'retry in a moment; ask its current leader');
+  if (processor.stoppedReason) throw new ApiError('NOT_READY', `partition ${partitionId} on ${deps.nodeName} is stopped: ${processor.stoppedReason}`, 'ask another replica');
   const deadline = Date.now() + READ_WAIT_MS;
   const tail = await deps.bifrost.confirmedTailLsn(processor.partition.log_id, deadline);
   if (!(await processor.waitApplied(tail - 1, Math.max(0, deadline - Date.now())))) {

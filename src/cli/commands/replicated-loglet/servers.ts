@@ -3,6 +3,7 @@ import { formatGenId, formatPlainId, formatVersion } from '../../../api/ids';
 import { replicatedSegments, tailLoglet } from '../../../api/logs';
 import type { StorageState } from '../../../api/schemas';
 import type { CommandContext } from '../../context';
+import { describeProblems } from '../status/status';
 import { line, styled, table, type Tone, type View } from '../../output/view';
 
 export const STORAGE_STATE_TONE: Record<StorageState, Tone | undefined> = {
@@ -17,6 +18,7 @@ export const STORAGE_STATE_TONE: Record<StorageState, Tone | undefined> = {
 export async function run(ctx: CommandContext): Promise<View> {
   const cluster = await ctx.cluster();
   const [nodes, logs] = await Promise.all([cluster.metadata('nodes_config'), cluster.metadata('bifrost_config')]);
+  const probes = await cluster.probeNodes(nodes.value.nodes.filter((node) => node.roles.includes('log-server')));
   const historical = replicatedSegments(logs.value);
   const active = logs.value.logs.map(tailLoglet).filter((t) => t !== undefined);
 
@@ -29,6 +31,7 @@ export async function run(ctx: CommandContext): Promise<View> {
       storage_state: node.log_server.storage_state,
       historical_loglets: historical.filter((s) => s.params.nodeset.includes(node.id)).length,
       active_loglets: active.filter((s) => s.params.nodeset.includes(node.id)).length,
+      problems: (probes.get(node.id)?.ident?.problems ?? []).filter((p) => p.component === 'log-store'),
     }));
 
   return {
@@ -41,5 +44,6 @@ export async function run(ctx: CommandContext): Promise<View> {
         servers.map((s) => [s.node, s.generational_id, styled(s.storage_state, STORAGE_STATE_TONE[s.storage_state]), s.historical_loglets, s.active_loglets]),
       ),
     ],
+    warnings: servers.flatMap((s) => describeProblems(s.node, s.problems)),
   };
 }

@@ -1,6 +1,7 @@
 // `cairnctl status`: the one-screen dashboard (restatectl's compact status).
 import { formatGenId, formatPlainId, formatRoles, formatVersion, splitLogletId } from '../../../api/ids';
 import { tailLoglet } from '../../../api/logs';
+import type { NodeProblem } from '../../../api/schemas';
 import { ClusterConnection } from '../../connection';
 import type { CommandContext } from '../../context';
 import { line, styled, table, type Cell, type View } from '../../output/view';
@@ -37,6 +38,7 @@ export async function run(ctx: CommandContext): Promise<View> {
       sequencer: sequencers.length,
       sequencer_placement_optimal: sequencersOptimal,
       roles: node.roles,
+      problems: ident?.problems ?? [],
     };
   });
 
@@ -68,6 +70,11 @@ export async function run(ctx: CommandContext): Promise<View> {
       line(`Node Configuration (${formatVersion(nodes.version)})`),
       table(['NODE-ID', 'NAME', 'UPTIME', 'METADATA', 'LEADER', 'FOLLOWER', 'NODESET-MEMBER', 'SEQUENCER', 'ROLES'], cells),
     ],
-    warnings: unreachable.map((p) => `${p.error}`),
+    warnings: [...unreachable.map((p) => `${p.error}`), ...rows.flatMap((row) => describeProblems(formatPlainId(row.node_id), row.problems))],
   };
+}
+
+/** One warning line per store of a node whose writes fail. */
+export function describeProblems(node: string, problems: readonly NodeProblem[]): string[] {
+  return problems.map((p) => `${node}: ${p.component} writes fail since ${p.since}: ${p.message}`);
 }
