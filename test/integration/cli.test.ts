@@ -74,6 +74,7 @@ describe('cairnctl against a 3-node cluster', () => {
       storage_state: 'read-write',
       historical_loglets: 4,
       active_loglets: 4,
+      problems: [],
     });
   });
 
