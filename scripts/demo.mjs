@@ -36,12 +36,18 @@ for (let i = 0; i < 20; i++) {
 }
 process.stdout.write(`wrote ${wrote} keys through the ingress at ${ingress}${problem ? ` (then: ${problem})` : ''}\n\n`);
 
+// A new cluster's n1 takes cairnctl's default address (127.0.0.1:5122) when it is free.
+const pointAtIt = cluster.nodes[0].address === 'http://127.0.0.1:5122'
+  ? `cairnctl finds it at its default address (n1, 127.0.0.1:5122); to reach every node, also when n1 is down:
+  export CAIRN_ADDRESS=${cluster.address}`
+  : `Point cairnctl at it:
+  export CAIRN_ADDRESS=${cluster.address}`;
+
 process.stdout.write('$ cairnctl status\n');
 process.stdout.write(node('cairnctl', ['status'], { env }));
 process.stdout.write(`
 The cluster keeps running in the background (data, configs and logs in ${path.relative(process.cwd(), dir) || dir}/).
-Point cairnctl at it:
-  export CAIRN_ADDRESS=${cluster.address}
+${pointAtIt}
   ./bin/cairnctl logs list
   ./bin/cairnctl replicated-loglet servers
   ./bin/cairnctl partitions list

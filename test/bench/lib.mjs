@@ -14,7 +14,8 @@ export function startCluster({ nodes = 3, sets = [], partitions } = {}) {
   const args = ['local', 'up', '--dir', dir, '--nodes', String(nodes), ...sets.flatMap((s) => ['--set', s])];
   if (partitions) args.push('--partitions', String(partitions));
   try {
-    execFileSync(process.execPath, [CAIRN_SERVER, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // A benchmark's throwaway cluster leaves 127.0.0.1:5122 to the user's own `npm run demo`.
+    execFileSync(process.execPath, [CAIRN_SERVER, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CAIRN_LOCAL_NO_DEFAULT_PORT: '1' } });
   } catch (err) {
     process.stderr.write(String(err.stderr ?? err.message));
     throw err;

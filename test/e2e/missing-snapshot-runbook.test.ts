@@ -10,10 +10,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcessorStatus } from '../../src/api/schemas';
-import { freePort } from '../../src/server/local/cluster';
+import { allocatePorts } from '../../src/server/local/cluster';
 import { TRIM_GAP_NO_REPOSITORY, TRIM_GAP_NO_SNAPSHOT, TRIM_GAP_SNAPSHOT_TOO_OLD } from '../../src/server/worker/processor';
 import { partitionForKey } from '../../src/server/worker/partitioning';
-import { alive, startServer, TestCluster, waitUntil, type NodeProcess } from '../helpers/cluster';
+import { alive, exitCode, startServer, TestCluster, waitUntil, type NodeProcess } from '../helpers/cluster';
 import { get, putWithRetry } from '../helpers/kv';
 
 interface PartitionsJson {
@@ -41,7 +41,10 @@ describe('runbook: handling missing snapshots', () => {
   let n4Ports: { bind: number; ingress: number } | undefined;
   const n4Data = path.join(scratch, 'n4-data');
   const startN4 = async (repository?: string) => {
-    n4Ports ??= { bind: await freePort(), ingress: await freePort() };
+    if (!n4Ports) {
+      const [bind, ingress] = await allocatePorts(2);
+      n4Ports = { bind: bind!, ingress: ingress! };
+    }
     const settings = [
       'cluster-name=local',
       `metadata-client.addresses=${cluster.node('n1').address}`,
@@ -59,7 +62,7 @@ describe('runbook: handling missing snapshots', () => {
   };
   const stopN4 = async (node: NodeProcess) => {
     process.kill(node.pid, 'SIGTERM');
-    await node.exited;
+    await exitCode(node, 'n4 to stop after SIGTERM');
   };
   /** Waits until every n4 processor is stopped for `reason`, and checks that n4 said so. */
   const expectStopped = async (node: NodeProcess, reason: string) => {

@@ -8,9 +8,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/server/local/cluster';
-import { CAIRNCTL, run } from '../helpers/cli';
-import { alive, startServer, TestCluster, waitUntil, type NodeProcess } from '../helpers/cluster';
+import { allocatePorts } from '../../src/server/local/cluster';
+import { cairnctlOnTerminal } from '../helpers/cli';
+import { alive, exitCode, startServer, TestCluster, waitUntil, type NodeProcess } from '../helpers/cluster';
 import { Writers } from '../helpers/kv';
 
 interface ServersJson {
@@ -22,10 +22,7 @@ interface LogsJson {
 
 /** A command typed at a terminal and answered with y. */
 function typedAndConfirmed(command: string, address: string) {
-  return run('bash', ['-c', `(sleep 1.5; printf 'y') | script -q -e -c "stty cols 120 rows 40; ${process.execPath} ${CAIRNCTL} ${command}" /dev/null`], {
-    env: { TERM: 'xterm-256color', CAIRN_ADDRESS: address },
-    timeoutMs: 20_000,
-  });
+  return cairnctlOnTerminal(command, { env: { CAIRN_ADDRESS: address }, answer: { prompt: '(y/N)', keys: 'y' } });
 }
 
 describe('runbook: node id misconfiguration puts a log-server in data-loss', () => {
@@ -55,7 +52,7 @@ describe('runbook: node id misconfiguration puts a log-server in data-loss', () 
       const original = cluster.node('n3');
 
       // A misconfigured node: node 3's config file, an empty base-dir, its own ports.
-      const [port, ingressPort] = [await freePort(), await freePort()];
+      const [port, ingressPort] = await allocatePorts(2);
       const impostor = startServer([
         '--config', original.config,
         '--set', `base-dir=${emptyDir}`,
@@ -64,7 +61,7 @@ describe('runbook: node id misconfiguration puts a log-server in data-loss', () 
         '--set', `ingress.bind-address=127.0.0.1:${ingressPort}`,
       ]);
       started.push(impostor);
-      expect(await impostor.exited).toBe(1);
+      expect(await exitCode(impostor, 'the impostor to abort')).toBe(1);
       expect(impostor.output()).toContain('Node cannot start a log-server on N3, it has detected that it has lost its data. storage-state is `data-loss`');
 
       // The original N3 notices that a newer generation took its id, and stops itself.
@@ -82,7 +79,7 @@ describe('runbook: node id misconfiguration puts a log-server in data-loss', () 
       // The original node refuses to start while its storage-state is data-loss.
       const refused = startServer(['--config', original.config]);
       started.push(refused);
-      expect(await refused.exited).toBe(1);
+      expect(await exitCode(refused, 'the original n3 to refuse to start')).toBe(1);
       expect(refused.output()).toContain(
         "A previous generation of my node N3 has marked this log-server's storage-state as `data-loss`. If this is a new node, please choose a different node-name to provision it as a new node",
       );

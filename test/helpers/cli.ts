@@ -55,9 +55,57 @@ export function cairnServer(args: string[], options: RunOptions = {}): Promise<R
   return run(process.execPath, [CAIRN_SERVER, ...args], options);
 }
 
+export interface TerminalOptions {
+  env?: Record<string, string | undefined>;
+  /** Typed once `prompt` has appeared on the terminal (never earlier: keys typed before the
+   *  program reads the terminal could be lost or read as something else). */
+  answer?: { prompt: string; keys: string };
+  timeoutMs?: number;
+}
+
+/**
+ * Runs cairnctl on a pseudo-terminal (util-linux `script`), 120 columns wide, as a person at a
+ * terminal would; what the terminal showed comes back as stdout.
+ */
+export function cairnctlOnTerminal(args: string, options: TerminalOptions = {}): Promise<RunResult> {
+  const started = performance.now();
+  const command = `stty cols 120 rows 40; ${process.execPath} ${CAIRNCTL} ${args}`;
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
+      env: cleanEnv({ TERM: 'xterm-256color', ...options.env }),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let answered = !options.answer;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      if (!answered && stdout.includes(options.answer!.prompt)) {
+        answered = true;
+        child.stdin.write(options.answer!.keys);
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const unanswered = answered ? '' : `\n(test: the prompt ${JSON.stringify(options.answer!.prompt)} never appeared)`;
+      resolve({ code, signal, stdout, stderr: stderr + unanswered, ms: performance.now() - started });
+    });
+    child.stdin.on('error', () => undefined);
+    // Without an answer to type, stdin ends at once, as `script` reading from a pipe expects.
+    if (answered) child.stdin.end();
+  });
+}
+
 /** Runs a shell pipeline (for `| head` and slow-reader checks). */
 export function shell(script: string, options: RunOptions = {}): Promise<RunResult> {
   return run('bash', ['-c', `set -o pipefail; ${script}`], options);
 }
 
 export const ANSI = /\u001b\[[0-9;]*m/;
+
+/** A `roughDuration` as tables show it (`now`, `12 seconds`, `a minute`, ...), for regexes: how much
+ *  time has passed depends on how busy the machine is. */
+export const ROUGH_TIME = String.raw`(?:now|\d+ seconds|a minute|\d+ minutes)`;

@@ -1,26 +1,34 @@
 // A real local cluster for a test: `cairn-server local up` in a temporary folder; every process it
-// started is stopped by pid when the test is done.
+// started is stopped by pid when the test is done. Also the waiting every test needs: on an
+// observable condition, with a deadline and a message naming what was awaited.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { PartitionTable } from '../../src/api/schemas';
-import type { ClusterFile, ClusterNodeEntry } from '../../src/server/local/cluster';
+import { epochKey, type PartitionTable, type ProcessorStatus } from '../../src/api/schemas';
+import { NO_DEFAULT_PORT_ENV, type ClusterFile, type ClusterNodeEntry } from '../../src/server/local/cluster';
 import { spawn } from 'node:child_process';
 import { CAIRN_SERVER, cairnServer, cairnctl, type RunOptions, type RunResult } from './cli';
 
 export type NodeInfo = ClusterNodeEntry;
 export type ClusterInfo = ClusterFile;
+export type Processor = ProcessorStatus & { node_id: number };
 
 export class TestCluster {
   private readonly started = new Set<number>();
 
   private constructor(readonly dir: string) {}
 
+  /** A cluster folder with nothing started yet (`up` starts it). */
+  static create(): TestCluster {
+    return new TestCluster(mkdtempSync(path.join(tmpdir(), 'cairn-test-')));
+  }
+
   static async start(options: { nodes: number; partitions?: number; sets?: string[] }): Promise<TestCluster> {
-    const cluster = new TestCluster(mkdtempSync(path.join(tmpdir(), 'cairn-test-')));
+    const cluster = TestCluster.create();
     const args = ['--nodes', String(options.nodes), ...(options.partitions ? ['--partitions', String(options.partitions)] : [])];
     try {
       await cluster.up([...args, ...(options.sets ?? []).flatMap((s) => ['--set', s])]);
+      await cluster.settled();
     } catch (err) {
       await cluster.destroy();
       throw err;
@@ -44,8 +52,11 @@ export class TestCluster {
 
   /** `local up` on this cluster's folder: starts whichever nodes are not running. */
   async up(args: string[] = []): Promise<RunResult> {
-    const result = await cairnServer(['local', 'up', '--dir', this.dir, ...args], { timeoutMs: 90_000 });
+    // Tests run side by side: none may take 5122, which the user's own `npm run demo` may want.
+    const result = await cairnServer(['local', 'up', '--dir', this.dir, ...args], { timeoutMs: 90_000, env: { [NO_DEFAULT_PORT_ENV]: '1' } });
     if (existsSync(path.join(this.dir, 'cluster.json'))) for (const node of this.info.nodes) if (node.pid) this.started.add(node.pid);
+    // Also those of a new cluster's discarded attempts (see localUp), should any have survived.
+    for (const [, pid] of result.stderr.matchAll(/^started n\d+ \(pid (\d+)\)/gm)) this.started.add(Number(pid));
     if (result.code !== 0) throw new Error(`local up failed (${result.code}): ${result.stderr}`);
     return result;
   }
@@ -68,11 +79,42 @@ export class TestCluster {
     return JSON.parse(result.stdout) as T;
   }
 
+  /** A metadata document, as the metadata store (on n1) holds it. */
+  async metadata<T>(key: string): Promise<T> {
+    const response = await fetch(`${this.node('n1').address}/v1/metadata/${key}`);
+    if (!response.ok) throw new Error(`reading ${key}: HTTP ${response.status}`);
+    return ((await response.json()) as { value: T }).value;
+  }
+
   /** The partition table, as the metadata store holds it. */
-  async partitionTable(): Promise<PartitionTable> {
-    const response = await fetch(`${this.node('n1').address}/v1/metadata/partition_table`);
-    if (!response.ok) throw new Error(`reading the partition table: HTTP ${response.status}`);
-    return ((await response.json()) as { value: PartitionTable }).value;
+  partitionTable(): Promise<PartitionTable> {
+    return this.metadata<PartitionTable>('partition_table');
+  }
+
+  /** Every partition processor the nodes report (`partitions list`). */
+  async processors(): Promise<Processor[]> {
+    return (await this.ctlJson<{ processors: Processor[] }>(['partitions', 'list'])).processors;
+  }
+
+  /**
+   * Waits until every member of every partition's replica set runs an active processor, the
+   * leader among them. `local up` returns once each partition has a leader; followers start as
+   * their nodes learn the placement (metadata polling), which a test counting replicas must not race.
+   */
+  async settled(timeoutMs = 30_000): Promise<Processor[]> {
+    const table = await this.partitionTable();
+    return waitUntil('every replica of every partition to run an active processor', async () => {
+      const processors = await this.processors();
+      const placements = await Promise.all(table.partitions.map((p) => this.metadata<{ leader: number | null; replica_set: number[] }>(epochKey(p.id))));
+      for (const [i, partition] of table.partitions.entries()) {
+        const placement = placements[i]!;
+        const active = processors.filter((p) => p.partition_id === partition.id && p.status === 'active');
+        const running = (id: number, mode: string) => active.some((p) => p.node_id === id && p.mode === mode);
+        if (placement.leader === null || !running(placement.leader, 'leader')) return false;
+        if (!placement.replica_set.every((id) => id === placement.leader || running(id, 'follower'))) return false;
+      }
+      return processors;
+    }, timeoutMs);
   }
 
   /** Stops every process this cluster ever started (by pid), then removes the folder. */
@@ -107,18 +149,27 @@ export function alive(pid: number): boolean {
   }
 }
 
-export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Polls `probe` until it returns something other than undefined or false, and returns that. Past
+ * the deadline it throws, naming what was awaited, how long, and the probe's last error (an
+ * `expect` inside the probe shows what it saw).
+ */
+export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000, intervalMs = 200): Promise<T> {
+  const started = Date.now();
   let last: unknown;
   for (;;) {
     try {
       const value = await probe();
       if (value !== undefined && value !== false) return value;
+      last = undefined;
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
+    if (Date.now() - started > timeoutMs) {
+      const reason = last ? `; last attempt: ${(last as Error).message}` : '';
+      throw new Error(`timed out after ${Date.now() - started} ms waiting for ${what}${reason}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 
@@ -127,6 +178,19 @@ export interface NodeProcess {
   /** Resolves with the exit code once the process ends. */
   exited: Promise<number | null>;
   output(): string;
+}
+
+/** The exit code of `node`, once it has exited by itself; throws, naming `what`, past the deadline. */
+export async function exitCode(node: NodeProcess, what: string, timeoutMs = 20_000): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} (pid ${node.pid}); its output:\n${node.output().slice(-2_000)}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([node.exited, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Starts one cairn-server process outside `local up` (the caller stops it by pid). */

@@ -1,15 +1,18 @@
 // The built cairnctl against a real 3-node cluster: table and JSON output, colour rules, exit codes,
 // and dead or hung nodes.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANSI, CAIRNCTL, cairnctl, run } from '../helpers/cli';
-import { TestCluster } from '../helpers/cluster';
-import { freePort } from '../../src/server/local/cluster';
+import { allocatePorts } from '../../src/server/local/cluster';
+import { ANSI, cairnctl, cairnctlOnTerminal, ROUGH_TIME } from '../helpers/cli';
+import { startServer, TestCluster, waitUntil } from '../helpers/cluster';
 
-/** Runs cairnctl on a pseudo-terminal (util-linux `script`), as a person at a terminal would. */
-function onTerminal(args: string, env: Record<string, string>) {
-  const command = `${process.execPath} ${CAIRNCTL} ${args}`;
-  return run('script', ['-q', '-e', '-c', command, '/dev/null'], { env: { TERM: 'xterm-256color', ...env } });
-}
+/** `status` UPTIME: `friendlyDuration`, e.g. `42s` or `1m 5s`. */
+const UPTIME = String.raw`\d+[dhms](?: \d+[dhms])*`;
+/** A connect timeout far longer than any of these commands may take: answering well within it
+ *  shows that no connection attempt was waited out. */
+const LONG_CONNECT_TIMEOUT = ['--connect-timeout', '20000'];
 
 describe('cairnctl against a 3-node cluster', () => {
   let cluster: TestCluster;
@@ -84,8 +87,8 @@ describe('cairnctl against a 3-node cluster', () => {
     const lines = result.stdout.split('\n');
     expect(lines[0]).toMatch(/^Node Configuration \(v\d+\)$/);
     expect(lines[1]).toBe(' NODE-ID  NAME  UPTIME  METADATA  LEADER  FOLLOWER  NODESET-MEMBER  SEQUENCER  ROLES                                                        ');
-    expect(lines[2]).toMatch(/^ N1:1 +n1 +\d+s +Member +2 +\d+ +4 +2 +admin \| http-ingress \| log-server \| metadata-server \| worker $/);
-    expect(lines[3]).toMatch(/^ N2:1 +n2 +\d+s +1 +\d+ +4 +1 +admin \| http-ingress \| log-server \| worker +$/);
+    expect(lines[2]).toMatch(new RegExp(`^ N1:1 +n1 +${UPTIME} +Member +2 +\\d+ +4 +2 +admin \\| http-ingress \\| log-server \\| metadata-server \\| worker $`));
+    expect(lines[3]).toMatch(new RegExp(`^ N2:1 +n2 +${UPTIME} +1 +\\d+ +4 +1 +admin \\| http-ingress \\| log-server \\| worker +$`));
     const json = await cluster.ctlJson(['status']);
     expect(json.nodes.map((n: { alive: boolean }) => n.alive)).toEqual([true, true, true]);
     expect(json.nodes[0]).toMatchObject({ node_id: 1, generation: 1, name: 'n1', metadata: 'member', nodeset_member: 4, sequencer: 2, sequencer_placement_optimal: true });
@@ -101,7 +104,7 @@ describe('cairnctl against a 3-node cluster', () => {
     expect(plain.stdout.split('\n')[1]).toBe(' NODE  GEN  NAME  ADDRESS                 ROLES                                                        ');
     const extra = await cluster.ctl(['nodes', 'list', '--extra']);
     expect(extra.stdout.split('\n')[1]).toMatch(/ LOCATION +STORAGE-STATE +WORKER-STATE +UPTIME +STATUS +ADMIN +WORKER +LOG-SERVER +META +NODES +LOGS +SCHEMA +P-TABLE $/);
-    expect(extra.stdout.split('\n')[2]).toMatch(/read-write +active +now +Alive +Ready +Ready +Ready +Member +v\d+ +v\d+ +- +v1 +$/);
+    expect(extra.stdout.split('\n')[2]).toMatch(new RegExp(`read-write +active +${ROUGH_TIME} +Alive +Ready +Ready +Ready +Member +v\\d+ +v\\d+ +- +v1 +$`));
     const json = await cluster.ctlJson(['nodes', 'list', '--extra']);
     expect(json.nodes[1]).toMatchObject({ node: 'N2', storage_state: 'read-write', worker_state: 'active', reachable: true, alive: true });
     expect(json.nodes[1].storage_state_last_change).toMatchObject({ from: 'provisioning', to: 'read-write', by: 'N2:1' });
@@ -115,35 +118,35 @@ describe('cairnctl against a 3-node cluster', () => {
       const forced = await cluster.ctl(args, { env: { CLICOLOR_FORCE: '1' } });
       expect(forced.stdout).toMatch(ANSI);
     }
-    const tty = await onTerminal('status', { CAIRN_ADDRESS: cluster.address });
+    const tty = await cairnctlOnTerminal('status', { env: { CAIRN_ADDRESS: cluster.address } });
     expect(tty.code).toBe(0);
     expect(tty.stdout).toMatch(ANSI);
-    const noColor = await onTerminal('status', { CAIRN_ADDRESS: cluster.address, NO_COLOR: '1' });
+    const noColor = await cairnctlOnTerminal('status', { env: { CAIRN_ADDRESS: cluster.address, NO_COLOR: '1' } });
     expect(noColor.code).toBe(0);
     expect(noColor.stdout).toContain('Node Configuration');
     expect(noColor.stdout).not.toMatch(ANSI);
-    const flag = await onTerminal('--no-color status', { CAIRN_ADDRESS: cluster.address });
+    const flag = await cairnctlOnTerminal('--no-color status', { env: { CAIRN_ADDRESS: cluster.address } });
     expect(flag.stdout).not.toMatch(ANSI);
   });
 
-  it('exits 3 with a one-line error and a hint when no address answers, within the connect timeout', async () => {
-    const closed = await freePort();
-    const result = await cairnctl(['-s', `http://127.0.0.1:${closed}`, 'status']);
+  it('exits 3 with a one-line error and a hint when no address answers, without waiting out the connect timeout', async () => {
+    const [closed] = await allocatePorts(1);
+    const result = await cairnctl(['-s', `http://127.0.0.1:${closed}`, ...LONG_CONNECT_TIMEOUT, 'status']);
     expect(result.code).toBe(3);
     expect(result.stdout).toBe('');
     const [error, hint, rest] = result.stderr.split('\n');
     expect(error).toBe(`error: cannot reach any node: http://127.0.0.1:${closed}: connection refused`);
     expect(hint).toBe('hint: is cairn-server running there? the address came from --address; set --address or CAIRN_ADDRESS');
     expect(rest).toBe('');
-    expect(result.ms).toBeLessThan(3_000);
+    expect(result.ms).toBeLessThan(10_000);
   });
 
   it('succeeds without waiting for a dead address among live ones', async () => {
-    const closed = await freePort();
-    const result = await cairnctl(['-s', `127.0.0.1:${closed}`, '-s', cluster.node('n2').address, 'logs', 'list', '-o', 'json']);
+    const [closed] = await allocatePorts(1);
+    const result = await cairnctl(['-s', `127.0.0.1:${closed}`, '-s', cluster.node('n2').address, ...LONG_CONNECT_TIMEOUT, 'logs', 'list', '-o', 'json']);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).logs).toHaveLength(4);
-    expect(result.ms).toBeLessThan(3_000);
+    expect(result.ms).toBeLessThan(10_000);
   });
 
   it('exits 2 on an unknown flag or a bad value', async () => {
@@ -176,16 +179,21 @@ describe('cairnctl against a 3-node cluster', () => {
     }
   });
 
-  it('answers status in under 1.5 s with a hung node (SIGSTOP) shown as offline', async () => {
+  it('answers status without waiting out a hung node (SIGSTOP), shown as offline', async () => {
+    // The same command with every node answering is the baseline, measured under the same load: a
+    // hung node may add the CLI's probe timeout (900 ms) and nothing like its request timeout (13 s).
+    const baseline = await cluster.ctl(['status']);
+    expect(baseline.code).toBe(0);
+    const bound = baseline.ms + 900 + 2_000;
     const n3 = cluster.node('n3');
     process.kill(n3.pid, 'SIGSTOP');
     try {
       const table = await cluster.ctl(['status']);
       expect(table.code).toBe(0);
-      expect(table.ms).toBeLessThan(1_500);
+      expect(table.ms).toBeLessThan(bound);
       expect(table.stdout).toMatch(/\n N3 +n3 +offline +admin/);
       const json = await cluster.ctl(['status', '-o', 'json']);
-      expect(json.ms).toBeLessThan(1_500);
+      expect(json.ms).toBeLessThan(bound);
       const n3Status = JSON.parse(json.stdout).nodes[2];
       expect(n3Status).toMatchObject({ node_id: 3, alive: false });
       expect(n3Status.unreachable_reason).toContain('no answer in time');
@@ -197,24 +205,20 @@ describe('cairnctl against a 3-node cluster', () => {
 
 describe('cairnctl against a node that is not provisioned', () => {
   it('exits 4 and says how to provision', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const path = await import('node:path');
-    const { spawn } = await import('node:child_process');
     const dir = mkdtempSync(path.join(tmpdir(), 'cairn-unprovisioned-'));
-    const port = await freePort();
-    const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'cairn-server'), '--set', `base-dir=${dir}`, '--set', `bind-address=127.0.0.1:${port}`, '--set', 'node-name=lonely'], { stdio: 'ignore' });
+    const [port, ingress] = await allocatePorts(2);
+    const node = startServer(['--set', `base-dir=${dir}`, '--set', `bind-address=127.0.0.1:${port}`, '--set', `ingress.bind-address=127.0.0.1:${ingress}`, '--set', 'node-name=lonely']);
     try {
-      let result = await cairnctl(['-s', `127.0.0.1:${port}`, 'logs', 'list']);
-      for (let i = 0; i < 50 && result.code === 3; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        result = await cairnctl(['-s', `127.0.0.1:${port}`, 'logs', 'list']);
-      }
+      const result = await waitUntil('the lonely node to answer cairnctl (exit code other than 3)', async () => {
+        const attempt = await cairnctl(['-s', `127.0.0.1:${port}`, 'logs', 'list']);
+        return attempt.code !== 3 && attempt;
+      });
       expect(result.code).toBe(4);
       expect(result.stderr).toContain('error: the cluster has no bifrost_config: it has not been provisioned yet');
       expect(result.stderr).toContain('hint: provision it with `cairnctl provision`');
     } finally {
-      child.kill('SIGKILL');
+      process.kill(node.pid, 'SIGKILL');
+      await node.exited;
       rmSync(dir, { recursive: true, force: true });
     }
   });

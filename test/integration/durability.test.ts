@@ -26,7 +26,7 @@ describe('writes survive kill -9 of sequencer nodes', () => {
     const writers = new Writers(ingresses, 6);
     const pauses: number[] = [];
     try {
-      await new Promise((r) => setTimeout(r, 2_000));
+      await waitUntil('writes to flow', async () => writers.acked.size > 50, 15_000);
       for (let round = 0; round < ROUNDS; round++) {
         // The victim: the node (other than n1, which holds the metadata store) with most sequencers.
         const logs = await cluster.ctlJson<LogsJson>(['logs', 'list']);
@@ -55,7 +55,9 @@ describe('writes survive kill -9 of sequencer nodes', () => {
           return status.nodes.every((n) => n.alive);
         }, 20_000);
         expect(writers.acked.size).toBeGreaterThan(ackedBefore);
-        await new Promise((r) => setTimeout(r, 1_500));
+        // The next round starts from a cluster that takes writes with the victim back.
+        const ackedAtReturn = writers.acked.size;
+        await waitUntil(`writes to go on with ${victim} back`, async () => writers.acked.size > ackedAtReturn + 20, 15_000);
       }
     } finally {
       await writers.stop();

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORAGE_STATES, type StorageState } from '../../src/api/schemas';
 import { isSafeStorageTransition } from '../../src/api/states';
-import { freePort } from '../../src/server/local/cluster';
-import { alive, startServer, TestCluster, waitUntil, type NodeProcess } from '../helpers/cluster';
+import { allocatePorts } from '../../src/server/local/cluster';
+import { alive, exitCode, startServer, TestCluster, waitUntil, type NodeProcess } from '../helpers/cluster';
 
 interface NodesJson {
   nodes: Array<{ id: number; name: string; generation: number; storage_state: StorageState; worker_state: string; storage_state_last_change: unknown }>;
@@ -27,7 +27,7 @@ describe('node state changes', () => {
   const state = async (id: number) => (await cluster.ctlJson<NodesJson>(['nodes', 'list'])).nodes.find((n) => n.id === id)!;
   /** A worker-only node joining under a new name, outside `local up`. */
   const startExtra = async (name: string, roles: string, baseDir?: string) => {
-    const port = await freePort();
+    const [port, ingressPort] = await allocatePorts(2);
     const dir = baseDir ?? mkdtempSync(path.join(tmpdir(), `cairn-${name}-`));
     dirs.push(dir);
     const settings = [
@@ -38,7 +38,7 @@ describe('node state changes', () => {
       `base-dir=${dir}`,
       `bind-address=127.0.0.1:${port}`,
       `advertised-address=http://127.0.0.1:${port}`,
-      `ingress.bind-address=127.0.0.1:${await freePort()}`,
+      `ingress.bind-address=127.0.0.1:${ingressPort}`,
     ];
     const node = startServer(settings.flatMap((setting) => ['--set', setting]));
     extra.push(node);
@@ -156,7 +156,7 @@ describe('node state changes', () => {
     const removed = await cluster.ctl(['nodes', 'remove', '--nodes', 'N5', '--yes']);
     expect(removed.code).toBe(0);
     expect(removed.stdout).toBe('Successfully removed nodes [N5]\n');
-    expect(await worker.exited).toBe(1);
+    expect(await exitCode(worker, 'the removed node N5 to stop itself')).toBe(1);
     expect(worker.output()).toContain('This node (N5) has been removed from the cluster');
     const again = await cluster.ctl(['nodes', 'set-storage-state', '--nodes', 'N5', '--storage-state', 'disabled', '--force', '--yes']);
     expect(again.code).toBe(4);
@@ -172,7 +172,7 @@ describe('node state changes', () => {
     const copy = mkdtempSync(path.join(tmpdir(), 'cairn-copy-'));
     for (const file of ['log-store.db', 'log-store.db-wal']) cpSync(path.join(cluster.node('n2').dataDir, file), path.join(copy, file));
     const node = await startExtra('n2-copy', 'log-server', copy);
-    expect(await node.exited).toBe(1);
+    expect(await exitCode(node, 'the node with the copied marker to refuse to start')).toBe(1);
     expect(node.output()).toMatch(/log-server storage marker was found but it was created by another node\. Found N2 while this node is N\d+/);
   });
 });

@@ -3,12 +3,9 @@
 // and once the node is back every replica of a partition applies up to the same LSN, with the same
 // data in its own store.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProcessorStatus } from '../../src/api/schemas';
 import { partitionForKey } from '../../src/server/worker/partitioning';
 import { alive, TestCluster, waitUntil } from '../helpers/cluster';
 import { get, Writers } from '../helpers/kv';
-
-type Processor = ProcessorStatus & { node_id: number };
 
 describe('partition leader failover', () => {
   let cluster: TestCluster;
@@ -20,7 +17,7 @@ describe('partition leader failover', () => {
     await cluster?.destroy();
   });
 
-  const processors = async () => (await cluster.ctlJson<{ processors: Processor[] }>(['partitions', 'list'])).processors;
+  const processors = () => cluster.processors();
 
   it('moves leadership off a killed node, loses no acknowledged write, and converges', async () => {
     const ingresses = () => cluster.info.nodes.map((n) => n.ingress);
@@ -52,7 +49,8 @@ describe('partition leader failover', () => {
         const status = await cluster.ctlJson<{ nodes: Array<{ alive: boolean }> }>(['status']);
         return status.nodes.every((n) => n.alive);
       }, 20_000);
-      await new Promise((r) => setTimeout(r, 1_000));
+      const ackedAtReturn = writers.acked.size;
+      await waitUntil(`writes to go on with n${victimId} back`, async () => writers.acked.size > ackedAtReturn + 20, 15_000);
     } finally {
       await writers.stop();
     }

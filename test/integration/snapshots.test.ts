@@ -40,6 +40,12 @@ describe('snapshots and trimming', () => {
 
   it('partitions list: restatectl 1.7 header, a leader and a follower per partition, sortable', async () => {
     await writeTo(0, 5);
+    // A write is acknowledged once committed; each replica applies it a moment later.
+    await waitUntil('both replicas of partition 0 to apply the writes (LSN lag 0)', async () => {
+      const json = await cluster.ctlJson<{ processors: Array<{ partition_id: number; lsn_lag: number | null }> }>(['partitions', 'list']);
+      const replicas = json.processors.filter((p) => p.partition_id === 0);
+      return replicas.length === 2 && replicas.every((p) => p.lsn_lag === 0);
+    });
     const result = await cluster.ctl(['partitions', 'list']);
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
@@ -66,7 +72,8 @@ describe('snapshots and trimming', () => {
     expect(refused.code).toBe(5);
     expect(refused.stderr).toContain('partition 1 has no snapshot in a repository (no archived LSN)');
     expect(refused.stderr).toContain('cairnctl snapshots create-snapshot 1');
-    // Longer than the trim delay, plus controller rounds.
+    // A negative check, so a fixed wait: the trim delay plus a few controller rounds, after which
+    // the controller would have trimmed if it were going to.
     await new Promise((r) => setTimeout(r, TRIM_DELAY_MS + 2_500));
     expect(await trimPoints()).toEqual([0, 0, 0, 0]);
   });
@@ -107,6 +114,19 @@ describe('snapshots and trimming', () => {
     const lsn2 = Number(/@ LSN >= (\d+)\)/.exec(second.stdout)![1]);
     expect(lsn2).toBeGreaterThan(lsn1);
     expect(second.stdout).toContain(`Log 0 trimmed to LSN ${lsn1}\n`);
+
+    // With two snapshots retained the archived LSN is the first one's, and stays so until a third
+    // snapshot: the controller's trim (after its delay) can only go where --trim-log went, so the
+    // trim point holds still while the refusals below are checked.
+    expect((await trimPoints())[0]).toBe(lsn1);
+    expect((await cluster.ctlJson(['snapshots', 'list', '0'])).partitions[0].archived_lsn).toBe(lsn1);
+    // Past the archived LSN is refused and changes nothing; --dry-run --force says what it would do.
+    const refused = await cluster.ctl(['logs', 'trim', '0', '--trim-point', String(lsn2), '--yes']);
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toContain(`is past the archived LSN ${lsn1} of partition 0`);
+    expect((await trimPoints())[0]).toBe(lsn1);
+    const dryRun = await cluster.ctlJson(['logs', 'trim', '0', '--trim-point', String(lsn2), '--force', '--dry-run']);
+    expect(dryRun.logs[0]).toMatchObject({ log_id: 0, trim_point: lsn2, archived_lsn: lsn1, dry_run: true });
     expect((await trimPoints())[0]).toBe(lsn1);
 
     // A third snapshot prunes the oldest; the archived LSN moves to the second.
@@ -118,18 +138,13 @@ describe('snapshots and trimming', () => {
     const listing = await cluster.ctlJson(['snapshots', 'list', '0']);
     expect(listing.partitions[0].archived_lsn).toBe(lsn2);
 
-    // Past the archived LSN is refused and changes nothing; --dry-run --force says what it would do.
-    const refused = await cluster.ctl(['logs', 'trim', '0', '--trim-point', String(lsn3), '--yes']);
-    expect(refused.code).toBe(5);
-    expect(refused.stderr).toContain(`is past the archived LSN ${lsn2} of partition 0`);
-    expect((await trimPoints())[0]).toBe(lsn1);
-    const dryRun = await cluster.ctlJson(['logs', 'trim', '0', '--trim-point', String(lsn3), '--force', '--dry-run']);
-    expect(dryRun.logs[0]).toMatchObject({ log_id: 0, trim_point: lsn3, archived_lsn: lsn2, dry_run: true });
-    expect((await trimPoints())[0]).toBe(lsn1);
-
-    // The cluster controller trims on its own to the archived LSN once it has held for the delay,
-    // and leaves alone the logs whose partitions have no snapshot.
-    await waitUntil('the controller to trim log 0 to the archived LSN', async () => (await trimPoints())[0] === lsn2, 15_000);
+    // The cluster controller trims on its own to the new archived LSN once it has held for the
+    // delay, never past it, and leaves alone the logs whose partitions have no snapshot.
+    await waitUntil(`the controller to trim log 0 to the archived LSN ${lsn2}`, async () => {
+      const point = (await trimPoints())[0]!;
+      expect(point).toBeLessThanOrEqual(lsn2);
+      return point === lsn2;
+    }, 15_000);
     const points = await trimPoints();
     expect(points[1]).toBe(0);
     expect(points[3]).toBe(0);

@@ -1,7 +1,7 @@
 // `cairn-server local up|down`: a cluster of separate node processes on loopback, each with its own
 // config file and data directory under one folder, described by <dir>/cluster.json.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, closeSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, closeSync, writeFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -42,6 +42,20 @@ const STOP_TIMEOUT_MS = 10_000;
 
 export class LocalClusterError extends Error {}
 
+/** A node could not listen on its port: something else took it after it was chosen. */
+class PortTakenError extends LocalClusterError {
+  constructor(
+    message: string,
+    readonly port: number,
+  ) {
+    super(message);
+  }
+}
+
+/** How often a new cluster is started over on other ports when one of them was taken meanwhile. */
+const NEW_CLUSTER_ATTEMPTS = 3;
+const SNAPSHOTS_FOLDER = 'snapshots';
+
 export function clusterFilePath(dir: string): string {
   return path.join(dir, 'cluster.json');
 }
@@ -58,15 +72,92 @@ function writeClusterFile(dir: string, cluster: ClusterFile): void {
   renameSync(`${file}.tmp`, file);
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * cairnctl's default address (`DEFAULT_ADDRESS` in src/cli/program.ts): a new local cluster's n1
+ * takes this port when it is free, so that `cairnctl` works right after `npm run demo` without
+ * exporting CAIRN_ADDRESS.
+ */
+export const CLI_DEFAULT_PORT = 5122;
+/** Set (to anything but empty or 0), a new local cluster never takes CLI_DEFAULT_PORT: tests run
+ *  clusters side by side and must leave it to the user's demo. */
+export const NO_DEFAULT_PORT_ENV = 'CAIRN_LOCAL_NO_DEFAULT_PORT';
+
+/** Ports below this are left alone: well-known services, cairn's own defaults (5122, ingress 8080). */
+const LOWEST_PORT = 10_000;
+const HIGHEST_PORT = 65_535;
+const EPHEMERAL_RANGE_FILE = '/proc/sys/net/ipv4/ip_local_port_range';
+/** Linux's default ephemeral range starts at 32768 and macOS's ends at 65535; without the proc file
+ *  we avoid both. */
+const FALLBACK_EPHEMERAL: [number, number] = [32_768, HIGHEST_PORT];
+
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync(EPHEMERAL_RANGE_FILE, 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high) && low! <= high!) return [low!, high!];
+  } catch {
+    // not Linux
+  }
+  return FALLBACK_EPHEMERAL;
+}
+
+/** The [from, to] ranges the allocator draws from: LOWEST_PORT..65535 minus the ephemeral range
+ *  (all of it, should the ephemeral range cover everything). */
+export function allocatablePortRanges(ephemeral = ephemeralRange()): Array<[number, number]> {
+  const [low, high] = ephemeral;
+  const ranges: Array<[number, number]> = [];
+  if (low - 1 >= LOWEST_PORT) ranges.push([LOWEST_PORT, low - 1]);
+  if (high + 1 <= HIGHEST_PORT) ranges.push([Math.max(LOWEST_PORT, high + 1), HIGHEST_PORT]);
+  return ranges.length ? ranges : [[LOWEST_PORT, HIGHEST_PORT]];
+}
+
+/** True if 127.0.0.1:`port` can be listened on right now. */
+export function bindsOnLoopback(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
   });
+}
+
+/** Ports this process has handed out already; never handed out twice. */
+const handedOut = new Set<number>();
+
+/**
+ * `count` distinct ports on 127.0.0.1 for node processes that bind them later.
+ *
+ * Why not port 0: a port the kernel chose, closed and bound again seconds later comes from the
+ * ephemeral range (ip_local_port_range, 32768-60999 here), which is also where every outgoing TCP
+ * connection on the machine takes its local port; tests open thousands of them, so such a port is
+ * often taken by the time the node binds it. We draw instead at random from the ports outside the
+ * ephemeral range (from 10000 up: below it and above it), keep those that bind now, and never hand
+ * out one twice in a process. Another process drawing the same port in the same few seconds is
+ * unlikely (a few ports in flight among some 27000) and not impossible: `local up` recovers from
+ * that for a new cluster by choosing again (see localUp).
+ */
+export async function allocatePorts(count: number): Promise<number[]> {
+  const ranges = allocatablePortRanges();
+  const size = ranges.reduce((total, [from, to]) => total + to - from + 1, 0);
+  const pick = () => {
+    let offset = Math.floor(Math.random() * size);
+    for (const [from, to] of ranges) {
+      if (offset <= to - from) return from + offset;
+      offset -= to - from + 1;
+    }
+    throw new Error('unreachable: offset within the ranges');
+  };
+  const ports: number[] = [];
+  const maxTries = count * 20 + 100;
+  for (let tries = 0; ports.length < count; tries++) {
+    if (tries >= maxTries) {
+      const where = ranges.map(([from, to]) => `${from}-${to}`).join(', ');
+      throw new LocalClusterError(`found only ${ports.length} of ${count} free ports on 127.0.0.1 in ${where} after ${tries} tries; free some ports or stop other clusters`);
+    }
+    const port = pick();
+    if (handedOut.has(port) || !(await bindsOnLoopback(port))) continue;
+    handedOut.add(port);
+    ports.push(port);
+  }
+  return ports;
 }
 
 /** True if `pid` is a running cairn-server started with `configPath` (not a recycled pid, not a
@@ -105,13 +196,14 @@ function applySets(configFile: string, sets: string[]): void {
   writeFileSync(configFile, stringifyToml(doc));
 }
 
-async function createNodes(dir: string, count: number, partitions: number | undefined): Promise<ClusterFile> {
+/** Node folders, configs and ports of a new cluster; n1 listens on CLI_DEFAULT_PORT when
+ *  `useDefaultPort` and that port is free. */
+async function createNodes(dir: string, count: number, partitions: number | undefined, useDefaultPort: boolean): Promise<ClusterFile> {
   const nodes: ClusterNodeEntry[] = [];
-  const ports: number[] = [];
-  while (ports.length < count * 2) {
-    const port = await freePort();
-    if (!ports.includes(port)) ports.push(port);
-  }
+  const takeDefault = useDefaultPort && (await bindsOnLoopback(CLI_DEFAULT_PORT));
+  // Two per node: the node's listener, then its ingress.
+  const ports = await allocatePorts(count * 2 - (takeDefault ? 1 : 0));
+  if (takeDefault) ports.unshift(CLI_DEFAULT_PORT);
   const metadataAddress = `http://127.0.0.1:${ports[0]}`;
   for (let i = 0; i < count; i++) {
     const name = `n${i + 1}`;
@@ -135,7 +227,7 @@ async function createNodes(dir: string, count: number, partitions: number | unde
       ingress: { 'bind-address': ingress },
       'metadata-client': { addresses: [metadataAddress] },
       // One snapshot repository for the whole local cluster, as an object store would be.
-      worker: { snapshots: { destination: pathToFileURL(path.join(dir, 'snapshots')).href } },
+      worker: { snapshots: { destination: pathToFileURL(path.join(dir, SNAPSHOTS_FOLDER)).href } },
     };
     writeFileSync(config, `# Written by \`cairn-server local up\`; \`local up --set KEY=VALUE\` edits it.\n${stringifyToml(doc)}`);
     nodes.push({ name, pid: 0, address, ingress: `http://${ingress}`, dataDir: doc['base-dir'], config, log: path.join(nodeDir, 'server.log') });
@@ -149,6 +241,30 @@ function tail(file: string, lines = 8): string {
   } catch {
     return '(no log)';
   }
+}
+
+/** What `file` gained from byte `offset` on. */
+function logSince(file: string, offset: number): string {
+  try {
+    return readFileSync(file).subarray(offset).toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Why a node is not running: its port was taken (EADDRINUSE in what its log gained since
+ * `logOffset`, the log's size when we started it), or whatever the last lines of its log say.
+ */
+function exitError(node: ClusterNodeEntry, what: string, logOffset: number | undefined): LocalClusterError {
+  const taken = logOffset === undefined ? null : /EADDRINUSE\b[^\n]*?:(\d+)/.exec(logSince(node.log, logOffset));
+  if (taken) {
+    return new PortTakenError(
+      `${node.name} (pid ${node.pid}) ${what}: 127.0.0.1:${taken[1]} was taken by another process (choose another port, or stop what listens there)`,
+      Number(taken[1]),
+    );
+  }
+  return new LocalClusterError(`${node.name} (pid ${node.pid}) ${what}; last lines of ${node.log}:\n${tail(node.log)}`);
 }
 
 export function serverLauncher(): string {
@@ -190,13 +306,46 @@ export async function localUp(options: UpOptions): Promise<ClusterFile> {
     if (!known.includes(key)) throw new ConfigError([`unknown key '${key}' in --set ${set}; known keys: ${known.join(', ')}`]);
   }
 
-  let cluster = readClusterFile(dir);
-  if (cluster && options.nodes !== undefined && options.nodes !== cluster.nodes.length) {
-    throw new LocalClusterError(
-      `${dir} already holds a ${cluster.nodes.length}-node cluster; --nodes ${options.nodes} does not match (use another --dir for a new cluster)`,
-    );
+  const existing = readClusterFile(dir);
+  if (existing) {
+    if (options.nodes !== undefined && options.nodes !== existing.nodes.length) {
+      throw new LocalClusterError(
+        `${dir} already holds a ${existing.nodes.length}-node cluster; --nodes ${options.nodes} does not match (use another --dir for a new cluster)`,
+      );
+    }
+    return startCluster(dir, existing, options);
   }
-  cluster ??= await createNodes(dir, options.nodes ?? 3, options.partitions);
+
+  // A new cluster whose node lost a port to another process between our check and its bind starts
+  // over with new ports: it holds no data yet, so its folders are simply discarded.
+  let useDefaultPort = !process.env[NO_DEFAULT_PORT_ENV] || process.env[NO_DEFAULT_PORT_ENV] === '0';
+  for (let attempt = 1; ; attempt++) {
+    const cluster = await createNodes(dir, options.nodes ?? 3, options.partitions, useDefaultPort);
+    try {
+      return await startCluster(dir, cluster, options);
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || attempt >= NEW_CLUSTER_ATTEMPTS) throw err;
+      options.progress(`${err.message}; starting the new cluster again on other ports (attempt ${attempt + 1} of ${NEW_CLUSTER_ATTEMPTS})`);
+      if (err.port === CLI_DEFAULT_PORT) useDefaultPort = false;
+      await discardNewCluster(dir, cluster);
+    }
+  }
+}
+
+/** Stops a new cluster's processes by pid and removes everything it wrote under `dir`. */
+async function discardNewCluster(dir: string, cluster: ClusterFile): Promise<void> {
+  const running = cluster.nodes.filter((node) => isNodeRunning(node.pid, node.config));
+  for (const node of running) process.kill(node.pid, 'SIGKILL');
+  const deadline = Date.now() + STOP_TIMEOUT_MS;
+  for (const node of running) while (isNodeRunning(node.pid, node.config) && Date.now() < deadline) await sleep(20);
+  for (const node of cluster.nodes) rmSync(path.dirname(node.config), { recursive: true, force: true });
+  rmSync(path.join(dir, SNAPSHOTS_FOLDER), { recursive: true, force: true });
+  rmSync(clusterFilePath(dir), { force: true });
+}
+
+/** Starts whichever of the cluster's nodes are not running, provisions it once, and waits until it
+ *  is healthy. */
+async function startCluster(dir: string, cluster: ClusterFile, options: UpOptions): Promise<ClusterFile> {
   for (const node of cluster.nodes) {
     applySets(node.config, options.sets);
     loadConfig({ file: node.config }); // fail here, naming the key, rather than in a child process
@@ -205,8 +354,11 @@ export async function localUp(options: UpOptions): Promise<ClusterFile> {
   const http = new HttpClient({ connectTimeoutMs: 1_000 });
   try {
     const started: ClusterNodeEntry[] = [];
+    /** Where each log stood when we started its node: what follows is this start's. */
+    const logOffsets = new Map<string, number>();
     for (const node of cluster.nodes) {
       if (isNodeRunning(node.pid, node.config)) continue;
+      logOffsets.set(node.name, existsSync(node.log) ? statSync(node.log).size : 0);
       node.pid = startNodeProcess(node);
       started.push(node);
       options.progress(`started ${node.name} (pid ${node.pid}) at ${node.address}, log ${node.log}`);
@@ -218,9 +370,7 @@ export async function localUp(options: UpOptions): Promise<ClusterFile> {
         `${node.name} listening at ${node.address}`,
         START_TIMEOUT_MS,
         async () => {
-          if (!isNodeRunning(node.pid, node.config)) {
-            throw new LocalClusterError(`${node.name} (pid ${node.pid}) exited during start-up; last lines of ${node.log}:\n${tail(node.log)}`);
-          }
+          if (!isNodeRunning(node.pid, node.config)) throw exitError(node, 'exited during start-up', logOffsets.get(node.name));
           return (await http.call(node.address, 'health', { timeoutMs: 1_000 })) ? true : undefined;
         },
         () => tail(node.log),
@@ -239,23 +389,19 @@ export async function localUp(options: UpOptions): Promise<ClusterFile> {
       'every node joining, every log being created and every partition getting a leader',
       HEALTHY_TIMEOUT_MS,
       async () => {
-        for (const node of cluster!.nodes) {
-          if (!isNodeRunning(node.pid, node.config)) {
-            throw new LocalClusterError(`${node.name} (pid ${node.pid}) has exited; last lines of ${node.log}:\n${tail(node.log)}`);
-          }
-        }
+        for (const node of cluster.nodes) if (!isNodeRunning(node.pid, node.config)) throw exitError(node, 'has exited', logOffsets.get(node.name));
         const logs = await http.call(first.address, 'metadataGet', { params: { key: 'bifrost_config' }, timeoutMs: 1_000 });
         const table = await http.call(first.address, 'metadataGet', { params: { key: 'partition_table' }, timeoutMs: 1_000 });
         const logCount = (logs.value as { logs: unknown[] }).logs.length;
         const partitionCount = (table.value as { partitions: unknown[] }).partitions.length;
         if (logCount < partitionCount) return undefined;
         // Healthy: every node alive and aware of every log, and every partition led by an active processor.
-        const idents = await Promise.all(cluster!.nodes.map((n) => http.call(n.address, 'ident', { timeoutMs: 1_000 })));
+        const idents = await Promise.all(cluster.nodes.map((n) => http.call(n.address, 'ident', { timeoutMs: 1_000 })));
         if (!idents.every((ident) => ident.status === 'alive' && (ident.metadata_versions.bifrost_config ?? 0) >= logs.version)) return undefined;
         const led = new Set(idents.flatMap((i) => i.partitions).filter((p) => p.mode === 'leader' && p.status === 'active').map((p) => p.partition_id));
         return led.size >= partitionCount ? true : undefined;
       },
-      () => cluster!.nodes.map((n) => `--- ${n.name} (${n.log})\n${tail(n.log, 4)}`).join('\n'),
+      () => cluster.nodes.map((n) => `--- ${n.name} (${n.log})\n${tail(n.log, 4)}`).join('\n'),
     );
     return cluster;
   } finally {
