@@ -73,7 +73,7 @@ export class CairnNode {
   private ops: LogOperations | undefined;
   private partitionStore: PartitionStore | undefined;
   private partitions: PartitionManager | undefined;
-  private readonly repository: SnapshotRepository | undefined;
+  private repository: SnapshotRepository | undefined;
   private ingress: HttpServer | undefined;
   private stopping: Promise<void> | undefined;
   /** Stores whose writes fail right now (reported in the ident, logged when it starts and ends). */
@@ -93,7 +93,6 @@ export class CairnNode {
     // Several connections per peer: Node's HTTP server answers pipelined requests one by one, so
     // stores of different loglets (and in-flight batches of one) need connections of their own.
     this.http = new HttpClient({ connectTimeoutMs: 2_000, headers });
-    this.repository = config.snapshotRepository ? new SnapshotRepository(config.snapshotRepository) : undefined;
     this.server = new HttpServer({
       name: config.nodeName,
       logger,
@@ -145,6 +144,7 @@ export class CairnNode {
   async start(): Promise<void> {
     mkdirSync(this.config.baseDir, { recursive: true });
     this.acquireLock();
+    await this.openSnapshotRepository();
     this.openMetadata();
     this.bindRoutes();
     const address = await this.server.listen(this.config.bindAddress);
@@ -176,6 +176,16 @@ export class CairnNode {
     }
     writeFileSync(pidFile, String(process.pid));
     this.databases.push(lock);
+  }
+
+  private async openSnapshotRepository(): Promise<void> {
+    const destination = this.config.snapshotDestination;
+    if (!destination || !this.hasRole('worker')) return;
+    try {
+      this.repository = await SnapshotRepository.open(destination, path.join(this.config.baseDir, 'snapshot-staging'));
+    } catch (err) {
+      throw new FatalNodeError(`cannot open the snapshot repository ${destination.url} (worker.snapshots.destination): ${(err as Error).message}`);
+    }
   }
 
   private openMetadata(): void {
@@ -417,6 +427,7 @@ export class CairnNode {
       await this.server.close().catch(() => undefined);
       this.http.destroy();
       await this.logStore?.close();
+      this.repository?.close();
       for (const db of this.databases) db.close();
       this.logger.info('node stopped');
     })();
