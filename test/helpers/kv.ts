@@ -36,6 +36,13 @@ export async function putWithRetry(ingresses: string[], key: string, value: stri
   return { ...last, attempts };
 }
 
+/** `count` new key names (`<prefix>-<n>`) that land in partition `partitionId`. */
+export function keysInPartition(table: PartitionTable, partitionId: number, count: number, prefix: string): string[] {
+  const keys: string[] = [];
+  for (let n = 0; keys.length < count; n++) if (partitionForKey(`${prefix}-${n}`, table).id === partitionId) keys.push(`${prefix}-${n}`);
+  return keys;
+}
+
 export async function get(ingress: string, key: string): Promise<{ status: number; body: Buffer }> {
   const response = await fetch(`${ingress}/kv/${encodeURIComponent(key)}`);
   return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };

@@ -58,7 +58,7 @@ export function bindWorkerRoutes(s: HttpServer, deps: WorkerDeps): void {
     const id = partitionParam(params.partition);
     const processor = leading(deps, id);
     const latest = await processor.createSnapshot((json as { min_lsn?: number }).min_lsn ?? 0, SNAPSHOT_WAIT_MS).catch((err: Error) => {
-      throw new ApiError('UNAVAILABLE', `partition ${id}: ${err.message}`);
+      throw new ApiError('UNAVAILABLE', err.message);
     });
     return {
       partition_id: id,
@@ -76,7 +76,7 @@ export function bindWorkerRoutes(s: HttpServer, deps: WorkerDeps): void {
     const id = partitionParam(params.partition);
     const { repository } = deps;
     const latest = await repository?.latest(id).catch((err: Error) => {
-      throw new ApiError('UNAVAILABLE', `partition ${id}: ${err.message}`);
+      throw new ApiError('UNAVAILABLE', err.message);
     });
     // Read now anyway: the processor's archived LSN need not wait for its next refresh.
     if (repository) deps.manager()?.processor(id)?.noteLatest(latest);
