@@ -381,6 +381,9 @@ export const NodeStats = z
       }),
     ),
     memory: z.object({ rss_bytes: z.int(), max_rss_bytes: z.int() }),
+    event_loop: z
+      .object({ max_delay_ms: z.number(), p99_delay_ms: z.number(), since: Timestamp })
+      .meta({ description: "how late the node's event loop ran (its longest stall), since the previous stats read: each read starts a new window" }),
   })
   .meta({ id: 'NodeStats', description: 'Counters of the data path on this node' });
 export type NodeStats = z.infer<typeof NodeStats>;

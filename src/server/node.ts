@@ -2,12 +2,13 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ApiError } from '../api/errors';
 import { HttpClient } from '../api/http-client';
 import { formatGenId, parseGenId, type GenerationalNodeId } from '../api/ids';
 import { tailLoglet } from '../api/logs';
 import { buildOpenApi } from '../api/openapi';
-import { isEpochKey, METADATA_KEYS, MetadataKeyText, type Ident, type MetadataKey } from '../api/schemas';
+import { isEpochKey, METADATA_KEYS, MetadataKeyText, type Ident, type MetadataKey, type NodeStats } from '../api/schemas';
 import { ClusterController } from './admin/controller';
 import { LogOperations } from './admin/log-ops';
 import { NodeOperations } from './admin/node-ops';
@@ -82,6 +83,8 @@ export class CairnNode {
       ? this.logger.info({ component: problem.component, since: problem.since }, `${problem.component} writes work again`)
       : this.logger.error({ component: problem.component, err: problem.message, base_dir: this.config.baseDir }, `${problem.component} writes fail`),
   );
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  private loopDelaySince = new Date();
   /** Called once a fatal condition has stopped the node (main makes sure the process ends). */
   onStopped: (() => void) | undefined;
 
@@ -93,6 +96,7 @@ export class CairnNode {
     // Several connections per peer: Node's HTTP server answers pipelined requests one by one, so
     // stores of different loglets (and in-flight batches of one) need connections of their own.
     this.http = new HttpClient({ connectTimeoutMs: 2_000, headers });
+    this.loopDelay.enable();
     this.server = new HttpServer({
       name: config.nodeName,
       logger,
@@ -101,6 +105,15 @@ export class CairnNode {
       adminToken: config.adminToken,
       clusterSecret: config.clusterSecret,
     });
+  }
+
+  /** The event loop's delay since the previous call (the window then starts again). */
+  private eventLoopWindow(): NodeStats['event_loop'] {
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    const window = { max_delay_ms: ms(this.loopDelay.max), p99_delay_ms: ms(this.loopDelay.percentile(99)), since: this.loopDelaySince.toISOString() };
+    this.loopDelay.reset();
+    this.loopDelaySince = new Date();
+    return window;
   }
 
   hasRole(role: NodeConfig['roles'][number]): boolean {
@@ -233,6 +246,7 @@ export class CairnNode {
         log_store: this.logStore ? await this.logStore.stats() : null,
         sequencers: this.sequencers?.stats() ?? [],
         memory: { rss_bytes: memory.rss, max_rss_bytes: process.resourceUsage().maxRSS * 1024 },
+        event_loop: this.eventLoopWindow(),
       };
     });
     if (this.hasRole('log-server')) bindLogServerRoutes(s, () => ready(this.logStore, 'the log-server'), this.readLimitBytes());
@@ -424,6 +438,7 @@ export class CairnNode {
       this.sequencers?.stopAll();
       this.controller?.stop();
       this.metadata?.stop();
+      this.loopDelay.disable();
       await this.server.close().catch(() => undefined);
       this.http.destroy();
       await this.logStore?.close();

@@ -274,13 +274,29 @@ export class PartitionProcessor {
     const repository = this.snapshots.repository;
     if (!repository) throw new Error('no snapshot repository is configured on this node (worker.snapshots.destination)');
     if (!(await this.waitApplied(minLsn, timeoutMs))) throw new Error(`partition ${this.id} has applied LSN ${this.applied}, not yet ${minLsn}`);
-    const publication = this.publishing.then(() =>
-      repository.publish(this.partition, this.snapshots.identity(), this.snapshots.retained, (file) => this.store.exportPartition(this.id, file)),
-    );
+    const timing = { started: 0, exported: 0 };
+    const publication = this.publishing.then(() => {
+      timing.started = performance.now();
+      return repository.publish(this.partition, this.snapshots.identity(), this.snapshots.retained, async (file) => {
+        const exported = await this.store.exportPartition(this.id, file);
+        timing.exported = performance.now();
+        return exported;
+      });
+    });
     this.publishing = publication.catch(() => undefined);
     const latest = await publication;
     this.noteLatest(latest);
-    this.logger.info({ partition: this.id, snapshot: latest.snapshot_id, lsn: latest.min_applied_lsn, repository: repository.url }, 'snapshot published');
+    this.logger.info(
+      {
+        partition: this.id,
+        snapshot: latest.snapshot_id,
+        lsn: latest.min_applied_lsn,
+        repository: repository.url,
+        export_ms: Math.round(timing.exported - timing.started),
+        upload_ms: Math.round(performance.now() - timing.exported),
+      },
+      'snapshot published',
+    );
     const pruned = await repository.prune(latest).catch((err: Error) => {
       this.logger.warn({ partition: this.id, err: err.message }, 'old snapshots could not be deleted; the next publication tries again');
       return [];
