@@ -342,7 +342,9 @@ function resolveSnapshotDestination(
   if (!destination || destination.startsWith('file://')) {
     const stray = S3_ONLY_KEYS.filter((name) => snapshots[name] !== undefined);
     if (stray.length) {
-      problems.push(`${stray.map(key).join(', ')} only apply to an s3:// destination, and worker.snapshots.destination is ${destination ?? 'not set'}; remove them or set an s3://bucket/prefix destination`);
+      problems.push(
+        `${stray.map(key).join(', ')} ${stray.length === 1 ? 'applies' : 'apply'} only to an s3:// destination, and worker.snapshots.destination is ${destination ?? 'not set'}; remove ${stray.length === 1 ? 'it' : 'them'} or set an s3://bucket/prefix destination`,
+      );
     }
     return destination ? { kind: 'file', url: destination, path: fileURLToPath(destination) } : undefined;
   }
