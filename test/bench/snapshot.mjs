@@ -42,21 +42,26 @@ function ctl(args, address) {
   });
 }
 
-/** Small appends, one after another, until `stop()`: how many were served and how slow the slowest. */
+/**
+ * Small appends, one after another, until `stop()`: how many were served, how slow the slowest, and
+ * the first failure (the bench goes on to stop its processes either way).
+ */
 function appendsMeanwhile(ingress, label) {
   const latencies = [];
   let running = true;
+  let failure;
   const done = (async () => {
     const value = Buffer.alloc(1024, 1);
-    for (let i = 0; running; i++) {
+    for (let i = 0; running && !failure; i++) {
       const started = performance.now();
-      await put(ingress, `${label}-${i}`, value);
+      await put(ingress, `${label}-${i}`, value).catch((err) => (failure = err));
       latencies.push(performance.now() - started);
     }
   })();
   return async () => {
     running = false;
     await done;
+    if (failure) throw failure;
     return { count: latencies.length, p99: percentile(latencies, 99), max: Math.max(...latencies) };
   };
 }
