@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PartitionTable, ProcessorStatus } from '../../src/api/schemas';
 import { partitionForKey } from '../../src/server/worker/partitioning';
 import { alive, startJoiningNode, TestCluster, waitUntil, type JoiningNode } from '../helpers/cluster';
-import { get, putWithRetry } from '../helpers/kv';
+import { get, writeNumberedKeys } from '../helpers/kv';
 import { TestS3 } from '../helpers/s3';
 
 const PREFIX = 'prod/c1';
@@ -28,15 +28,7 @@ describe('runbook: handling missing snapshots, with the repository in S3', () =>
   const joined: JoiningNode[] = [];
   const written = new Map<string, string>();
 
-  const write = async (prefix: string, count: number) => {
-    const ingresses = cluster.info.nodes.map((n) => n.ingress);
-    for (let i = 0; i < count; i++) {
-      const key = `${prefix}-${i}`;
-      const value = `${key}:${'v'.repeat(i % 40)}`;
-      expect((await putWithRetry(ingresses, key, value, 30_000, i)).ok).toBe(true);
-      written.set(key, value);
-    }
-  };
+  const write = (prefix: string, count: number) => writeNumberedKeys(cluster.info.nodes.map((n) => n.ingress), prefix, count, written);
   const processors = async () => (await cluster.ctlJson<PartitionsJson>(['partitions', 'list'])).processors;
   /** A new worker-only machine: an empty disk, the cluster's S3 settings. */
   const join = async (name: string) => {
