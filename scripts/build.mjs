@@ -29,6 +29,14 @@ const deferColdModules = {
   },
 };
 
+// The server bundle loads the s3:// object store from its own bundle, next to it in dist/.
+const s3StoreApart = {
+  name: 's3-store-apart',
+  setup(build) {
+    build.onResolve({ filter: /[\\/]object-store-s3$/ }, () => ({ path: './s3-store.cjs', external: true }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -50,11 +58,24 @@ await Promise.all([
   }),
   build({
     ...common,
-    entryPoints: { 'cairn-server': 'src/server/main.ts', 'log-store-worker': 'src/server/log-server/log-store-worker.ts' },
+    entryPoints: {
+      'cairn-server': 'src/server/main.ts',
+      'log-store-worker': 'src/server/log-server/log-store-worker.ts',
+      'snapshot-export-worker': 'src/server/worker/snapshot-export-worker.ts',
+    },
     outExtension: { '.js': '.cjs' },
     format: 'cjs',
     outdir: 'dist',
     external: ['better-sqlite3'],
+    plugins: [s3StoreApart],
+  }),
+  // The AWS SDK (about 1 MB of code) is loaded only by nodes with an s3:// snapshot destination.
+  build({
+    ...common,
+    entryPoints: { 's3-store': 'src/server/worker/object-store-s3.ts' },
+    outExtension: { '.js': '.cjs' },
+    format: 'cjs',
+    outdir: 'dist',
   }),
   build({
     ...common,

@@ -381,6 +381,9 @@ export const NodeStats = z
       }),
     ),
     memory: z.object({ rss_bytes: z.int(), max_rss_bytes: z.int() }),
+    event_loop: z
+      .object({ max_delay_ms: z.number(), p99_delay_ms: z.number(), since: Timestamp })
+      .meta({ description: "how late the node's event loop ran (its longest stall), since the previous stats read: each read starts a new window" }),
   })
   .meta({ id: 'NodeStats', description: 'Counters of the data path on this node' });
 export type NodeStats = z.infer<typeof NodeStats>;
@@ -515,7 +518,8 @@ export const SnapshotInfo = z
     log_id: z.int().min(0),
     snapshot_id: z.string(),
     min_applied_lsn: z.int().min(0),
-    path: z.string(),
+    repository: z.string().meta({ description: "the repository's URL (s3://bucket/prefix or file:///...)" }),
+    path: z.string().meta({ description: 'the snapshot folder, relative to <repository>/<partition_id>/' }),
     node: z.string().meta({ description: 'the node that created it' }),
     created_at: Timestamp,
     trimmed_to: z.int().min(0).nullable().meta({ description: 'with trim_log: what the log was trimmed to' }),
@@ -527,13 +531,16 @@ export const RetainedSnapshotInfo = z.object({
   snapshot_id: z.string(),
   min_applied_lsn: z.int().min(0),
   created_at: Timestamp,
-  path: z.string(),
+  path: z.string().meta({ description: 'the snapshot folder, relative to <repository>/<partition_id>/' }),
 });
 
 export const PartitionSnapshots = z
   .object({
     partition_id: z.int().min(0),
-    repository: z.string().nullable().meta({ description: 'the repository of the node that answered' }),
+    repository: z
+      .string()
+      .nullable()
+      .meta({ description: "the URL of the answering node's repository (s3://bucket/prefix or file:///...); null without one" }),
     node: z.string(),
     archived_lsn: z.int().min(0).nullable(),
     snapshots: z.array(RetainedSnapshotInfo).meta({ description: 'newest first' }),

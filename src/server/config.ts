@@ -57,6 +57,21 @@ const httpUrl = z
   .string()
   .regex(/^https?:\/\/[^\s/]+(\/.*)?$/, { error: 'expected an http:// URL such as http://127.0.0.1:5122' });
 
+const booleanField = z.preprocess(
+  (value) => (typeof value === 'string' && /^(true|false)$/i.test(value.trim()) ? value.trim().toLowerCase() === 'true' : value),
+  z.boolean({ error: 'expected true or false' }),
+);
+
+/** A snapshot repository: file:///absolute/path, or s3://bucket with an optional key prefix. */
+const snapshotDestination = z
+  .string()
+  .refine((value) => /^file:\/\/\/./.test(value) || /^s3:\/\/[^/?#]+(\/[^?#]*)?$/.test(value), {
+    error: 'expected file:///absolute/path or s3://bucket/prefix (other object stores are not supported)',
+  })
+  .refine((value) => !value.startsWith('s3://') || /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/|$)/.test(value), {
+    error: 'the bucket name must be 3 to 63 lower-case letters, digits, dots or hyphens',
+  });
+
 const durationField = z.preprocess(
   (value) => (typeof value === 'string' || typeof value === 'number' ? parseDuration(value) : value),
   z.number({ error: 'expected a duration such as 500ms, 10s or 10m' }).int().min(0, { error: 'must not be negative' }),
@@ -101,11 +116,15 @@ const RawConfig = z.strictObject({
     .strictObject({
       snapshots: z
         .strictObject({
-          destination: z
-            .string()
-            .regex(/^file:\/\/\/.+/, { error: 'expected a file:///absolute/path URL (other object stores are not supported)' })
-            .optional(),
+          destination: snapshotDestination.optional(),
           'num-retained': countField(1, 1000).default(1),
+          'aws-region': z.string().min(1).optional(),
+          'aws-endpoint-url': httpUrl.optional(),
+          'aws-allow-http': booleanField.optional(),
+          'aws-access-key-id': z.string().min(1).optional(),
+          'aws-secret-access-key': z.string().min(1).optional(),
+          'aws-session-token': z.string().min(1).optional(),
+          'aws-profile': z.string().min(1).optional(),
         })
         .default({ 'num-retained': 1 }),
     })
@@ -151,8 +170,8 @@ export interface NodeConfig {
   defaultPartitionReplication: 'everywhere' | ReplicationProperty | undefined;
   /** How long the archived LSN must hold before the controller trims a log to it. */
   logTrimDelayMs: number;
-  /** The snapshot repository folder, if configured. */
-  snapshotRepository: string | undefined;
+  /** The snapshot repository, if configured. */
+  snapshotDestination: SnapshotDestination | undefined;
   snapshotsRetained: number;
   ingressBindAddress: string;
   metadataAddresses: string[];
@@ -165,6 +184,26 @@ export interface NodeConfig {
   sequencerBufferBytes: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
 }
+
+/**
+ * Where snapshots go: a folder, or a bucket and key prefix of an S3-compatible store. `url` is the
+ * destination as operators see it (never with credentials). Unset S3 settings are left to the AWS
+ * SDK's own sources (AWS_* environment variables, profiles, instance roles).
+ */
+export type SnapshotDestination =
+  | { kind: 'file'; url: string; path: string }
+  | {
+      kind: 's3';
+      url: string;
+      bucket: string;
+      /** The key prefix, without a trailing slash ('' for the bucket's root). */
+      prefix: string;
+      region: string | undefined;
+      /** An explicit endpoint (MinIO, other S3-compatible stores), and which setting gave it. */
+      endpoint: { url: string; source: string } | undefined;
+      credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string | undefined } | undefined;
+      profile: string | undefined;
+    };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -287,10 +326,63 @@ export function loadConfig(sources: ConfigSources): NodeConfig {
       }),
     );
   }
-  return resolve(result.data);
+  return resolve(result.data, env);
 }
 
-function resolve(raw: z.infer<typeof RawConfig>): NodeConfig {
+const S3_ONLY_KEYS = ['aws-region', 'aws-endpoint-url', 'aws-allow-http', 'aws-access-key-id', 'aws-secret-access-key', 'aws-session-token', 'aws-profile'] as const;
+
+/** The snapshot destination and its S3 settings, checked together; problems are added to `problems`. */
+function resolveSnapshotDestination(
+  snapshots: z.infer<typeof RawConfig>['worker']['snapshots'],
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): SnapshotDestination | undefined {
+  const { destination } = snapshots;
+  const key = (name: string) => `worker.snapshots.${name}`;
+  if (!destination || destination.startsWith('file://')) {
+    const stray = S3_ONLY_KEYS.filter((name) => snapshots[name] !== undefined);
+    if (stray.length) {
+      problems.push(
+        `${stray.map(key).join(', ')} ${stray.length === 1 ? 'applies' : 'apply'} only to an s3:// destination, and worker.snapshots.destination is ${destination ?? 'not set'}; remove ${stray.length === 1 ? 'it' : 'them'} or set an s3://bucket/prefix destination`,
+      );
+    }
+    return destination ? { kind: 'file', url: destination, path: fileURLToPath(destination) } : undefined;
+  }
+  const [, bucket, rawPrefix = ''] = /^s3:\/\/([^/]+)\/?(.*)$/.exec(destination)!;
+  const prefix = rawPrefix.replace(/\/+$/, '');
+  const endpointUrl = snapshots['aws-endpoint-url'] ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
+  const endpointSource = snapshots['aws-endpoint-url'] ? key('aws-endpoint-url') : env.AWS_ENDPOINT_URL_S3 ? 'AWS_ENDPOINT_URL_S3' : 'AWS_ENDPOINT_URL';
+  if (endpointUrl && !/^https?:\/\/[^\s/]+/.test(endpointUrl)) {
+    problems.push(`${endpointSource} = ${JSON.stringify(endpointUrl)}: expected an http(s):// URL such as https://minio.example:9000`);
+  }
+  if (endpointUrl?.startsWith('http://') && snapshots['aws-allow-http'] !== true) {
+    problems.push(`${endpointSource} = ${JSON.stringify(endpointUrl)} is plain HTTP: set ${key('aws-allow-http')} = true to allow it, or use https://`);
+  }
+  const id = snapshots['aws-access-key-id'];
+  const secret = snapshots['aws-secret-access-key'];
+  if ((id === undefined) !== (secret === undefined)) {
+    problems.push(`${key(id === undefined ? 'aws-secret-access-key' : 'aws-access-key-id')} is set without ${key(id === undefined ? 'aws-access-key-id' : 'aws-secret-access-key')}: set both, or neither to use AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile`);
+  }
+  if (snapshots['aws-session-token'] !== undefined && id === undefined) {
+    problems.push(`${key('aws-session-token')} needs ${key('aws-access-key-id')} and ${key('aws-secret-access-key')}`);
+  }
+  const region = snapshots['aws-region'] ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region && !snapshots['aws-profile'] && !env.AWS_PROFILE) {
+    problems.push(`${key('aws-region')} is required for the s3:// destination ${destination} (or AWS_REGION, or a profile that sets one); S3-compatible stores such as MinIO accept any name, e.g. us-east-1`);
+  }
+  return {
+    kind: 's3',
+    url: `s3://${bucket}${prefix ? `/${prefix}` : ''}`,
+    bucket: bucket!,
+    prefix,
+    region,
+    endpoint: endpointUrl ? { url: endpointUrl.replace(/\/+$/, ''), source: endpointSource } : undefined,
+    credentials: id && secret ? { accessKeyId: id, secretAccessKey: secret, sessionToken: snapshots['aws-session-token'] } : undefined,
+    profile: snapshots['aws-profile'],
+  };
+}
+
+function resolve(raw: z.infer<typeof RawConfig>, env: NodeJS.ProcessEnv): NodeConfig {
   const messageSizeLimit = raw.networking['message-size-limit'];
   const maxRecord = messageSizeLimit - MESSAGE_ENVELOPE_BYTES;
   const recordSizeLimit = raw.bifrost['record-size-limit'] ?? maxRecord;
@@ -310,6 +402,7 @@ function resolve(raw: z.infer<typeof RawConfig>): NodeConfig {
         'lower bifrost.replication.batch-bytes or raise networking.message-size-limit',
     );
   }
+  const snapshotDestination = resolveSnapshotDestination(raw.worker.snapshots, env, problems);
   if (problems.length) throw new ConfigError(problems);
 
   const bindAddress = raw['bind-address'];
@@ -329,7 +422,7 @@ function resolve(raw: z.infer<typeof RawConfig>): NodeConfig {
     defaultReplication: raw['default-replication'],
     defaultPartitionReplication: raw['default-partition-replication'],
     logTrimDelayMs: raw.admin['log-trim-delay'],
-    snapshotRepository: raw.worker.snapshots.destination ? fileURLToPath(raw.worker.snapshots.destination) : undefined,
+    snapshotDestination,
     snapshotsRetained: raw.worker.snapshots['num-retained'],
     ingressBindAddress: raw.ingress['bind-address'],
     metadataAddresses: (raw['metadata-client'].addresses ?? [advertisedAddress]).map((a) => a.replace(/\/+$/, '')),

@@ -2,12 +2,13 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ApiError } from '../api/errors';
 import { HttpClient } from '../api/http-client';
 import { formatGenId, parseGenId, type GenerationalNodeId } from '../api/ids';
 import { tailLoglet } from '../api/logs';
 import { buildOpenApi } from '../api/openapi';
-import { isEpochKey, METADATA_KEYS, MetadataKeyText, type Ident, type MetadataKey } from '../api/schemas';
+import { isEpochKey, METADATA_KEYS, MetadataKeyText, type Ident, type MetadataKey, type NodeStats } from '../api/schemas';
 import { ClusterController } from './admin/controller';
 import { LogOperations } from './admin/log-ops';
 import { NodeOperations } from './admin/node-ops';
@@ -73,7 +74,7 @@ export class CairnNode {
   private ops: LogOperations | undefined;
   private partitionStore: PartitionStore | undefined;
   private partitions: PartitionManager | undefined;
-  private readonly repository: SnapshotRepository | undefined;
+  private repository: SnapshotRepository | undefined;
   private ingress: HttpServer | undefined;
   private stopping: Promise<void> | undefined;
   /** Stores whose writes fail right now (reported in the ident, logged when it starts and ends). */
@@ -82,6 +83,8 @@ export class CairnNode {
       ? this.logger.info({ component: problem.component, since: problem.since }, `${problem.component} writes work again`)
       : this.logger.error({ component: problem.component, err: problem.message, base_dir: this.config.baseDir }, `${problem.component} writes fail`),
   );
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  private loopDelaySince = new Date();
   /** Called once a fatal condition has stopped the node (main makes sure the process ends). */
   onStopped: (() => void) | undefined;
 
@@ -93,7 +96,7 @@ export class CairnNode {
     // Several connections per peer: Node's HTTP server answers pipelined requests one by one, so
     // stores of different loglets (and in-flight batches of one) need connections of their own.
     this.http = new HttpClient({ connectTimeoutMs: 2_000, headers });
-    this.repository = config.snapshotRepository ? new SnapshotRepository(config.snapshotRepository) : undefined;
+    this.loopDelay.enable();
     this.server = new HttpServer({
       name: config.nodeName,
       logger,
@@ -102,6 +105,15 @@ export class CairnNode {
       adminToken: config.adminToken,
       clusterSecret: config.clusterSecret,
     });
+  }
+
+  /** The event loop's delay since the previous call (the window then starts again). */
+  private eventLoopWindow(): NodeStats['event_loop'] {
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    const window = { max_delay_ms: ms(this.loopDelay.max), p99_delay_ms: ms(this.loopDelay.percentile(99)), since: this.loopDelaySince.toISOString() };
+    this.loopDelay.reset();
+    this.loopDelaySince = new Date();
+    return window;
   }
 
   hasRole(role: NodeConfig['roles'][number]): boolean {
@@ -145,6 +157,7 @@ export class CairnNode {
   async start(): Promise<void> {
     mkdirSync(this.config.baseDir, { recursive: true });
     this.acquireLock();
+    await this.openSnapshotRepository();
     this.openMetadata();
     this.bindRoutes();
     const address = await this.server.listen(this.config.bindAddress);
@@ -176,6 +189,16 @@ export class CairnNode {
     }
     writeFileSync(pidFile, String(process.pid));
     this.databases.push(lock);
+  }
+
+  private async openSnapshotRepository(): Promise<void> {
+    const destination = this.config.snapshotDestination;
+    if (!destination || !this.hasRole('worker')) return;
+    try {
+      this.repository = await SnapshotRepository.open(destination, path.join(this.config.baseDir, 'snapshot-staging'));
+    } catch (err) {
+      throw new FatalNodeError(`cannot open the snapshot repository ${destination.url} (worker.snapshots.destination): ${(err as Error).message}`);
+    }
   }
 
   private openMetadata(): void {
@@ -223,6 +246,7 @@ export class CairnNode {
         log_store: this.logStore ? await this.logStore.stats() : null,
         sequencers: this.sequencers?.stats() ?? [],
         memory: { rss_bytes: memory.rss, max_rss_bytes: process.resourceUsage().maxRSS * 1024 },
+        event_loop: this.eventLoopWindow(),
       };
     });
     if (this.hasRole('log-server')) bindLogServerRoutes(s, () => ready(this.logStore, 'the log-server'), this.readLimitBytes());
@@ -414,9 +438,11 @@ export class CairnNode {
       this.sequencers?.stopAll();
       this.controller?.stop();
       this.metadata?.stop();
+      this.loopDelay.disable();
       await this.server.close().catch(() => undefined);
       this.http.destroy();
       await this.logStore?.close();
+      this.repository?.close();
       for (const db of this.databases) db.close();
       this.logger.info('node stopped');
     })();

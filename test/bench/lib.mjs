@@ -77,3 +77,31 @@ export async function freePorts(count) {
   }
   return [...ports];
 }
+
+/**
+ * An S3-compatible endpoint (s3rver) in this process on a free 127.0.0.1 port, with one bucket;
+ * `settings(prefix)` are the `--set` values that point a node's snapshot repository at it.
+ */
+export async function startS3rver(bucket = 'cairn-snaps') {
+  const { default: S3rver } = await import('s3rver');
+  const directory = mkdtempSync(path.join(tmpdir(), 'cairn-bench-s3-'));
+  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
+  const { port } = await server.run();
+  const endpoint = `http://127.0.0.1:${port}`;
+  return {
+    endpoint,
+    directory,
+    settings: (prefix) => [
+      `worker.snapshots.destination=s3://${bucket}/${prefix}`,
+      `worker.snapshots.aws-endpoint-url=${endpoint}`,
+      'worker.snapshots.aws-allow-http=true',
+      'worker.snapshots.aws-region=us-east-1',
+      'worker.snapshots.aws-access-key-id=S3RVER',
+      'worker.snapshots.aws-secret-access-key=S3RVER',
+    ],
+    async stop() {
+      await server.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { epochKey, type PartitionTable, type ProcessorStatus } from '../../src/api/schemas';
 import { NO_DEFAULT_PORT_ENV, type ClusterFile, type ClusterNodeEntry } from '../../src/server/local/cluster';
 import { spawn } from 'node:child_process';
+import { freePort } from '../../src/server/local/cluster';
 import { CAIRN_SERVER, cairnServer, cairnctl, type RunOptions, type RunResult } from './cli';
 
 export type NodeInfo = ClusterNodeEntry;
@@ -201,4 +202,32 @@ export function startServer(args: string[]): NodeProcess {
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { pid: child.pid!, exited, output: () => output };
+}
+
+export interface JoiningNode extends NodeProcess {
+  address: string;
+  ingress: string;
+}
+
+/**
+ * A node started outside `local up` that joins `cluster` under `name`, with its own data folder and
+ * ports (a brand-new machine, say); the caller stops it by pid.
+ */
+export async function startJoiningNode(cluster: TestCluster, options: { name: string; roles: string; dataDir: string; sets?: string[] }): Promise<JoiningNode> {
+  const bind = await freePort();
+  let ingress = await freePort();
+  while (ingress === bind) ingress = await freePort();
+  const settings = [
+    `cluster-name=${cluster.info.clusterName}`,
+    `metadata-client.addresses=${cluster.node('n1').address}`,
+    `node-name=${options.name}`,
+    `roles=${options.roles}`,
+    `base-dir=${options.dataDir}`,
+    `bind-address=127.0.0.1:${bind}`,
+    `advertised-address=http://127.0.0.1:${bind}`,
+    `ingress.bind-address=127.0.0.1:${ingress}`,
+    ...(options.sets ?? []),
+  ];
+  const node = startServer(settings.flatMap((s) => ['--set', s]));
+  return { ...node, address: `http://127.0.0.1:${bind}`, ingress: `http://127.0.0.1:${ingress}` };
 }

@@ -36,6 +36,27 @@ export async function putWithRetry(ingresses: string[], key: string, value: stri
   return { ...last, attempts };
 }
 
+/**
+ * Writes `<prefix>-0` ... `<prefix>-<count - 1>` (values of varied length), spreading the requests
+ * over the ingresses, and records each acknowledged key and value in `into`.
+ */
+export async function writeNumberedKeys(ingresses: string[], prefix: string, count: number, into: Map<string, string>): Promise<void> {
+  for (let n = 0; n < count; n++) {
+    const key = `${prefix}-${n}`;
+    const value = `${key}:${'v'.repeat(n % 40)}`;
+    const outcome = await putWithRetry(ingresses, key, value, 30_000, n);
+    if (!outcome.ok) throw new Error(`PUT ${key} failed after ${outcome.attempts} attempts: ${outcome.status ?? 'no answer'} ${outcome.body ?? ''}`);
+    into.set(key, value);
+  }
+}
+
+/** `count` new key names (`<prefix>-<n>`) that land in partition `partitionId`. */
+export function keysInPartition(table: PartitionTable, partitionId: number, count: number, prefix: string): string[] {
+  const keys: string[] = [];
+  for (let n = 0; keys.length < count; n++) if (partitionForKey(`${prefix}-${n}`, table).id === partitionId) keys.push(`${prefix}-${n}`);
+  return keys;
+}
+
 export async function get(ingress: string, key: string): Promise<{ status: number; body: Buffer }> {
   const response = await fetch(`${ingress}/kv/${encodeURIComponent(key)}`);
   return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };

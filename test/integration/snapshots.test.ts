@@ -3,6 +3,7 @@
 // --trim-log, and by the cluster controller after its delay), and the errors an operator meets.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PartitionTable } from '../../src/api/schemas';
 import { partitionForKey } from '../../src/server/worker/partitioning';
@@ -81,13 +82,14 @@ describe('snapshots and trimming', () => {
   it('create-snapshot publishes atomically in the reference layout, and snapshots list shows it', async () => {
     const created = await cluster.ctl(['snapshots', 'create', '2']);
     expect(`${created.code} ${created.stderr}`).toBe('0 ');
-    const match = /^Snapshot created for partition 2: (snap_\w+) \(log 2 @ LSN >= (\d+)\)\n$/.exec(created.stdout);
+    const match = /^Snapshot created for partition 2: (snap_\w+) \(log 2 @ LSN >= (\d+)\)\nStored in (\S+)\n$/.exec(created.stdout);
     expect(match).not.toBeNull();
-    const [, snapshotId, lsn] = match!;
+    const [, snapshotId, lsn, location] = match!;
 
     const dir = path.join(repository(), '2');
     const entries = readdirSync(dir).sort();
     const snapshotDir = `lsn_${lsn!.padStart(20, '0')}-${snapshotId}`;
+    expect(location).toBe(`${pathToFileURL(path.join(dir, snapshotDir)).href}/`);
     expect(entries).toEqual(['latest.json', snapshotDir]);
     const latest = JSON.parse(readFileSync(path.join(dir, 'latest.json'), 'utf8'));
     expect(latest).toMatchObject({ snapshot_id: snapshotId, partition_id: 2, min_applied_lsn: Number(lsn), path: snapshotDir });

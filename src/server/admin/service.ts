@@ -1,6 +1,6 @@
 // The admin role's HTTP endpoints: node changes, log operations, partition snapshots, cluster state.
 import { ApiError } from '../../api/errors';
-import type { HttpClient } from '../../api/http-client';
+import { HttpStatusError, type HttpClient } from '../../api/http-client';
 import { formatPlainId } from '../../api/ids';
 import { epochKey, type CreateSnapshotRequest, type ReconfigureLogRequest, type SealOutcome, type TrimLogRequest } from '../../api/schemas';
 import type { HttpServer } from '../http/server';
@@ -112,7 +112,9 @@ export function bindAdminRoutes(s: HttpServer, deps: AdminDeps): void {
     const id = partition(params);
     const leader = leaderAddress(metadata, id);
     return http.call(leader.address, 'workerSnapshots', { params: { partition: id }, timeoutMs: 10_000 }).catch((err: Error) => {
-      throw new ApiError('UNAVAILABLE', `the leader of partition ${id} (${formatPlainId(leader.id)}) did not answer: ${err.message}`);
+      // The leader may have answered that it cannot read its repository (S3 down), which says why.
+      const outcome = err instanceof HttpStatusError ? 'cannot list its snapshots' : 'did not answer';
+      throw new ApiError('UNAVAILABLE', `the leader of partition ${id} (${formatPlainId(leader.id)}) ${outcome}: ${err.message}`);
     });
   });
 }

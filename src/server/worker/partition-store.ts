@@ -1,7 +1,82 @@
 // The partition store: the key/value state the ingress serves, per partition, with the LSN of the
 // last record applied. Applying a batch of records and moving the applied LSN is one transaction.
-// It is not fsynced per commit: whatever a crash loses is applied again from the log.
+// It is not fsynced per commit: whatever a crash loses is applied again from the log. A snapshot of
+// a partition is a standalone SQLite file (its rows and applied LSN), written off the event loop
+// and read back in chunks.
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Db } from '../storage/sqlite';
+
+/** Restores go in transactions of at most this many rows or bytes, with the event loop free between. */
+const CHUNK_ROWS = 2_000;
+const CHUNK_BYTES = 4 * 1024 * 1024;
+const READ_BYTES = 1024 * 1024;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export interface ExportRequest {
+  storeFile: string;
+  partitionId: number;
+  file: string;
+}
+
+export interface ExportedSnapshotFile {
+  /** The partition's applied LSN that the copy includes. */
+  lsn: number;
+  size: number;
+  sha256: string;
+}
+
+/**
+ * Copies one partition (its rows and applied LSN) into a new SQLite file through a connection of
+ * its own that only reads the store, inside one transaction: WAL gives it a consistent view at a
+ * known applied LSN while the node's connection keeps applying. The rows go from file to file inside
+ * SQLite (an attached database), never through JavaScript, so memory stays at SQLite's page caches.
+ * Blocking and long for a large partition: it runs in the export thread
+ * (snapshot-export-worker.ts), never on the node's event loop.
+ */
+export function exportPartitionCopy({ storeFile, partitionId, file }: ExportRequest): ExportedSnapshotFile {
+  // Not fileMustExist: an attached database is opened with the main one's flags, and the copy is new.
+  const db = new Database(storeFile);
+  let lsn: number;
+  try {
+    db.prepare('ATTACH DATABASE ? AS copy').run(file);
+    // The file is fsynced when it is published; a failed export is deleted, so no journal either.
+    db.pragma('copy.journal_mode = OFF');
+    db.pragma('copy.synchronous = OFF');
+    db.exec(`
+      CREATE TABLE copy.kv (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+      CREATE TABLE copy.meta (partition_id INTEGER NOT NULL, applied_lsn INTEGER NOT NULL);
+    `);
+    lsn = db.transaction(() => {
+      const applied = db.prepare<[number], { lsn: number }>('SELECT lsn FROM main.applied WHERE partition_id = ?').get(partitionId)?.lsn ?? 0;
+      // In key order, so that the copy's index is built by appending.
+      db.prepare('INSERT INTO copy.kv (key, value) SELECT key, value FROM main.kv WHERE partition_id = ? ORDER BY key').run(partitionId);
+      db.prepare('INSERT INTO copy.meta (partition_id, applied_lsn) VALUES (?, ?)').run(partitionId, applied);
+      return applied;
+    })();
+    db.exec('DETACH DATABASE copy');
+  } finally {
+    db.close();
+  }
+  return { lsn, ...digestFile(file) };
+}
+
+function digestFile(file: string): { size: number; sha256: string } {
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(READ_BYTES);
+  const fd = openSync(file, 'r');
+  let size = 0;
+  try {
+    for (let n; (n = readSync(fd, buffer, 0, READ_BYTES, null)) > 0; size += n) hash.update(buffer.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return { size, sha256: hash.digest('hex') };
+}
 
 export class PartitionStore {
   private readonly q;
@@ -17,6 +92,7 @@ export class PartitionStore {
       get: db.prepare<[number, string], { value: Buffer }>('SELECT value FROM kv WHERE partition_id = ? AND key = ?'),
       applied: db.prepare<[number], { lsn: number }>('SELECT lsn FROM applied WHERE partition_id = ?'),
       setApplied: db.prepare('INSERT INTO applied (partition_id, lsn) VALUES (?, ?) ON CONFLICT(partition_id) DO UPDATE SET lsn = excluded.lsn'),
+      deleteChunk: db.prepare('DELETE FROM kv WHERE rowid IN (SELECT rowid FROM kv WHERE partition_id = ? LIMIT ?)'),
     };
   }
 
@@ -29,51 +105,70 @@ export class PartitionStore {
   }
 
   /**
-   * Writes a consistent copy of one partition (its keys and applied LSN) to a new database file and
-   * returns that LSN. Synchronous, so no apply can interleave.
+   * Writes a consistent copy of one partition to a new SQLite file (exportPartitionCopy) in a thread
+   * of its own, so that the node keeps serving meanwhile, and returns the LSN the copy is at, its
+   * size and SHA-256.
    */
-  exportPartition(partitionId: number, file: string): number {
-    const lsn = this.appliedLsn(partitionId);
-    this.db.prepare('ATTACH DATABASE ? AS snapshot').run(file);
-    try {
-      this.db.transaction(() => {
-        this.db.exec(`
-          CREATE TABLE snapshot.kv (key TEXT PRIMARY KEY, value BLOB NOT NULL);
-          CREATE TABLE snapshot.meta (partition_id INTEGER NOT NULL, applied_lsn INTEGER NOT NULL);
-        `);
-        this.db.prepare('INSERT INTO snapshot.kv (key, value) SELECT key, value FROM kv WHERE partition_id = ?').run(partitionId);
-        this.db.prepare('INSERT INTO snapshot.meta (partition_id, applied_lsn) VALUES (?, ?)').run(partitionId, lsn);
-      })();
-    } finally {
-      this.db.exec('DETACH DATABASE snapshot');
-    }
-    return lsn;
+  exportPartition(partitionId: number, file: string): Promise<ExportedSnapshotFile> {
+    const worker = new Worker(path.join(__dirname, 'snapshot-export-worker.cjs'), {
+      workerData: { storeFile: this.db.name, partitionId, file } satisfies ExportRequest,
+    });
+    return new Promise((resolve, reject) => {
+      worker.once('message', (answer: { ok: true; value: ExportedSnapshotFile } | { ok: false; error: string }) => {
+        if (answer.ok) resolve(answer.value);
+        else reject(new Error(`exporting partition ${partitionId}: ${answer.error}`));
+      });
+      worker.once('error', (err) => reject(new Error(`exporting partition ${partitionId}: ${err.message}`)));
+      worker.once('exit', (code) => reject(new Error(`exporting partition ${partitionId}: the export thread exited with code ${code}`)));
+    });
   }
 
-  /** Replaces a partition's state by a snapshot's; returns the snapshot's applied LSN. */
-  importPartition(partitionId: number, file: string): number {
-    this.db.prepare('ATTACH DATABASE ? AS snapshot').run(file);
+  /**
+   * Replaces a partition's state by a snapshot's and returns the snapshot's applied LSN. It goes a
+   * bounded chunk at a time, yielding to the event loop in between, so that restoring a large
+   * partition does not stall the node; the applied LSN moves last, so a restore cut short by a crash
+   * leaves the old (trimmed-away) LSN and is simply done again.
+   */
+  async importPartition(partitionId: number, file: string): Promise<number> {
+    const snapshot = new Database(file, { readonly: true, fileMustExist: true });
     try {
-      return this.db.transaction(() => {
-        const meta = this.db.prepare<[], { partition_id: number; applied_lsn: number }>('SELECT partition_id, applied_lsn FROM snapshot.meta').get();
-        if (!meta || meta.partition_id !== partitionId) {
-          throw new Error(`the snapshot is of partition ${meta?.partition_id ?? '?'}, not ${partitionId}`);
+      const meta = snapshot.prepare<[], { partition_id: number; applied_lsn: number }>('SELECT partition_id, applied_lsn FROM meta').get();
+      if (!meta || meta.partition_id !== partitionId) {
+        throw new Error(`the snapshot is of partition ${meta?.partition_id ?? '?'}, not ${partitionId}`);
+      }
+      while (this.q.deleteChunk.run(partitionId, CHUNK_ROWS).changes > 0) await nextTurn();
+      const read = snapshot.prepare<[number], { id: number; key: string; value: Buffer }>('SELECT rowid AS id, key, value FROM kv WHERE rowid > ? ORDER BY rowid');
+      for (let last = 0; ; ) {
+        const rows: Array<{ id: number; key: string; value: Buffer }> = [];
+        let bytes = 0;
+        for (const row of read.iterate(last)) {
+          rows.push(row);
+          bytes += row.key.length + row.value.length;
+          if (bytes >= CHUNK_BYTES || rows.length >= CHUNK_ROWS) break;
         }
-        this.db.prepare('DELETE FROM kv WHERE partition_id = ?').run(partitionId);
-        this.db.prepare('INSERT INTO kv (partition_id, key, value) SELECT ?, key, value FROM snapshot.kv').run(partitionId);
-        this.q.setApplied.run(partitionId, meta.applied_lsn);
-        return meta.applied_lsn;
-      })();
+        if (rows.length === 0) break;
+        this.db.transaction(() => {
+          for (const row of rows) this.q.put.run(partitionId, row.key, row.value);
+        })();
+        last = rows[rows.length - 1]!.id;
+        await nextTurn();
+      }
+      this.q.setApplied.run(partitionId, meta.applied_lsn);
+      return meta.applied_lsn;
     } finally {
-      this.db.exec('DETACH DATABASE snapshot');
+      snapshot.close();
     }
   }
 
-  /** Makes everything applied so far durable (a full WAL checkpoint fsyncs the database). */
-  checkpoint(): void {
-    this.db.pragma('wal_checkpoint(FULL)');
+  /**
+   * Makes what was applied durable; true once the whole WAL is in the database file and fsynced. A
+   * passive checkpoint never waits: while a snapshot export reads an older state of the store, it
+   * copies what it can and answers false (a full one would block the event loop on that reader).
+   */
+  checkpoint(): boolean {
+    const [result] = this.db.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number; log: number; checkpointed: number }>;
+    return !!result && result.busy === 0 && result.checkpointed === result.log;
   }
-
   /** Applies puts and records `lastLsn` as applied, atomically. */
   apply(partitionId: number, puts: Array<{ key: string; value: Buffer }>, lastLsn: number): void {
     this.db.transaction(() => {

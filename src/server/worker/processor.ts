@@ -2,21 +2,26 @@
 // partition store, in order, recording the applied LSN with the data. The leader also serves reads
 // and creates snapshots. A processor that finds the records it needs trimmed away restores the
 // newest suitable snapshot from the repository; if it cannot, it says why and how to recover, and
-// tries again with growing pauses.
+// tries again with growing pauses. The archived LSN it reports is kept in memory: set when this
+// processor publishes, and re-read from the repository in the background (another node's
+// publication), never while answering a status probe.
 import type { ProcessorStatus } from '../../api/schemas';
 import { TrimGapError, type Bifrost } from '../bifrost/bifrost';
 import { decodeRecord } from '../bifrost/record';
 import type { StorageHealth } from '../health';
 import type { Logger } from '../logger';
+import { PeriodicTask } from '../periodic';
 import { sleep } from '../sleep';
 import type { PartitionStore } from './partition-store';
-import type { LatestSnapshot, SnapshotIdentity, SnapshotRepository } from './snapshot-repository';
+import { archivedLsnOf, type LatestSnapshot, type SnapshotIdentity, type SnapshotRepository } from './snapshot-repository';
 
 const TAIL_WAIT_MS = 2_000;
 const MAX_BACKOFF_MS = 2_000;
 const MAX_STOPPED_BACKOFF_MS = 30_000;
 /** Behind by more than this many records counts as catching up. */
 const CATCHING_UP_RECORDS = 1_000;
+/** How often the archived LSN is re-read from the repository, to see other nodes' publications. */
+const ARCHIVED_REFRESH_MS = 5_000;
 
 export const TRIM_GAP_NO_REPOSITORY = 'A log trim gap was encountered, but no snapshot repository is configured!';
 export const TRIM_GAP_NO_SNAPSHOT = 'A log trim gap was encountered, but no snapshot is available for this partition!';
@@ -57,6 +62,17 @@ export class PartitionProcessor {
   private lastError: string | undefined;
   private running = false;
   private waiters: Array<{ lsn: number; resolve: () => void }> = [];
+  private archived: number | null = null;
+  private archivedError: string | undefined;
+  private readonly archivedRefresh = new PeriodicTask(
+    async () => this.noteLatest(await this.snapshots.repository?.latest(this.partition.id)),
+    (err) => {
+      if (err.message !== this.archivedError) this.logger.warn({ partition: this.id, err: err.message }, 'cannot read the archived LSN from the snapshot repository');
+      this.archivedError = err.message;
+    },
+  );
+  /** Publications of this partition, one at a time. */
+  private publishing: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly partition: PartitionInfo,
@@ -84,7 +100,7 @@ export class PartitionProcessor {
       epoch: this.epoch,
       applied_lsn: this.applied || null,
       durable_lsn: this.durable || null,
-      archived_lsn: this.snapshots.repository?.archivedLsn(this.partition.id) ?? null,
+      archived_lsn: this.archived,
       target_tail_lsn: this.targetTail,
       stopped_reason: this.stoppedReason,
       updated_at: this.updatedAt.toISOString(),
@@ -94,11 +110,19 @@ export class PartitionProcessor {
   start(): void {
     if (this.running) return;
     this.running = true;
+    if (this.snapshots.repository) this.archivedRefresh.start(ARCHIVED_REFRESH_MS);
     void this.run();
   }
 
   stop(): void {
     this.running = false;
+    this.archivedRefresh.stop();
+  }
+
+  /** Takes the archived LSN from a `latest.json` just read or written (undefined: no snapshot). */
+  noteLatest(latest: LatestSnapshot | undefined): void {
+    this.archived = archivedLsnOf(latest);
+    this.archivedError = undefined;
   }
 
   /** Resolves once every record up to `lsn` is applied; false if `timeoutMs` passed first. */
@@ -213,38 +237,71 @@ export class PartitionProcessor {
     if (!repository) {
       throw new CannotResume(
         TRIM_GAP_NO_REPOSITORY,
-        `To recover: configure [worker.snapshots] destination = "file:///..." on this node, pointing at the repository the other nodes use or at a copy of it; ${next.toLowerCase()} if it has none, then restart this node.`,
+        `To recover: configure [worker.snapshots] destination = "s3://bucket/prefix" (or "file:///...") on this node, pointing at the repository the other nodes use or at a copy of it; ${next.toLowerCase()} if it has none, then restart this node.`,
       );
     }
-    const latest: LatestSnapshot | undefined = repository.latest(partition);
+    const latest = await repository.latest(partition);
+    this.noteLatest(latest);
     if (!latest) {
-      throw new CannotResume(TRIM_GAP_NO_SNAPSHOT, `To recover: ${next} into ${repository.root}, or copy a repository that holds one there.`);
+      throw new CannotResume(TRIM_GAP_NO_SNAPSHOT, `To recover: ${next} into ${repository.url}, or copy a repository that holds one there.`);
     }
     if (latest.min_applied_lsn < gapEnd) {
       throw new CannotResume(
         TRIM_GAP_SNAPSHOT_TOO_OLD,
-        `The snapshot ${latest.snapshot_id} is at LSN ${latest.min_applied_lsn}, the log is trimmed up to ${gapEnd}. To recover: ${next.charAt(0).toLowerCase()}${next.slice(1)} into ${repository.root}.`,
+        `The snapshot ${latest.snapshot_id} is at LSN ${latest.min_applied_lsn}, the log is trimmed up to ${gapEnd}. To recover: ${next.charAt(0).toLowerCase()}${next.slice(1)} into ${repository.url}.`,
       );
     }
-    let opened;
+    const local = await repository.download(partition, latest, this.snapshots.identity().clusterFingerprint).catch((err: Error) => {
+      throw new CannotResume(
+        err.message,
+        err.message.startsWith('cluster fingerprint mismatch')
+          ? "To recover: point worker.snapshots.destination at this cluster's repository."
+          : `To recover: ${next.charAt(0).toLowerCase()}${next.slice(1)}, or repair the repository.`,
+      );
+    });
     try {
-      opened = repository.open(partition, latest, this.snapshots.identity().clusterFingerprint);
-    } catch (err) {
-      throw new CannotResume((err as Error).message, 'To recover: point worker.snapshots.destination at this cluster\'s repository.');
+      this.applied = await this.store.importPartition(partition, local.file);
+    } finally {
+      await local.discard();
     }
-    this.applied = this.store.importPartition(partition, opened.file);
     this.durable = 0;
     this.logger.info({ partition, snapshot: latest.snapshot_id, applied_lsn: this.applied, trim_gap_end: gapEnd }, 'restored the partition store from a snapshot');
     this.wake();
   }
 
-  /** Publishes a snapshot once at least `minLsn` is applied (leader only). */
+  /** Publishes a snapshot once at least `minLsn` is applied (leader only), then applies retention. */
   async createSnapshot(minLsn: number, timeoutMs: number): Promise<LatestSnapshot> {
     const repository = this.snapshots.repository;
     if (!repository) throw new Error('no snapshot repository is configured on this node (worker.snapshots.destination)');
     if (!(await this.waitApplied(minLsn, timeoutMs))) throw new Error(`partition ${this.id} has applied LSN ${this.applied}, not yet ${minLsn}`);
-    const latest = repository.publish(this.partition, this.snapshots.identity(), this.snapshots.retained, (file) => this.store.exportPartition(this.id, file));
-    this.logger.info({ partition: this.id, snapshot: latest.snapshot_id, lsn: latest.min_applied_lsn }, 'snapshot published');
+    const timing = { started: 0, exported: 0 };
+    const publication = this.publishing.then(() => {
+      timing.started = performance.now();
+      return repository.publish(this.partition, this.snapshots.identity(), this.snapshots.retained, async (file) => {
+        const exported = await this.store.exportPartition(this.id, file);
+        timing.exported = performance.now();
+        return exported;
+      });
+    });
+    this.publishing = publication.catch(() => undefined);
+    const latest = await publication;
+    this.noteLatest(latest);
+    this.logger.info(
+      {
+        partition: this.id,
+        snapshot: latest.snapshot_id,
+        lsn: latest.min_applied_lsn,
+        repository: repository.url,
+        export_ms: Math.round(timing.exported - timing.started),
+        upload_ms: Math.round(performance.now() - timing.exported),
+      },
+      'snapshot published',
+    );
+    const pruned = await repository.prune(latest).catch((err: Error) => {
+      this.logger.warn({ partition: this.id, err: err.message }, 'old snapshots could not be deleted; the next publication tries again');
+      return [];
+    });
+    if (pruned.length) this.logger.info({ partition: this.id, deleted: pruned }, 'snapshots no longer retained were deleted');
     return latest;
   }
 

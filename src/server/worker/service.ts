@@ -6,7 +6,7 @@ import type { Bifrost } from '../bifrost/bifrost';
 import type { PartitionManager } from './manager';
 import type { PartitionProcessor } from './processor';
 import type { PartitionStore } from './partition-store';
-import type { SnapshotRepository } from './snapshot-repository';
+import { archivedLsnOf, type SnapshotRepository } from './snapshot-repository';
 
 const SNAPSHOT_WAIT_MS = 30_000;
 const READ_WAIT_MS = 10_000;
@@ -58,27 +58,33 @@ export function bindWorkerRoutes(s: HttpServer, deps: WorkerDeps): void {
     const id = partitionParam(params.partition);
     const processor = leading(deps, id);
     const latest = await processor.createSnapshot((json as { min_lsn?: number }).min_lsn ?? 0, SNAPSHOT_WAIT_MS).catch((err: Error) => {
-      throw new ApiError('UNAVAILABLE', `partition ${id}: ${err.message}`);
+      throw new ApiError('UNAVAILABLE', err.message);
     });
     return {
       partition_id: id,
       log_id: latest.log_id,
       snapshot_id: latest.snapshot_id,
       min_applied_lsn: latest.min_applied_lsn,
+      repository: deps.repository!.url,
       path: latest.path,
       node: latest.node_name,
       created_at: latest.created_at,
       trimmed_to: null,
     };
   });
-  s.route('workerSnapshots', ({ params }) => {
+  s.route('workerSnapshots', async ({ params }) => {
     const id = partitionParam(params.partition);
-    const latest = deps.repository?.latest(id);
+    const { repository } = deps;
+    const latest = await repository?.latest(id).catch((err: Error) => {
+      throw new ApiError('UNAVAILABLE', err.message);
+    });
+    // Read now anyway: the processor's archived LSN need not wait for its next refresh.
+    if (repository) deps.manager()?.processor(id)?.noteLatest(latest);
     return {
       partition_id: id,
-      repository: deps.repository?.root ?? null,
+      repository: repository?.url ?? null,
       node: deps.nodeName,
-      archived_lsn: deps.repository?.archivedLsn(id) ?? null,
+      archived_lsn: archivedLsnOf(latest),
       snapshots: latest?.retained_snapshots ?? [],
     };
   });

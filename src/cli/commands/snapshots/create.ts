@@ -4,6 +4,7 @@ import type { CommandContext } from '../../context';
 import { CliError, EXIT, mapError } from '../../errors';
 import { withProgress } from '../../output/progress';
 import { line, type Block, type View } from '../../output/view';
+import { snapshotLocation } from './list';
 
 export interface CreateArgs {
   ids: number[];
@@ -35,6 +36,7 @@ export async function run(ctx: CommandContext, args: CreateArgs): Promise<View> 
     return [
       line(`Snapshot created for partition ${s.partition_id}: ${s.snapshot_id} (log ${s.log_id} @ LSN >= ${s.min_applied_lsn})`),
       ...(s.trimmed_to !== null ? [line(`Log ${s.log_id} trimmed to LSN ${s.trimmed_to}`)] : []),
+      line(`Stored in ${snapshotLocation(s.repository, s.partition_id, s.path)}`),
     ];
   });
   const failed = results.filter((r) => r.error);

@@ -1,8 +1,12 @@
-// `cairnctl snapshots list [ids]`: what each partition's repository holds.
+// `cairnctl snapshots list [ids]`: what each partition's repository holds, located by URL
+// (s3://bucket/prefix/..., file:///...).
 import type { PartitionSnapshots } from '../../../api/schemas';
 import type { CommandContext } from '../../context';
 import { CliError, EXIT, mapError } from '../../errors';
 import { styled, table, type Cell, type View } from '../../output/view';
+
+/** Where a snapshot's folder is: its repository's URL, the partition, the folder. */
+export const snapshotLocation = (repository: string, partitionId: number, folder: string) => `${repository}/${partitionId}/${folder}/`;
 
 export async function run(ctx: CommandContext, args: { ids: number[] }): Promise<View> {
   const cluster = await ctx.cluster();
@@ -23,7 +27,7 @@ export async function run(ctx: CommandContext, args: { ids: number[] }): Promise
     if (!r.listing) return [[r.partition_id, styled(r.error!, 'bad'), '', '', '', '']];
     if (!r.listing.repository) return [[r.partition_id, styled('no snapshot repository configured', 'warn'), '', '', r.listing.node, '']];
     if (r.listing.snapshots.length === 0) return [[r.partition_id, '-', '-', '-', r.listing.node, r.listing.repository]];
-    return r.listing.snapshots.map((s) => [r.partition_id, s.snapshot_id, s.min_applied_lsn, { time: s.created_at, style: 'rough' }, r.listing!.node, `${r.listing!.repository}/${r.partition_id}/${s.path}`]);
+    return r.listing.snapshots.map((s) => [r.partition_id, s.snapshot_id, s.min_applied_lsn, { time: s.created_at, style: 'rough' }, r.listing!.node, snapshotLocation(r.listing!.repository!, r.partition_id, s.path)]);
   });
   const failed = results.filter((r) => r.error);
   return {
