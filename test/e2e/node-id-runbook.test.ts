@@ -91,7 +91,7 @@ describe('runbook: node id misconfiguration puts a log-server in data-loss', () 
       expect(alive(impostor.pid)).toBe(false);
       const unforced = await cluster.ctl(['replicated-loglet', 'set-storage-state', '--node-id', '3', '--storage-state', 'read-write', '--yes']);
       expect(unforced.code).toBe(5);
-      expect(unforced.stderr).toContain('This node is currently in `data-loss` storage-state. Transitioning into `read-write` is unsafe.');
+      expect(unforced.stderr).toContain('Node N3 is currently in `data-loss` storage-state. Transitioning into `read-write` is unsafe.');
 
       // The guide's command, typed at a terminal and confirmed.
       const fixed = await typedAndConfirmed("replicated-loglet set-storage-state --node-id 3 --storage-state 'read-write' --force", cluster.address);

@@ -67,7 +67,7 @@ describe('node state changes', () => {
           expect(attempt.json.changes).toEqual([expect.objectContaining({ from, to })]);
         } else {
           expect(attempt.status, `${from} -> ${to}`).toBe(409);
-          expect(attempt.json.message).toBe(`This node is currently in \`${from}\` storage-state. Transitioning into \`${to}\` is unsafe.`);
+          expect(attempt.json.message).toBe(`Node N4 is currently in \`${from}\` storage-state. Transitioning into \`${to}\` is unsafe.`);
           const withForce = await api('storage-state', { nodes: [{ id: 4, generation }], storage_state: to, force: true, dry_run: true });
           expect(withForce.status, `${from} -> ${to} forced`).toBe(200);
         }
@@ -80,7 +80,7 @@ describe('node state changes', () => {
   it('refuses, through the CLI, with exit code 5 and the reason; --force and --yes make it', async () => {
     const refused = await cluster.ctl(['nodes', 'set-storage-state', '--nodes', 'N4', '--storage-state', 'gone', '--yes']);
     expect(refused.code).toBe(5);
-    expect(refused.stderr).toContain('error: This node is currently in `read-write` storage-state. Transitioning into `gone` is unsafe.');
+    expect(refused.stderr).toContain('error: Node N4 is currently in `read-write` storage-state. Transitioning into `gone` is unsafe.');
     expect((await state(4)).storage_state).toBe('read-write');
 
     const forced = await cluster.ctl(['nodes', 'set-storage-state', '--nodes', 'N4', '--storage-state', 'gone', '--force', '--yes', '--reason', 'disk replaced']);

@@ -99,8 +99,9 @@ export function bindAdminRoutes(s: HttpServer, deps: AdminDeps): void {
     const leader = leaderAddress(metadata, id);
     const created = await http.call(leader.address, 'workerSnapshot', {
       params: { partition: id },
-      body: { min_lsn: body.min_lsn },
-      timeoutMs: SNAPSHOT_TIMEOUT_MS,
+      body: { min_lsn: body.min_lsn, timeout_ms: body.timeout_ms },
+      // The leader answers once its own wait is over; allow for the snapshot's copy on top of it.
+      timeoutMs: (body.timeout_ms ?? 0) + SNAPSHOT_TIMEOUT_MS,
     });
     if (!body.trim_log) return created;
     // Only up to the archived LSN: with several snapshots retained, that of the oldest.

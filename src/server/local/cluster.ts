@@ -197,12 +197,15 @@ export async function localUp(options: UpOptions): Promise<ClusterFile> {
     );
   }
   cluster ??= await createNodes(dir, options.nodes ?? 3, options.partitions);
-  for (const node of cluster.nodes) {
+  // Validating each node's config here fails fast, naming the key, rather than in a child process.
+  const configs = cluster.nodes.map((node) => {
     applySets(node.config, options.sets);
-    loadConfig({ file: node.config }); // fail here, naming the key, rather than in a child process
-  }
+    return loadConfig({ file: node.config });
+  });
 
-  const http = new HttpClient({ connectTimeoutMs: 1_000 });
+  // The admin API of a cluster with admin.token set wants it from `local up` as from any client.
+  const adminToken = configs[0]!.adminToken;
+  const http = new HttpClient({ connectTimeoutMs: 1_000, headers: adminToken ? { authorization: `Bearer ${adminToken}` } : {} });
   try {
     const started: ClusterNodeEntry[] = [];
     for (const node of cluster.nodes) {
