@@ -9,18 +9,18 @@ _cairnctl() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="${COMP_WORDS[i]}"
     if [[ $skip == 1 ]]; then skip=0; continue; fi
-    case "$word" in
-      -s|--address|--connect-timeout|--request-timeout|-o|--output|--table-style|--time-format|--token|--nodes|--node|--storage-state|--reason|--worker-state|--sort|--tail|--head|-i|--segment-index|-t|--trim-point|-l|--log-id|--sequencer|--nodeset|--replication|-m|--min-lsn|--from|--to|--node-id|-n|--num-partitions|-r|--log-replication|--partition-replication|--nodeset-size) skip=1; continue ;;
-      -*) continue ;;
-    esac
     case "$cmdpath|$word" in
+      *'|-s'|*'|--address'|*'|--server'|*'|--addresses'|*'|-S'|*'|--single-address'|*'|-o'|*'|--output'|*'|--connect-timeout'|*'|--request-timeout'|*'|--table-style'|*'|--time-format'|*'|--token'|'provision|-n'|'provision|--num-partitions'|'provision|-r'|'provision|--replication'|'provision|--log-replication'|'provision|--partition-replication'|'provision|--nodeset-size'|'nodes set-storage-state|--nodes'|'nodes set-storage-state|--node'|'nodes set-storage-state|--storage-state'|'nodes set-storage-state|--reason'|'nodes set-worker-state|--nodes'|'nodes set-worker-state|--node'|'nodes set-worker-state|--worker-state'|'nodes remove|--nodes'|'nodes remove|--node'|'partitions list|--sort'|'logs describe|--tail'|'logs describe|--head'|'logs seal|--reason'|'logs seal|-i'|'logs seal|--segment-index'|'logs trim|-t'|'logs trim|--trim-point'|'logs reconfigure|-l'|'logs reconfigure|--log-id'|'logs reconfigure|--sequencer'|'logs reconfigure|--nodeset'|'logs reconfigure|--replication'|'logs reconfigure|-i'|'logs reconfigure|--segment-index'|'logs reconfigure|--reason'|'snapshots create-snapshot|-m'|'snapshots create-snapshot|--min-lsn'|'replicated-loglet digest|--from'|'replicated-loglet digest|--to'|'replicated-loglet set-storage-state|--node-id'|'replicated-loglet set-storage-state|--storage-state'|'replicated-loglet set-storage-state|--reason') skip=1; continue ;;
+    esac
+    [[ "$word" == -* ]] && continue
+    case "$cmdpath|$word" in
+      '|provision') cmdpath='provision' ;;
       '|status') cmdpath='status' ;;
       '|nodes') cmdpath='nodes' ;;
       '|partitions') cmdpath='partitions' ;;
       '|logs') cmdpath='logs' ;;
       '|snapshots') cmdpath='snapshots' ;;
       '|replicated-loglet') cmdpath='replicated-loglet' ;;
-      '|provision') cmdpath='provision' ;;
       '|completions') cmdpath='completions' ;;
       'nodes|list') cmdpath='nodes list' ;;
       'nodes|ls') cmdpath='nodes list' ;;
@@ -50,42 +50,43 @@ _cairnctl() {
       'replicated-loglet|set-storage-state') cmdpath='replicated-loglet set-storage-state' ;;
     esac
   done
-  case "$prev" in
-    -o) COMPREPLY=($(compgen -W 'table json' -- "$cur")); return ;;
-    --output) COMPREPLY=($(compgen -W 'table json' -- "$cur")); return ;;
-    --table-style) COMPREPLY=($(compgen -W 'compact borders' -- "$cur")); return ;;
-    --time-format) COMPREPLY=($(compgen -W 'human iso8601 rfc2822' -- "$cur")); return ;;
-    --storage-state) COMPREPLY=($(compgen -W 'provisioning disabled read-only gone read-write data-loss' -- "$cur")); return ;;
-    --worker-state) COMPREPLY=($(compgen -W 'provisioning active draining disabled' -- "$cur")); return ;;
-    --sort) COMPREPLY=($(compgen -W 'partition node active' -- "$cur")); return ;;
+  case "$cmdpath|$prev" in
+    *'|-o'|*'|--output') COMPREPLY=($(compgen -W 'table json' -- "$cur")); return ;;
+    *'|--table-style') COMPREPLY=($(compgen -W 'compact borders' -- "$cur")); return ;;
+    *'|--time-format') COMPREPLY=($(compgen -W 'human iso8601 rfc2822' -- "$cur")); return ;;
+    'nodes set-storage-state|--storage-state') COMPREPLY=($(compgen -W 'provisioning disabled read-only gone read-write data-loss' -- "$cur")); return ;;
+    'nodes set-worker-state|--worker-state') COMPREPLY=($(compgen -W 'provisioning active draining disabled' -- "$cur")); return ;;
+    'partitions list|--sort') COMPREPLY=($(compgen -W 'partition node active' -- "$cur")); return ;;
+    'replicated-loglet set-storage-state|--storage-state') COMPREPLY=($(compgen -W 'provisioning disabled read-only gone read-write data-loss' -- "$cur")); return ;;
+    *'|-s'|*'|--address'|*'|--server'|*'|--addresses'|*'|-S'|*'|--single-address'|*'|-o'|*'|--output'|*'|--connect-timeout'|*'|--request-timeout'|*'|--table-style'|*'|--time-format'|*'|--token'|'provision|-n'|'provision|--num-partitions'|'provision|-r'|'provision|--replication'|'provision|--log-replication'|'provision|--partition-replication'|'provision|--nodeset-size'|'nodes set-storage-state|--nodes'|'nodes set-storage-state|--node'|'nodes set-storage-state|--storage-state'|'nodes set-storage-state|--reason'|'nodes set-worker-state|--nodes'|'nodes set-worker-state|--node'|'nodes set-worker-state|--worker-state'|'nodes remove|--nodes'|'nodes remove|--node'|'partitions list|--sort'|'logs describe|--tail'|'logs describe|--head'|'logs seal|--reason'|'logs seal|-i'|'logs seal|--segment-index'|'logs trim|-t'|'logs trim|--trim-point'|'logs reconfigure|-l'|'logs reconfigure|--log-id'|'logs reconfigure|--sequencer'|'logs reconfigure|--nodeset'|'logs reconfigure|--replication'|'logs reconfigure|-i'|'logs reconfigure|--segment-index'|'logs reconfigure|--reason'|'snapshots create-snapshot|-m'|'snapshots create-snapshot|--min-lsn'|'replicated-loglet digest|--from'|'replicated-loglet digest|--to'|'replicated-loglet set-storage-state|--node-id'|'replicated-loglet set-storage-state|--storage-state'|'replicated-loglet set-storage-state|--reason') COMPREPLY=(); return ;;
   esac
   case "$cmdpath" in
-    '') words='status nodes partitions logs snapshots replicated-loglet provision completions -V --version -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose -h --help' ;;
-    'status') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'nodes') words='list ls set-storage-state set-worker-state remove rm -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'nodes list') words='--extra -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'nodes set-storage-state') words='--nodes --node --storage-state --reason --force --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'nodes set-worker-state') words='--nodes --worker-state --force --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'nodes remove') words='--nodes --force --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'partitions') words='list ls status -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'partitions list') words='--sort -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'logs') words='list ls describe find-tail seal trim reconfigure -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'logs list') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'logs describe') words='--tail --head --all --extra -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'logs find-tail') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'logs seal') words='--reason -i --segment-index -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'logs trim') words='-t --trim-point --force --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'logs reconfigure') words='-l --log-id --sequencer --nodeset --replication -i --segment-index --reason --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'snapshots') words='create-snapshot create list ls -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'snapshots create-snapshot') words='-m --min-lsn -t --trim-log -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'snapshots list') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'replicated-loglet') words='servers list-servers nodes info digest set-storage-state -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'replicated-loglet servers') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'replicated-loglet info') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'replicated-loglet digest') words='--from --to -u --under-replicated-only -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'replicated-loglet set-storage-state') words='--node-id --storage-state --reason --force --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'provision') words='-n --num-partitions -r --replication --log-replication --partition-replication --nodeset-size --dry-run -y --yes -h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
-    'completions') words='-h --help -s --address --connect-timeout --request-timeout -o --output --json --table-style --time-format --no-color --token -v --verbose' ;;
+    '') words='provision status nodes partitions logs snapshots replicated-loglet completions -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose -h --help -V --version' ;;
+    'provision') words='-n --num-partitions -r --replication --log-replication --partition-replication --nodeset-size --dry-run -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'status') words='-h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'nodes') words='list ls set-storage-state set-worker-state remove rm -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'nodes list') words='--extra -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'nodes set-storage-state') words='--nodes --node --storage-state --reason --force --dry-run -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'nodes set-worker-state') words='--nodes --node --worker-state --force --dry-run -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'nodes remove') words='--nodes --node --force --dry-run -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'partitions') words='list ls status -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'partitions list') words='--sort -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'logs') words='list ls describe find-tail seal trim reconfigure -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'logs list') words='-h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'logs describe') words='--tail --head --all --extra -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'logs find-tail') words='-h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'logs seal') words='--reason -i --segment-index -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'logs trim') words='-t --trim-point --force --dry-run -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'logs reconfigure') words='-l --log-id --sequencer --nodeset --replication -i --segment-index --reason --dry-run -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'snapshots') words='create-snapshot create list ls -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'snapshots create-snapshot') words='-m --min-lsn -t --trim-log -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'snapshots list') words='-h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'replicated-loglet') words='servers list-servers nodes info digest set-storage-state -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'replicated-loglet servers') words='-h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'replicated-loglet info') words='-h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'replicated-loglet digest') words='--from --to -u --under-replicated-only -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'replicated-loglet set-storage-state') words='--node-id --storage-state --reason --force --dry-run -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'completions') words='bash zsh fish -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
     *) words="" ;;
   esac
   COMPREPLY=($(compgen -W "$words" -- "$cur"))

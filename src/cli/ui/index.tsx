@@ -1,37 +1,59 @@
 // Interactive pieces (ink). Bundled separately and imported only when a person is at a terminal.
 import { Box, render, Text, useApp, useInput } from 'ink';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 
-function ConfirmPrompt({ message, onAnswer }: { message: string; onAnswer: (yes: boolean) => void }) {
+export type Answer = 'yes' | 'no' | 'interrupted';
+
+function ConfirmPrompt({ message, width, onAnswer }: { message: string; width: number; onAnswer: (answer: Answer) => void }) {
   const { exit } = useApp();
-  const [answer, setAnswer] = useState<boolean | undefined>(undefined);
+  const [answer, setAnswer] = useState<Answer | undefined>(undefined);
   useInput((input, key) => {
     if (answer !== undefined) return;
-    const choice = input.toLowerCase() === 'y' ? true : input.toLowerCase() === 'n' || key.return || key.escape ? false : undefined;
-    if (choice === undefined) return;
-    setAnswer(choice);
-    onAnswer(choice);
-    exit();
+    const letter = input.toLowerCase();
+    // Ctrl-D is end of input in a terminal's raw mode: no answer, so no.
+    const choice: Answer | undefined =
+      key.ctrl && letter === 'c' ? 'interrupted' : letter === 'y' ? 'yes' : letter === 'n' || key.return || key.escape || (key.ctrl && letter === 'd') || input === '\u0004' ? 'no' : undefined;
+    if (choice) setAnswer(choice);
   });
+  // Exit after the answer has been drawn, so that the last frame echoes it.
+  useEffect(() => {
+    if (answer === undefined) return;
+    onAnswer(answer);
+    exit();
+  }, [answer]);
   return (
-    <Box>
-      <Text color="yellow">? </Text>
-      <Text bold>{message}</Text>
-      <Text> (y/N) › </Text>
-      {answer !== undefined && <Text color={answer ? 'green' : 'red'}>{answer ? 'yes' : 'no'}</Text>}
+    <Box width={width}>
+      <Text wrap="wrap">
+        <Text color="yellow">? </Text>
+        <Text bold>{message}</Text>
+        <Text> (y/N) › </Text>
+        {answer !== undefined && <Text color={answer === 'yes' ? 'green' : 'red'}>{answer === 'interrupted' ? '^C' : answer}</Text>}
+      </Text>
     </Box>
   );
 }
 
-/** Asks a yes/no question on stderr (stdout stays for data); the default is no. */
-export async function confirm(message: string): Promise<boolean> {
-  let result = false;
-  const app = render(<ConfirmPrompt message={message} onAnswer={(yes) => (result = yes)} />, {
-    stdout: process.stderr,
+/**
+ * Asks a yes/no question on stderr (stdout stays for data), wrapped to `width`; the default is no.
+ * Input that ends (Ctrl-D, a closed terminal) answers no; Ctrl-C answers `interrupted`.
+ */
+export async function confirm(message: string, width: number): Promise<Answer> {
+  let result: Answer = 'no';
+  const stderr = process.stderr;
+  // ink lays out to the stream's width; a terminal that reports none (0 columns) gets `width`.
+  if (!stderr.columns) stderr.columns = width;
+  const app = render(<ConfirmPrompt message={message} width={width} onAnswer={(answer) => (result = answer)} />, {
+    stdout: stderr,
     stdin: process.stdin,
-    exitOnCtrlC: true,
+    exitOnCtrlC: false,
     patchConsole: false,
   });
-  await app.waitUntilExit();
+  const closed = () => app.unmount();
+  process.stdin.once('end', closed);
+  try {
+    await app.waitUntilExit();
+  } finally {
+    process.stdin.off('end', closed);
+  }
   return result;
 }
