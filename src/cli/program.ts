@@ -2,7 +2,7 @@
 // resolves the command line (argv.ts), parses it, runs the command and returns its exit code.
 // Registration is cheap (commander only); each handler and its heavy dependencies (zod, undici,
 // cli-table3) load only when that command runs.
-import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, Help, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_ADDRESS } from './address';
 import { resolveArgv } from './argv';
 import { COMMANDS } from './commands/index';
@@ -48,6 +48,21 @@ function asInvalidArgument<T>(parse: (text: string) => T): (text: string) => T {
   };
 }
 
+/** Wraps a command's details to the help width; `  term  text` lines keep their text's indent. */
+function wrapDetails(details: string, width: number): string {
+  const help = new Help();
+  help.minWidthToWrap = 20;
+  return details
+    .split('\n')
+    .map((line) => {
+      const item = /^(\s+\S+\s+)(\S.*)$/.exec(line);
+      const indent = item ? item[1]!.length : 0;
+      const wrapped = help.boxWrap(item ? item[2]! : line, width - indent);
+      return item ? `${item[1]}${wrapped.split('\n').join(`\n${' '.repeat(indent)}`)}` : wrapped;
+    })
+    .join('\n');
+}
+
 /** Flags are false rather than absent, lists empty rather than absent. */
 function optionValues(specs: Record<string, OptionSpec>, parsed: Record<string, unknown>): Record<string, unknown> {
   const values: Record<string, unknown> = {};
@@ -77,7 +92,7 @@ export function buildProgram(io: IO, definitions: readonly Definition[], hooks: 
     )
     .version(versionText(), '-V, --version', 'print the version, commit and build date')
     .helpCommand('help [command...]', 'show the help of a command')
-    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false, minWidthToWrap: 20 })
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
@@ -110,7 +125,10 @@ export function buildProgram(io: IO, definitions: readonly Definition[], hooks: 
       command.addArgument(argument);
     }
     for (const [key, spec] of Object.entries(definition.options)) command.addOption(toOption(key, spec));
-    command.addHelpText('after', `${definition.details ? `\n${definition.details}` : ''}${examplesText(definition.examples)}`);
+    command.addHelpText('after', (context) => {
+      const details = definition.details ? `\n${wrapDetails(definition.details, helpWidth(context.error ? io.stderr : io.stdout))}` : '';
+      return `${details}${examplesText(definition.examples)}`;
+    });
     command.action(async (...received: unknown[]) => {
       const self = received[received.length - 1] as Command;
       const options = optionValues(definition.options, self.opts());

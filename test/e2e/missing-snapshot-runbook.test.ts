@@ -99,7 +99,7 @@ describe('runbook: handling missing snapshots', () => {
     cpSync(repository, oldRepository, { recursive: true });
 
     await write('middle', 80);
-    const trimmed = await cluster.ctl(['snapshots', 'create-snapshot', '--trim-log']);
+    const trimmed = await cluster.ctl(['snapshots', 'create-snapshot', '--trim-log', '--yes']);
     expect(`${first.code} ${first.stderr}`).toBe('0 ');
     for (const partition of table.partitions) {
       expect(trimmed.stdout).toMatch(new RegExp(`Snapshot created for partition ${partition.id}: snap_\\w+ \\(log ${partition.log_id} @ LSN >= (\\d+)\\)\\nLog ${partition.log_id} trimmed to LSN \\d+`));

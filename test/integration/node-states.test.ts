@@ -12,7 +12,7 @@ import { freePort } from '../../src/server/local/cluster';
 import { alive, startServer, TestCluster, waitUntil, type NodeProcess } from '../helpers/cluster';
 
 interface NodesJson {
-  nodes: Array<{ id: number; name: string; generation: number; storage_state: StorageState; worker_state: string; storage_state_last_change: unknown }>;
+  nodes: Array<{ node_id: number; name: string; generation: number; storage_state: StorageState; worker_state: string; storage_state_last_change: unknown }>;
 }
 
 describe('node state changes', () => {
@@ -24,7 +24,7 @@ describe('node state changes', () => {
     const response = await fetch(`${cluster.node('n1').address}/v1/nodes/${route}`, { method: 'POST', body: JSON.stringify(body) });
     return { status: response.status, json: (await response.json()) as { code?: string; message?: string; changes?: Array<{ from: string; to: string }> } };
   };
-  const state = async (id: number) => (await cluster.ctlJson<NodesJson>(['nodes', 'list'])).nodes.find((n) => n.id === id)!;
+  const state = async (id: number) => (await cluster.ctlJson<NodesJson>(['nodes', 'list'])).nodes.find((n) => n.node_id === id)!;
   /** A worker-only node joining under a new name, outside `local up`. */
   const startExtra = async (name: string, roles: string, baseDir?: string) => {
     const port = await freePort();
@@ -126,7 +126,7 @@ describe('node state changes', () => {
     expect(unknown.stderr).toContain('error: node N42 was not found in config');
 
     const worker = await startExtra('w1', 'worker');
-    const id = await waitUntil('w1 to join', async () => (await cluster.ctlJson<NodesJson>(['nodes', 'list'])).nodes.find((n) => n.name === 'w1')?.id);
+    const id = await waitUntil('w1 to join', async () => (await cluster.ctlJson<NodesJson>(['nodes', 'list'])).nodes.find((n) => n.name === 'w1')?.node_id);
     expect(id).toBe(5);
     const noRole = await cluster.ctl(['nodes', 'set-storage-state', '--nodes', `N${id}`, '--storage-state', 'disabled', '--yes']);
     expect(noRole.code).toBe(5);
@@ -164,7 +164,7 @@ describe('node state changes', () => {
 
     await startExtra('w1', 'worker');
     const rejoined = await waitUntil('w1 to join again', async () => (await cluster.ctlJson<NodesJson>(['nodes', 'list'])).nodes.find((n) => n.name === 'w1'));
-    expect(rejoined.id).toBe(6);
+    expect(rejoined.node_id).toBe(6);
   });
 
   it('refuses a storage marker written by another node', async () => {
