@@ -40,8 +40,10 @@ function ConfirmPrompt({ message, width, onAnswer }: { message: string; width: n
 export async function confirm(message: string, width: number): Promise<Answer> {
   let result: Answer = 'no';
   const stderr = process.stderr;
-  // ink lays out to the stream's width; a terminal that reports none (0 columns) gets `width`.
+  // ink lays out to the stream's width, and redraws a frame as tall as the terminal by clearing the
+  // screen (the preview above would go); a terminal that reports no size gets `width` and 24 rows.
   if (!stderr.columns) stderr.columns = width;
+  if (!stderr.rows) stderr.rows = 24;
   const app = render(<ConfirmPrompt message={message} width={width} onAnswer={(answer) => (result = answer)} />, {
     stdout: stderr,
     stdin: process.stdin,
@@ -49,11 +51,18 @@ export async function confirm(message: string, width: number): Promise<Answer> {
     patchConsole: false,
   });
   const closed = () => app.unmount();
+  // Ctrl-C typed before ink has the terminal in raw mode arrives as the signal.
+  const interrupted = () => {
+    result = 'interrupted';
+    app.unmount();
+  };
   process.stdin.once('end', closed);
+  process.once('SIGINT', interrupted);
   try {
     await app.waitUntilExit();
   } finally {
     process.stdin.off('end', closed);
+    process.off('SIGINT', interrupted);
   }
   return result;
 }
