@@ -168,7 +168,7 @@ export const ServersDocument = z.strictObject({
   ),
 });
 
-const logletState = z.strictObject({ local_tail: z.int(), known_global_tail: z.int(), trim_point: z.int(), sealed: z.boolean() });
+const logletState = z.strictObject({ loglet_id: z.int(), local_tail: z.int(), known_global_tail: z.int(), trim_point: z.int(), sealed: z.boolean() });
 
 export const LogletInfoDocument = z.strictObject({
   loglet_id: z.string(),

@@ -68,19 +68,23 @@ function fitTable(block: TableBlock, chalk: ChalkInstance, options: RenderOption
   let rendered = renderTable(block, chalk, options, text);
   if (widest(rendered) <= width) return rendered;
   const shortText = (cell: Cell) => (typeof cell === 'object' && 'short' in cell && cell.short !== undefined ? text({ ...cell, text: cell.short }) : text(cell));
-  rendered = renderTable(block, chalk, options, shortText);
-  let current = block;
+  // Columns are found by their full header names; what is shown may be the short one.
+  let names = block.header;
+  const shortHeaders = block.fit?.shortHeaders ?? {};
+  let current: TableBlock = { ...block, header: names.map((name) => shortHeaders[name] ?? name) };
+  rendered = renderTable(current, chalk, options, shortText);
   const dropped: string[] = [];
   for (const name of block.fit?.drop ?? []) {
     if (widest(rendered) <= width) break;
-    const index = current.header.indexOf(name);
+    const index = names.indexOf(name);
     if (index < 0) continue;
+    names = names.filter((_, i) => i !== index);
     current = { ...current, header: current.header.filter((_, i) => i !== index), rows: current.rows.map((row) => row.filter((_, i) => i !== index)) };
     dropped.push(name);
     rendered = renderTable(current, chalk, options, shortText);
   }
   const excess = widest(rendered) - width;
-  const truncatable = (block.fit?.truncate ?? []).map((name) => current.header.indexOf(name)).filter((i) => i >= 0);
+  const truncatable = (block.fit?.truncate ?? []).map((name) => names.indexOf(name)).filter((i) => i >= 0);
   if (excess > 0 && truncatable.length) {
     // Natural column widths, then take the excess from the truncatable columns, widest first.
     const widths = current.header.map((h, i) => Math.max(visibleWidth(h), ...current.rows.map((row) => visibleWidth(shortText(row[i] ?? '')))) + 2);
@@ -95,7 +99,20 @@ function fitTable(block: TableBlock, chalk: ChalkInstance, options: RenderOption
   }
   if (!dropped.length) return rendered;
   const note = `(${dropped.length === 1 ? 'column' : 'columns'} ${dropped.join(', ')} hidden to fit ${width} columns; a wider terminal or -o json shows ${dropped.length === 1 ? 'it' : 'them'})`;
-  return `${rendered}\n${chalk.gray(note)}`;
+  return `${rendered}\n${chalk.gray(wrapWords(note, width))}`;
+}
+
+/** Breaks text between words so that no line is wider than `width`. */
+function wrapWords(text: string, width: number): string {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(' ')) {
+    if (current && current.length + 1 + word.length > width) {
+      lines.push(current);
+      current = word;
+    } else current = current ? `${current} ${word}` : word;
+  }
+  return [...lines, current].join('\n');
 }
 
 /** A truncated column keeps room for a few characters and the `…`. */

@@ -30,12 +30,14 @@ export interface IconCell {
 
 export type Cell = string | number | Styled | TimeCell | DurationCell | IconCell;
 
-/** How a table may shrink to a terminal narrower than it (never when piped): first cells use their
- *  `short` form, then `drop` columns go (in that order, with a note), then `truncate` columns are
+/** How a table may shrink to a terminal narrower than it (never when piped): first cells and
+ *  headers use their short forms, then `drop` columns go (in that order, with a note), then `truncate` columns are
  *  cut with `…`. Named by header. */
 export interface Fit {
   drop?: string[];
   truncate?: string[];
+  /** Shorter headers, used with the cells' short forms. */
+  shortHeaders?: Record<string, string>;
 }
 
 export interface TableBlock {

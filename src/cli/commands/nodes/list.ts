@@ -73,7 +73,7 @@ export async function run(ctx: CommandContext, args: ArgsOf<typeof nodesListSpec
 
   const json: NodesListJson = { nodes_config_version: nodes.version, nodes: entries };
   // On a narrow terminal the columns every node shares the same value of go first.
-  const fit = { drop: ['SCHEMA', 'LOCATION', 'P-TABLE', 'LOGS', 'NODES', 'WORKER', 'ADMIN', 'LOG-SERVER'], truncate: ['ADDRESS', 'NAME'] };
+  const fit = { drop: ['SCHEMA', 'LOCATION', 'P-TABLE', 'LOGS', 'NODES', 'WORKER', 'ADMIN', 'LOG-SERVER', 'META'], truncate: ['ADDRESS', 'ROLES', 'NAME'] };
   return {
     json,
     blocks: [line(`Node Configuration (${formatVersion(nodes.version)})`), table(header, rows, { fit })],

@@ -66,7 +66,7 @@ export async function run(ctx: CommandContext): Promise<View> {
     json,
     blocks: [
       line(`Node Configuration (${formatVersion(nodes.version)})`),
-      table(['NODE-ID', 'NAME', 'UPTIME', 'METADATA', 'LEADER', 'FOLLOWER', 'NODESET-MEMBER', 'SEQUENCER', 'ROLES'], cells, { fit: { truncate: ['ROLES', 'NAME'] } }),
+      table(['NODE-ID', 'NAME', 'UPTIME', 'METADATA', 'LEADER', 'FOLLOWER', 'NODESET-MEMBER', 'SEQUENCER', 'ROLES'], cells, { fit: { truncate: ['ROLES', 'NAME'], shortHeaders: { 'NODESET-MEMBER': 'NODESETS', SEQUENCER: 'SEQ', FOLLOWER: 'FOLLOW' } } }),
     ],
     warnings: unreachable.map((p) => `${p.error}`),
   };
