@@ -69,7 +69,7 @@ export async function run(ctx: CommandContext, args: ArgsOf<typeof partitionsLis
         '-',
         { time: r.updated_at, style: 'ago' },
       ]),
-      { fit: { drop: ['FEATURES', 'RULE-BOOK', 'SCHEMA', 'STORAGE', 'DURABLE'] } },
+      { fit: { drop: ['FEATURES', 'RULE-BOOK', 'SCHEMA', 'STORAGE', 'DURABLE'], truncate: ['UPDATED', 'STATUS'] } },
     ),
   ];
   const lastSeen = (id: number) => state?.nodes.find((n) => n.node_id === id)?.last_seen_alive ?? null;
