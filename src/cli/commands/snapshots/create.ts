@@ -21,13 +21,15 @@ export async function run(ctx: CommandContext, args: ArgsOf<typeof createSnapsho
     const which = known.length === 1 ? `partition ${known[0]}` : `${known.length} partitions`;
     await confirmChange(ctx, `Snapshot ${which} and trim ${known.length === 1 ? 'its log' : 'their logs'} up to the archived LSN? Trimmed records are gone for good.`);
   }
-  // The leader waits for --min-lsn as long as the request timeout allows, then answers TIMEOUT.
+  // The whole call is bounded by --request-timeout; the leader gives up waiting for --min-lsn a
+  // little before, so that it can say how far it got.
   const timeoutMs = ctx.options.requestTimeout;
+  const waitMs = Math.max(1, timeoutMs - Math.min(1_000, Math.floor(timeoutMs / 4)));
   const results = await eachItem(ids, (id) => {
     if (!known.includes(id)) return Promise.reject(noSuchPartition(id, partitions.length));
     const waiting = args.minLsn === undefined ? '' : ` (waiting for LSN ${args.minLsn})`;
     return withProgress(ctx.io, `creating a snapshot of partition ${id}${waiting}`, () =>
-      cluster.admin('createSnapshot', { params: { partition: id }, body: { min_lsn: args.minLsn, trim_log: args.trimLog, timeout_ms: timeoutMs }, timeoutMs: timeoutMs + 60_000 }),
+      cluster.admin('createSnapshot', { params: { partition: id }, body: { min_lsn: args.minLsn, trim_log: args.trimLog, timeout_ms: waitMs }, timeoutMs }),
     );
   });
   const json: CreateSnapshotJson = {
