@@ -94,17 +94,22 @@ function choiceCases(root: CommandNode, indent: string, reply: (words: string) =
   return arms.map((arm) => `${indent}${arm.patterns.join('|')}) ${reply(arm.choices.join(' '))} ;;`).join('\n');
 }
 
-/** `case "$cmdpath"` arms listing what may follow: subcommands, argument choices, options. */
+/** `case "$cmdpath"` arms setting what may follow: `words` (subcommands, argument choices) and
+ *  `flags` (options, offered for a word that starts with `-`, or when there are no words). */
 function wordCases(root: CommandNode, indent: string): string {
   const globals = root.options.filter((o) => !o.flags.includes('--version'));
   return allNodes(root)
     .map((node) => {
       const options = node.path.length ? [...node.options, ...globals] : node.options;
-      const words = [...node.children.flatMap((c) => c.names), ...node.arguments.flatMap((a) => a.choices), ...options.flatMap((o) => o.flags)];
-      return `${indent}${quote(pathOf(node))}) words=${quote([...new Set(words)].join(' '))} ;;`;
+      const words = [...node.children.flatMap((c) => c.names), ...node.arguments.flatMap((a) => a.choices)];
+      const flags = [...new Set(options.flatMap((o) => o.flags))];
+      return `${indent}${quote(pathOf(node))}) words=${quote(words.join(' '))}; flags=${quote(flags.join(' '))} ;;`;
     })
     .join('\n');
 }
+
+/** bash and zsh: options for `-…` or when nothing else can follow. */
+const PICK_FLAGS = '  if [[ "$cur" == -* || -z "$words" ]]; then words="$flags"; fi\n';
 
 /** bash and zsh: walks the words typed so far and sets $cmdpath to the command they name. */
 function scanCommandPath(root: CommandNode, first: number, current: string, words: string): string {
@@ -138,14 +143,14 @@ const HEADER = (shell: Shell) => `# ${shell} completion for cairnctl. Generated 
 function bash(root: CommandNode): string {
   return `${HEADER('bash')}# Load it with: source <(cairnctl completions bash)
 _cairnctl() {
-  local cur prev word cmdpath words i skip
+  local cur prev word cmdpath words flags i skip
   cur="\${COMP_WORDS[COMP_CWORD]}"
   prev="\${COMP_WORDS[COMP_CWORD-1]}"
 ${scanCommandPath(root, 1, 'COMP_CWORD', 'COMP_WORDS')}${valueReply(root, (w) => `COMPREPLY=($(compgen -W ${quote(w)} -- "$cur")); return`, 'COMPREPLY=(); return')}  case "$cmdpath" in
 ${wordCases(root, '    ')}
-    *) words="" ;;
+    *) words=""; flags="" ;;
   esac
-  COMPREPLY=($(compgen -W "$words" -- "$cur"))
+${PICK_FLAGS}  COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
 complete -F _cairnctl cairnctl
 `;
@@ -155,14 +160,16 @@ function zsh(root: CommandNode): string {
   return `#compdef cairnctl
 ${HEADER('zsh')}# Load it with: source <(cairnctl completions zsh), or save it as _cairnctl on your $fpath.
 _cairnctl() {
-  local word cmdpath prev skip i words_list
+  local word cmdpath prev cur skip i flags
   local -a candidates
 ${scanCommandPath(root, 2, 'CURRENT', 'words')}  prev="\${words[CURRENT-1]}"
-${valueReply(root, (w) => `candidates=(${w}); compadd -a candidates; return`, 'return')}  case "$cmdpath" in
+  cur="\${words[CURRENT]}"
+${valueReply(root, (w) => `candidates=(${w}); compadd -a candidates; return`, 'return')}  local words_list
+  case "$cmdpath" in
 ${wordCases(root, '    ').replace(/\) words=/g, ') words_list=')}
-    *) words_list="" ;;
+    *) words_list=""; flags="" ;;
   esac
-  candidates=(\${=words_list})
+${PICK_FLAGS.replace(/\$words"/, '$words_list"').replace('words="$flags"', 'words_list="$flags"')}  candidates=(\${=words_list})
   compadd -a candidates
 }
 if [[ "$funcstack[1]" == "_cairnctl" ]]; then _cairnctl "$@"; else compdef _cairnctl cairnctl; fi
