@@ -91,7 +91,7 @@ describe('node state changes', () => {
 
     const noTerminal = await cluster.ctl(['nodes', 'set-storage-state', '--nodes', 'N4', '--storage-state', 'read-write', '--force']);
     expect(noTerminal.code).toBe(2);
-    expect(noTerminal.stderr).toContain('hint: pass --yes to confirm non-interactively');
+    expect(noTerminal.stderr).toContain('hint: pass --yes (-y) to confirm without a prompt');
     const dryRun = await cluster.ctl(['nodes', 'set-storage-state', '--nodes', 'N4', '--storage-state', 'read-write', '--force', '--dry-run']);
     expect(dryRun.stdout).toContain('would be updated from gone to read-write (dry run, nothing changed)');
     expect((await state(4)).storage_state).toBe('gone');
