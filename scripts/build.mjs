@@ -2,8 +2,23 @@
 // load them through a V8 code cache; ink (which needs top-level await via yoga-layout) is a separate
 // ESM bundle that the CLI imports only for prompts and live views on a terminal.
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+
+/** What `cairnctl -V` prints: the package version, the commit it was built from and the day. */
+function buildInfo() {
+  const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    if (dirty) commit += '-dirty';
+  } catch {
+    // Not a git checkout (a packed install): the version and date still tell the build apart.
+  }
+  return { version, commit, date: new Date().toISOString().slice(0, 10) };
+}
 
 // cairnctl's cold start: commander requires node:child_process (for executable subcommands, which
 // cairnctl has none of) and undici's HTTP/2 client requires node:http2 and with it node:tls; loading
@@ -55,6 +70,7 @@ await Promise.all([
     format: 'cjs',
     outdir: 'dist',
     plugins: [deferColdModules],
+    define: { __CAIRN_BUILD__: JSON.stringify(buildInfo()) },
   }),
   build({
     ...common,

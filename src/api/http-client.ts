@@ -5,7 +5,7 @@ import undiciRequest from 'undici/lib/api/api-request.js';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { ErrorBody } from './schemas';
-import { routePath, routes, type RouteName, type RouteResponse } from './routes';
+import { LISTENER_HEADER, routePath, routes, type RouteName, type RouteResponse } from './routes';
 
 export type TransportFailure = 'refused' | 'connect-timeout' | 'timeout' | 'reset' | 'dns' | 'other';
 
@@ -28,6 +28,8 @@ export class HttpStatusError extends Error {
     readonly status: number,
     readonly url: string,
     readonly body: ErrorBody | undefined,
+    /** What kind of listener answered (LISTENER_HEADER), if it said. */
+    readonly listener?: string,
   ) {
     super(body?.message ?? `${url}: HTTP ${status}`);
     this.name = 'HttpStatusError';
@@ -195,7 +197,8 @@ export class HttpClient {
     }
     if (response.status < 200 || response.status >= 300) {
       const body = ErrorBody.safeParse(parsed);
-      throw new HttpStatusError(response.status, url, body.success ? body.data : undefined);
+      const listener = response.headers[LISTENER_HEADER];
+      throw new HttpStatusError(response.status, url, body.success ? body.data : undefined, typeof listener === 'string' ? listener : undefined);
     }
     const result = schema.safeParse(parsed);
     if (!result.success) throw new ResponseShapeError(url, result.error.message);

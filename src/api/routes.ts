@@ -39,6 +39,10 @@ import {
 } from './schemas';
 import type { Role } from './schemas';
 
+/** Names the kind of listener on every answer (`node` or `ingress`), so that a client pointed at the
+ *  wrong port can say so. */
+export const LISTENER_HEADER = 'x-cairn-listener';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /**

@@ -508,7 +508,11 @@ export type TrimOutcome = z.infer<typeof TrimOutcome>;
 // ---- partitions and snapshots -------------------------------------------------------------------
 
 export const CreateSnapshotRequest = z
-  .object({ min_lsn: z.int().min(0).optional(), trim_log: z.boolean().optional() })
+  .object({
+    min_lsn: z.int().min(0).optional(),
+    trim_log: z.boolean().optional(),
+    timeout_ms: z.int().min(1).optional().meta({ description: 'how long to wait for min_lsn to be applied (default 30000); then 504 TIMEOUT' }),
+  })
   .meta({ id: 'CreateSnapshotRequest' });
 export type CreateSnapshotRequest = z.infer<typeof CreateSnapshotRequest>;
 

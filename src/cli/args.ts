@@ -1,7 +1,7 @@
 // Parsers of option and argument values, shared by every command. A bad value becomes commander's
 // InvalidArgumentError, so the CLI prints the flag, the value and what was expected, and exits 2.
 import { InvalidArgumentError } from 'commander';
-import { parseIdRange } from '../api/ids';
+import { parseIdRange, parsePlainId } from '../api/ids';
 
 /** Turns a parser that throws into one commander reports as a usage error. */
 export const asArgument =
@@ -19,16 +19,24 @@ export const wholeNumber =
   (what: string, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) {
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
       const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
       throw new InvalidArgumentError(`expected ${what}: a whole number ${range}`);
     }
     return n;
   };
 
-const idRanges = asArgument((text: string) => text.split(',').filter(Boolean).flatMap(parseIdRange));
+/** Log or partition ids in one word: `0`, `1-4`, `0,2-3`. */
+export const idRanges = asArgument((text: string) => text.split(',').filter(Boolean).flatMap(parseIdRange));
 
-/** Log or partition ids as restatectl takes them: `0`, `1-4`, repeated or comma-separated. */
-export function idList(values: string[]): number[] {
-  return [...new Set(values.flatMap(idRanges))].sort((a, b) => a - b);
+/** Node ids in one word: `N1,N2` or `3`. */
+export const nodeIds = asArgument((text: string) => text.split(',').filter(Boolean).map(parsePlainId));
+
+/** Sorted, without repeats. */
+export const distinct = (ids: readonly number[]): number[] => [...new Set(ids)].sort((a, b) => a - b);
+
+/** Positional ids as restatectl takes them: `0`, `1-4`, repeated or comma-separated. */
+export function idList(raw: string | string[] | undefined): number[] {
+  const words = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  return distinct(words.flatMap(idRanges));
 }

@@ -1,10 +1,10 @@
-// Confirmation before a change: on a terminal the CLI shows the question and waits; without one,
-// --yes is required (never implied by CI being set).
+// Confirmation before a change: on a terminal (stdin and stderr; stdout may be piped) the CLI shows
+// the change and asks; without one, --yes is required (never implied by CI being set).
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CommandContext } from './context';
 import { CliError, EXIT, usageError } from './errors';
-import { canPrompt, writeErr } from './output/io';
+import { canPrompt, colorLevel, terminalWidth, writeErr } from './output/io';
 import { render } from './output/render';
 import type { View } from './output/view';
 
@@ -14,22 +14,29 @@ function importEsm(url: string): Promise<unknown> {
   return hook ? hook(url) : import(url);
 }
 
-export interface ConfirmOptions {
-  yes?: boolean;
+interface PromptUi {
+  confirm(question: string, width: number): Promise<'yes' | 'no' | 'interrupted'>;
 }
 
-/** Shows `preview` (on stderr) and asks `question`; throws if the answer is no. */
-export async function confirmChange(ctx: CommandContext, question: string, options: ConfirmOptions, preview?: View): Promise<void> {
-  if (!options.yes && !canPrompt(ctx.io)) {
-    throw usageError(`${question} needs confirmation, and there is no terminal to ask on`, 'pass --yes to confirm non-interactively');
+/** Shows `preview` (on stderr) and asks `question`; throws unless the answer is yes. */
+export async function confirmChange(ctx: CommandContext, question: string, preview?: View): Promise<void> {
+  const { io } = ctx;
+  const yes = ctx.options.yes;
+  if (!yes && !canPrompt(io)) {
+    throw usageError(`${question} needs confirmation, and there is no terminal to ask on`, 'pass --yes (-y) to confirm without a prompt');
   }
-  if (preview) writeErr(ctx.io, render(preview, { ...ctx.renderOptions, output: 'table' }));
-  if (options.yes) {
-    writeErr(ctx.io, `${question} Auto-confirming: --yes is set.\n`);
+  const level = colorLevel(io, ctx.options.color, io.stderr);
+  if (preview) {
+    writeErr(io, render(preview, { ...ctx.renderOptions, output: 'table', colorLevel: level, ...(io.stderr.isTTY ? { width: terminalWidth(io.stderr) } : {}) }));
+  }
+  if (yes) {
+    writeErr(io, `${question} Auto-confirming: --yes is set.\n`);
     return;
   }
   // ink's own chalk reads FORCE_COLOR when it loads; keep the prompt as colourless as the output.
-  if (ctx.renderOptions.colorLevel === 0) ctx.io.env.FORCE_COLOR = '0';
-  const ui = (await importEsm(pathToFileURL(path.join(__dirname, 'ui.mjs')).href)) as { confirm(q: string): Promise<boolean> };
-  if (!(await ui.confirm(question))) throw new CliError('aborted: nothing was changed', EXIT.FAILED);
+  if (level === 0) io.env.FORCE_COLOR = '0';
+  const ui = (await importEsm(pathToFileURL(path.join(__dirname, 'ui.mjs')).href)) as PromptUi;
+  const answer = await ui.confirm(question, terminalWidth(io.stderr));
+  if (answer === 'interrupted') throw new CliError('interrupted: nothing was changed', EXIT.INTERRUPTED);
+  if (answer === 'no') throw new CliError('aborted: nothing was changed', EXIT.FAILED);
 }

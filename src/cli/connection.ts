@@ -5,7 +5,7 @@ import { HttpClient, HttpStatusError, TransportError } from '../api/http-client'
 import type { RouteName, RouteResponse } from '../api/routes';
 import { formatPlainId } from '../api/ids';
 import { metadataSchema, type Ident, type MetadataDocument, type MetadataKey, type NodeConfig } from '../api/schemas';
-import { CliError, EXIT } from './errors';
+import { CliError, EXIT, mapError, notAnAdminAddress, TOKEN_HINT } from './errors';
 
 /** How long a node may take to answer a probe before it is shown as unreachable. */
 export const PROBE_TIMEOUT_MS = 900;
@@ -14,6 +14,8 @@ export interface NodeProbe {
   address: string;
   ident?: Ident;
   error?: string;
+  /** What the failure was, for telling a refused token or a wrong port from a dead node. */
+  failure?: unknown;
   ms: number;
 }
 
@@ -26,6 +28,8 @@ export interface Versioned<T> {
 
 export interface ConnectionOptions {
   addresses: string[];
+  /** `-S`: metadata and admin calls go to this one address only, with no discovery. */
+  singleAddress: boolean;
   addressSource: string;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
@@ -61,7 +65,7 @@ export class ClusterConnection {
         .call(address, 'ident', { timeoutMs: this.probeTimeoutMs })
         .then(
           (ident): NodeProbe => ({ address, ident, ms: Date.now() - started }),
-          (err: Error): NodeProbe => ({ address, error: err.message, ms: Date.now() - started }),
+          (err: Error): NodeProbe => ({ address, error: err.message, failure: err, ms: Date.now() - started }),
         )
         .then((probe) => {
           this.options.debug(`probe ${address}: ${probe.ident ? `${probe.ident.status}` : probe.error} (${probe.ms.toFixed(0)} ms)`);
@@ -72,18 +76,29 @@ export class ClusterConnection {
     return pending;
   }
 
-  /** Probes every --address; fails with exit code 3 if none answers. */
+  /** Probes every --address; fails if none answers as a node: exit 6 for a refused token, 2 for an
+   *  ingress port, 3 when nothing answered. */
   async seeds(): Promise<NodeProbe[]> {
     const probes = await Promise.all(this.options.addresses.map((a) => this.probe(a)));
-    if (!probes.some((p) => p.ident)) {
-      const detail = probes.map((p) => p.error).join('; ');
-      throw new CliError(
-        `cannot reach any node: ${detail}`,
-        EXIT.UNREACHABLE,
-        `is cairn-server running there? the address came from ${this.options.addressSource}; set --address or CAIRN_ADDRESS`,
-      );
+    if (probes.some((p) => p.ident)) return probes;
+    const answered = probes.filter((p) => p.failure instanceof HttpStatusError).map((p) => p.failure as HttpStatusError);
+    const refused = answered.find((e) => e.status === 401 || e.status === 403);
+    if (refused) {
+      const given = this.options.token ? 'the token given was refused' : 'no token was given';
+      throw new CliError(`${originOf(refused.url)} refused the request: ${refused.message} (${given})`, EXIT.UNAUTHORIZED, TOKEN_HINT);
     }
-    return probes;
+    const ingress = answered.find((e) => e.listener === 'ingress');
+    if (ingress) throw notAnAdminAddress(ingress.url);
+    if (answered.length) {
+      const first = answered[0]!;
+      throw new CliError(`${originOf(first.url)} did not answer as a cairn node: ${mapError(first).message}`, EXIT.UNREACHABLE, 'check the port: --address wants a node\'s bind-address');
+    }
+    const detail = probes.map((p) => p.error).join('; ');
+    throw new CliError(
+      `cannot reach any node: ${detail}`,
+      EXIT.UNREACHABLE,
+      `is cairn-server running there? the address came from ${this.options.addressSource}; set --address or CAIRN_ADDRESS`,
+    );
   }
 
   /** Addresses given on the command line that did not answer (for warnings). */
@@ -143,6 +158,7 @@ export class ClusterConnection {
     name: N,
     options: { params?: Record<string, string | number>; body?: unknown; timeoutMs?: number } = {},
   ): Promise<RouteResponse<N>> {
+    if (this.options.singleAddress) return this.singleAdmin(name, options);
     const nodes = (await this.metadata('nodes_config')).value.nodes.filter((n) => n.roles.includes('admin'));
     const probes = await Promise.all(nodes.map((n) => this.probes.get(n.address) ?? Promise.resolve(undefined)));
     const ordered = nodes.map((node, i) => ({ node, answered: !!probes[i]?.ident })).sort((a, b) => Number(b.answered) - Number(a.answered) || a.node.id - b.node.id);
@@ -158,6 +174,15 @@ export class ClusterConnection {
       }
     }
     throw new CliError(`no admin node could be reached: ${failures.join('; ') || 'the cluster has no node with the admin role'}`, EXIT.UNREACHABLE);
+  }
+
+  private async singleAdmin<N extends RouteName>(name: N, options: { params?: Record<string, string | number>; body?: unknown; timeoutMs?: number }): Promise<RouteResponse<N>> {
+    const [seed] = await this.seeds();
+    const roles = seed!.ident!.roles;
+    if (!roles.includes('admin')) {
+      throw new CliError(`single-address mode: ${seed!.address} does not have the admin role (it has ${roles.join(', ')})`, EXIT.FAILED, 'point -S at a node with the admin role, or use -s to let cairnctl find one');
+    }
+    return this.http.call(seed!.address, name, { ...options, timeoutMs: options.timeoutMs ?? this.options.requestTimeoutMs });
   }
 
   /** Calls an endpoint of one node with the probe timeout (for per-node views such as loglet info). */
@@ -181,18 +206,6 @@ export class ClusterConnection {
   }
 }
 
-/** `host`, `host:port` or a URL; the default scheme is http and the default port 5122. */
-export function normalizeAddress(text: string): string {
-  const trimmed = text.trim();
-  const withScheme = /^[a-z]+:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new CliError(`invalid address '${text}': expected a URL such as http://127.0.0.1:5122`, EXIT.USAGE);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new CliError(`invalid address '${text}': only http:// and https:// are supported`, EXIT.USAGE);
-  }
-  return `${url.protocol}//${url.hostname}:${url.port || '5122'}`;
+function originOf(url: string): string {
+  return /^https?:\/\/[^/]+/.exec(url)?.[0] ?? url;
 }

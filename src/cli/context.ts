@@ -1,29 +1,23 @@
 // Everything a command needs: global options, streams, and (lazily) the cluster connection.
-import type { ClusterConnection } from './connection';
-import { colorLevel, writeErr, type IO } from './output/io';
+import { DEFAULT_ADDRESS } from './address';
+import type { ClusterConnection, ConnectionOptions } from './connection';
+import type { GlobalOptions } from './globals';
+import { colorLevel, terminalWidth, writeErr, type IO } from './output/io';
 import type { RenderOptions } from './output/render';
 
-export interface GlobalOptions {
-  address: string[];
-  connectTimeout: number;
-  requestTimeout: number;
-  output: 'table' | 'json';
-  json?: boolean;
-  tableStyle: 'compact' | 'borders';
-  timeFormat: 'human' | 'iso8601' | 'rfc2822';
-  color: boolean;
-  verbose: number;
-  token?: string;
-}
+/** Makes the connection a command talks through; tests may pass their own. */
+export type Connect = (options: ConnectionOptions) => ClusterConnection | Promise<ClusterConnection>;
 
 export class CommandContext {
-  private connection: ClusterConnection | undefined;
+  private connection: Promise<ClusterConnection> | undefined;
   readonly now = new Date();
 
   constructor(
     readonly io: IO,
     readonly options: GlobalOptions,
+    /** Where the addresses came from, for hints: `--address`, `CAIRN_ADDRESS` or the default. */
     private readonly addressSource: string,
+    private readonly connect?: Connect,
   ) {}
 
   get output(): 'table' | 'json' {
@@ -37,29 +31,37 @@ export class CommandContext {
       timeFormat: this.options.timeFormat,
       colorLevel: colorLevel(this.io, this.options.color),
       now: this.now,
+      ...(this.io.stdout.isTTY ? { width: terminalWidth(this.io.stdout) } : {}),
     };
   }
 
   /** The connection to the cluster; loaded on first use so that offline commands stay light. */
-  async cluster(): Promise<ClusterConnection> {
-    if (this.connection) return this.connection;
-    const { ClusterConnection, normalizeAddress } = await import('./connection');
-    this.connection = new ClusterConnection({
-      addresses: [...new Set(this.options.address.flatMap((a) => a.split(',')).filter(Boolean).map(normalizeAddress))],
-      addressSource: this.addressSource,
+  cluster(): Promise<ClusterConnection> {
+    this.connection ??= this.openConnection();
+    return this.connection;
+  }
+
+  private async openConnection(): Promise<ClusterConnection> {
+    const single = this.options.singleAddress;
+    const options: ConnectionOptions = {
+      addresses: single ? [single] : this.options.address.length ? [...new Set(this.options.address)] : [DEFAULT_ADDRESS],
+      singleAddress: !!single,
+      addressSource: single ? '--single-address' : this.addressSource,
       connectTimeoutMs: this.options.connectTimeout,
       requestTimeoutMs: this.options.requestTimeout,
       token: this.options.token,
       debug: (message) => this.debug(message),
-    });
-    return this.connection;
+    };
+    if (this.connect) return this.connect(options);
+    const { ClusterConnection } = await import('./connection');
+    return new ClusterConnection(options);
   }
 
   debug(message: string): void {
-    if (this.options.verbose > 0) writeErr(this.io, `debug: ${message}\n`);
+    if (this.options.verbose) writeErr(this.io, `debug: ${message}\n`);
   }
 
-  close(): void {
-    this.connection?.close();
+  async close(): Promise<void> {
+    if (this.connection) (await this.connection).close();
   }
 }

@@ -7,17 +7,27 @@ export const EXIT = {
   UNREACHABLE: 3,
   NOT_FOUND: 4,
   REFUSED: 5,
+  UNAUTHORIZED: 6,
   INTERRUPTED: 130,
 } as const;
+
+/** When items of one command fail differently, the exit code is the first of these that occurred. */
+const SEVERITY: readonly number[] = [EXIT.INTERRUPTED, EXIT.UNAUTHORIZED, EXIT.UNREACHABLE, EXIT.REFUSED, EXIT.NOT_FOUND, EXIT.USAGE, EXIT.FAILED];
+
+export function mostSevere(codes: readonly number[]): number {
+  return SEVERITY.find((code) => codes.includes(code)) ?? EXIT.OK;
+}
 
 export const EXIT_CODES_HELP = `Exit codes:
   0    success
   1    the command failed (including a partial failure)
   2    usage error: unknown flag, bad value, or --yes needed without a terminal
   3    unreachable: no node answered, or a request timed out
-  4    not found: unknown node, log, loglet or partition, or the cluster is not provisioned
-  5    refused: unsafe or conflicting change (use --force only if you know why)
-  130  interrupted (Ctrl-C)`;
+  4    not found: unknown node, log, loglet or partition, or not provisioned
+  5    refused: unsafe or conflicting change (--force only if you know why)
+  6    not authorized: missing or wrong admin token (--token or CAIRN_TOKEN)
+  130  interrupted (Ctrl-C)
+  When items fail differently, the first of 130, 6, 3, 5, 4, 2, 1 is used.`;
 
 export class CliError extends Error {
   constructor(
@@ -34,11 +44,31 @@ export function usageError(message: string, hint?: string): CliError {
   return new CliError(message, EXIT.USAGE, hint);
 }
 
+export const TOKEN_HINT = "pass the cluster's admin token (the nodes' admin.token) with --token or CAIRN_TOKEN";
+
+/** The error for an address whose port turned out to be a node's key/value ingress. */
+export function notAnAdminAddress(url: string): CliError {
+  const origin = /^https?:\/\/[^/]+/.exec(url)?.[0] ?? url;
+  return new CliError(
+    `${origin} is a node's key/value ingress, not its admin address`,
+    EXIT.USAGE,
+    "point --address at the node's bind-address (cairn-server local up prints it; it is `address` in cluster.json)",
+  );
+}
+
 /** Turns any failure into a message, an optional hint and an exit code (by error name, so that this
  *  module stays free of the HTTP client on the cold-start path). */
 export function mapError(err: unknown): CliError {
   if (err instanceof CliError) return err;
-  const e = err as { name?: string; message?: string; status?: number; body?: { code?: string; message?: string; hint?: string }; kind?: string; issues?: string };
+  const e = err as {
+    name?: string;
+    message?: string;
+    status?: number;
+    url?: string;
+    listener?: string;
+    body?: { code?: string; message?: string; hint?: string };
+    kind?: string;
+  };
   switch (e?.name) {
     case 'TransportError':
       return new CliError(
@@ -53,7 +83,8 @@ export function mapError(err: unknown): CliError {
       const hint = e.body?.hint;
       if (code === 'NOT_PROVISIONED') return new CliError(message, EXIT.NOT_FOUND, hint);
       if (status === 400 || status === 413) return new CliError(message, status === 400 ? EXIT.USAGE : EXIT.FAILED, hint);
-      if (status === 401) return new CliError(message, EXIT.FAILED, hint ?? 'pass --token or set CAIRN_TOKEN');
+      if (status === 401 || status === 403) return new CliError(message, EXIT.UNAUTHORIZED, TOKEN_HINT);
+      if (e.listener === 'ingress') return notAnAdminAddress(e.url ?? '');
       if (status === 404) return new CliError(message, EXIT.NOT_FOUND, hint);
       if (status === 409) return new CliError(message, EXIT.REFUSED, hint);
       if (status === 503 || status === 504) return new CliError(message, EXIT.UNREACHABLE, hint);

@@ -1,15 +1,10 @@
 // cairnctl entry point. Nothing here may import more than commander: see program.ts.
 import { guardStdout, processIO } from './output/io';
-import { createProgram } from './program';
+import { main } from './program';
 
 const io = processIO();
 guardStdout(io);
-const program = createProgram(io);
-program.parseAsync(process.argv).catch((err: { exitCode?: number; code?: string; message?: string }) => {
-  if (err?.code?.startsWith('commander.')) {
-    process.exitCode = err.exitCode ?? 2;
-    return;
-  }
-  process.stderr.write(`error: ${err?.message ?? String(err)}\n`);
-  process.exitCode = 1;
+// The exit code is set, never process.exit(): stdout may still be draining into a pipe.
+void main(process.argv.slice(2), io).then((code) => {
+  process.exitCode = code;
 });

@@ -1,36 +1,39 @@
-// Runs one command: builds the context, calls the command, renders its View, maps failures to an
-// exit code. Loaded lazily, so that `--help` and completion never pay for it.
-import { CommandContext, type GlobalOptions } from './context';
-import { mapError } from './errors';
+// Runs one command: builds the context, calls the handler, renders its View, reports failures (the
+// whole command's or each item's) as `error:` and `hint:` lines on stderr, and returns the exit
+// code. Loaded lazily, so that `--help` and completion never pay for it.
+import { CommandContext, type Connect } from './context';
+import { mapError, mostSevere } from './errors';
+import type { GlobalOptions } from './globals';
 import { writeErr, writeOut, type IO } from './output/io';
 import { render } from './output/render';
-import type { View } from './output/view';
-
-export interface CommandModule<A> {
-  run(ctx: CommandContext, args: A): Promise<View>;
-}
+import type { Handler } from './registry';
 
 export async function execute<A>(
   io: IO,
   globals: GlobalOptions,
   addressSource: string,
-  load: () => Promise<CommandModule<A>>,
+  load: () => Promise<Handler<A>>,
   args: A,
+  connect?: Connect,
 ): Promise<number> {
-  const ctx = new CommandContext(io, globals, addressSource);
+  const ctx = new CommandContext(io, globals, addressSource, connect);
   try {
-    const command = await load();
-    const view = await command.run(ctx, args);
+    const handler = await load();
+    const view = await handler.run(ctx, args);
     for (const warning of view.warnings ?? []) writeErr(io, `warning: ${warning}\n`);
     writeOut(io, render(view, ctx.renderOptions));
-    return view.exitCode ?? 0;
+    const failures = view.failures ?? [];
+    for (const failure of failures) writeErr(io, `error: ${failure.item}: ${failure.message}\n`);
+    // Items failing for the same reason share one hint.
+    for (const hint of new Set(failures.flatMap((f) => (f.hint ? [f.hint] : [])))) writeErr(io, `hint: ${hint}\n`);
+    return mostSevere(failures.map((f) => f.exitCode));
   } catch (err) {
     const failure = mapError(err);
     writeErr(io, `error: ${failure.message}\n`);
     if (failure.hint) writeErr(io, `hint: ${failure.hint}\n`);
-    if (globals.verbose > 0 && err instanceof Error && err.stack) writeErr(io, `${err.stack}\n`);
+    if (globals.verbose && err instanceof Error && err.stack) writeErr(io, `${err.stack}\n`);
     return failure.exitCode;
   } finally {
-    ctx.close();
+    await ctx.close();
   }
 }

@@ -92,7 +92,12 @@ export class CairnNode {
     readonly config: NodeConfig,
     readonly logger: Logger,
   ) {
-    const headers: Record<string, string> = config.clusterSecret ? { [CLUSTER_SECRET_HEADER]: config.clusterSecret } : {};
+    // Peers call each other's admin endpoints too (the controller probes /v1/node): with admin.token
+    // set and no cluster-secret, the token is what lets them in.
+    const headers: Record<string, string> = {
+      ...(config.clusterSecret ? { [CLUSTER_SECRET_HEADER]: config.clusterSecret } : {}),
+      ...(config.adminToken ? { authorization: `Bearer ${config.adminToken}` } : {}),
+    };
     // Several connections per peer: Node's HTTP server answers pipelined requests one by one, so
     // stores of different loglets (and in-flight batches of one) need connections of their own.
     this.http = new HttpClient({ connectTimeoutMs: 2_000, headers });

@@ -58,7 +58,7 @@ describe('runbook: handling missing snapshots, with the repository in S3', () =>
 
   it('a new worker restores from S3 after the trim, catches up, and holds every acknowledged key', async () => {
     await write('before', 60);
-    const trimmed = await cluster.ctl(['snapshots', 'create-snapshot', '--trim-log']);
+    const trimmed = await cluster.ctl(['snapshots', 'create-snapshot', '--trim-log', '--yes']);
     expect(`${trimmed.code} ${trimmed.stderr}`).toBe('0 ');
     for (const partition of table.partitions) {
       expect(trimmed.stdout).toMatch(new RegExp(`Log ${partition.log_id} trimmed to LSN [1-9]\\d*\\nStored in s3://cairn-snaps/${PREFIX}/${partition.id}/lsn_\\d{20}-snap_\\w+/`));
@@ -78,7 +78,7 @@ describe('runbook: handling missing snapshots, with the repository in S3', () =>
     // Every key, from n4's own replica: nothing was copied by hand.
     for (const [key, value] of written) {
       const partition = partitionForKey(key, table).id;
-      const local = await fetch(`${n4.address}/v1/worker/partitions/${partition}/kv/${encodeURIComponent(key)}?replica=any`);
+      const local = await fetch(`${n4.address}/v1/worker/partitions/${partition}/kv/${encodeURIComponent(key)}`);
       expect(`${key} ${local.status} ${await local.text()}`).toBe(`${key} 200 ${value}`);
     }
     const sample = (await get(cluster.info.nodes[0]!.ingress, 'after-join-7')).body.toString();
@@ -116,7 +116,7 @@ describe('runbook: handling missing snapshots, with the repository in S3', () =>
     await waitUntil('n5 to restore partition 0 from the fresh snapshot', async () => caughtUp(await processors(), 5, 0), 60_000);
     for (const [key, value] of written) {
       if (partitionForKey(key, table).id !== 0) continue;
-      const local = await fetch(`${n5.address}/v1/worker/partitions/0/kv/${encodeURIComponent(key)}?replica=any`);
+      const local = await fetch(`${n5.address}/v1/worker/partitions/0/kv/${encodeURIComponent(key)}`);
       expect(`${key} ${local.status} ${await local.text()}`).toBe(`${key} 200 ${value}`);
     }
   }, 180_000);

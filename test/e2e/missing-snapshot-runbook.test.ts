@@ -102,7 +102,7 @@ describe('runbook: handling missing snapshots', () => {
     cpSync(repository, oldRepository, { recursive: true });
 
     await write('middle', 80);
-    const trimmed = await cluster.ctl(['snapshots', 'create-snapshot', '--trim-log']);
+    const trimmed = await cluster.ctl(['snapshots', 'create-snapshot', '--trim-log', '--yes']);
     expect(`${first.code} ${first.stderr}`).toBe('0 ');
     for (const partition of table.partitions) {
       expect(trimmed.stdout).toMatch(new RegExp(`Snapshot created for partition ${partition.id}: snap_\\w+ \\(log ${partition.log_id} @ LSN >= (\\d+)\\)\\nLog ${partition.log_id} trimmed to LSN \\d+`));
@@ -154,7 +154,7 @@ describe('runbook: handling missing snapshots', () => {
       const result = await get(`http://127.0.0.1:${n4Ports!.ingress}`, key);
       expect(`${key} ${result.status} ${result.body.toString()}`).toBe(`${key} 200 ${value}`);
       const partition = partitionForKey(key, table).id;
-      const local = await fetch(`${n4Address}/v1/worker/partitions/${partition}/kv/${encodeURIComponent(key)}?replica=any`);
+      const local = await fetch(`${n4Address}/v1/worker/partitions/${partition}/kv/${encodeURIComponent(key)}`);
       expect(`${key} ${local.status} ${await local.text()}`).toBe(`${key} 200 ${value}`);
     }
   }, 240_000);

@@ -14,7 +14,7 @@ import { alive, exitCode, startServer, TestCluster, waitUntil, type NodeProcess 
 import { Writers } from '../helpers/kv';
 
 interface ServersJson {
-  servers: Array<{ node: string; generational_id: string; storage_state: string }>;
+  servers: Array<{ node_id: number; generational_id: string; storage_state: string }>;
 }
 interface LogsJson {
   logs: Array<{ log_id: number; nodeset: number[] }>;
@@ -88,7 +88,7 @@ describe('runbook: node id misconfiguration puts a log-server in data-loss', () 
       expect(alive(impostor.pid)).toBe(false);
       const unforced = await cluster.ctl(['replicated-loglet', 'set-storage-state', '--node-id', '3', '--storage-state', 'read-write', '--yes']);
       expect(unforced.code).toBe(5);
-      expect(unforced.stderr).toContain('This node is currently in `data-loss` storage-state. Transitioning into `read-write` is unsafe.');
+      expect(unforced.stderr).toContain('Node N3 is currently in `data-loss` storage-state. Transitioning into `read-write` is unsafe.');
 
       // The guide's command, typed at a terminal and confirmed.
       const fixed = await typedAndConfirmed("replicated-loglet set-storage-state --node-id 3 --storage-state 'read-write' --force", cluster.address);
@@ -99,7 +99,7 @@ describe('runbook: node id misconfiguration puts a log-server in data-loss', () 
       await cluster.up();
       await waitUntil('N3 alive', async () => (await cluster.ctlJson<{ nodes: Array<{ node_id: number; alive: boolean }> }>(['status'])).nodes.every((n) => n.alive));
       const back = await cluster.ctlJson<ServersJson>(['replicated-loglet', 'servers']);
-      expect(back.servers.find((s) => s.node === 'N3')?.storage_state).toBe('read-write');
+      expect(back.servers.find((s) => s.node_id === 3)?.storage_state).toBe('read-write');
       await waitUntil('nodesets with N3 again', async () => (await cluster.ctlJson<LogsJson>(['logs', 'list'])).logs.every((l) => l.nodeset.includes(3)), 20_000);
       await progress('after the recovery');
     } finally {

@@ -5,9 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { epochKey, type PartitionTable, type ProcessorStatus } from '../../src/api/schemas';
-import { NO_DEFAULT_PORT_ENV, type ClusterFile, type ClusterNodeEntry } from '../../src/server/local/cluster';
+import { allocatePorts, NO_DEFAULT_PORT_ENV, type ClusterFile, type ClusterNodeEntry } from '../../src/server/local/cluster';
 import { spawn } from 'node:child_process';
-import { freePort } from '../../src/server/local/cluster';
 import { CAIRN_SERVER, cairnServer, cairnctl, type RunOptions, type RunResult } from './cli';
 
 export type NodeInfo = ClusterNodeEntry;
@@ -214,9 +213,7 @@ export interface JoiningNode extends NodeProcess {
  * ports (a brand-new machine, say); the caller stops it by pid.
  */
 export async function startJoiningNode(cluster: TestCluster, options: { name: string; roles: string; dataDir: string; sets?: string[] }): Promise<JoiningNode> {
-  const bind = await freePort();
-  let ingress = await freePort();
-  while (ingress === bind) ingress = await freePort();
+  const [bind, ingress] = await allocatePorts(2);
   const settings = [
     `cluster-name=${cluster.info.clusterName}`,
     `metadata-client.addresses=${cluster.node('n1').address}`,

@@ -39,8 +39,8 @@ describe('catch-up of a log-server that was down', () => {
     // Wait for n3's sequencers to move, so that every tail loglet keeps n3 in its nodeset but has a
     // live sequencer that will catch it up.
     await waitUntil('failover away from n3', async () => {
-      const logs = await cluster.ctlJson<{ logs: Array<{ sequencer: string }> }>(['logs', 'list']);
-      return logs.logs.every((l) => !l.sequencer.startsWith('N3:'));
+      const logs = await cluster.ctlJson<{ logs: Array<{ sequencer_generational_id: string }> }>(['logs', 'list']);
+      return logs.logs.every((l) => !l.sequencer_generational_id.startsWith('N3:'));
     });
 
     // About 40 MiB, more than the sequencers keep in memory (4 MiB each), so most is relayed.

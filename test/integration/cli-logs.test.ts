@@ -8,7 +8,7 @@ import { putWithRetry } from '../helpers/kv';
 
 interface LogsJson {
   logs_version: number;
-  logs: Array<{ log_id: number; segments: number; from_lsn: number; loglet_id: string; sequencer: string; nodeset: number[] }>;
+  logs: Array<{ log_id: number; segments: number; from_lsn: number; loglet_id: string; sequencer_generational_id: string; nodeset: number[] }>;
 }
 
 /** cairnctl on a pseudo-terminal, answering its confirmation prompt with `keys`. */
@@ -136,26 +136,27 @@ describe('cairnctl log operations', () => {
 
     const done = await cluster.ctl(['logs', 'reconfigure', '-l', '2', '--sequencer', 'N1', '--yes', '-o', 'json']);
     expect(done.code).toBe(0);
-    const outcome = JSON.parse(done.stdout).results[0].outcome;
-    expect(outcome.new_segment.params).toMatchObject({ sequencer: 'N1:1', nodeset: [1, 2, 3] });
-    expect((await cluster.ctlJson<LogsJson>(['logs', 'list'])).logs[2]).toMatchObject({ loglet_id: '2_1', sequencer: 'N1:1' });
+    const outcome = JSON.parse(done.stdout).results[0];
+    expect(outcome.new_segment).toMatchObject({ sequencer_node_id: 1, sequencer_generational_id: 'N1:1', nodeset: [1, 2, 3] });
+    expect((await cluster.ctlJson<LogsJson>(['logs', 'list'])).logs[2]).toMatchObject({ loglet_id: "2_1", sequencer_generational_id: "N1:1" });
 
     const refused = await cluster.ctl(['logs', 'reconfigure', '-l', '2', '--replication', '4', '--yes']);
-    expect(refused.code).toBe(1);
-    expect(refused.stdout).toContain('cannot satisfy replication {node: 4}');
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toContain('error: log 2: a nodeset of 3 log-server(s) cannot satisfy replication {node: 4}');
+    expect(refused.stderr).toContain('warning: nothing was changed');
   });
 
   it('after kill -9 of a sequencer node: logs list shows the new segment and describe the sealed one', async () => {
     const before = await cluster.ctlJson<LogsJson>(['logs', 'list']);
     // n1 holds the metadata store; the victim is another node that runs a sequencer.
-    const victimId = [2, 3].find((id) => before.logs.some((l) => l.sequencer.startsWith(`N${id}:`)))!;
+    const victimId = [2, 3].find((id) => before.logs.some((l) => l.sequencer_generational_id.startsWith(`N${id}:`)))!;
     const victim = cluster.node(`n${victimId}`);
-    const sequenced = before.logs.filter((l) => l.sequencer.startsWith(`N${victimId}:`)).map((l) => l.log_id);
+    const sequenced = before.logs.filter((l) => l.sequencer_generational_id.startsWith(`N${victimId}:`)).map((l) => l.log_id);
     cluster.kill(victim.name, 'SIGKILL');
     await waitUntil(`${victim.name} to die`, async () => !alive(victim.pid));
     const after = await waitUntil('failover', async () => {
       const logs = await cluster.ctlJson<LogsJson>(['logs', 'list']);
-      return sequenced.every((id) => !logs.logs[id]!.sequencer.startsWith(`N${victimId}:`)) ? logs : undefined;
+      return sequenced.every((id) => !logs.logs[id]!.sequencer_generational_id.startsWith(`N${victimId}:`)) ? logs : undefined;
     }, 15_000);
     const id = sequenced[0]!;
     expect(after.logs[id]!.segments).toBe(before.logs[id]!.segments + 1);

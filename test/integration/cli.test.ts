@@ -49,7 +49,8 @@ describe('cairnctl against a 3-node cluster', () => {
       kind: 'replicated',
       loglet_id: '1_0',
       replication: { node: 2 },
-      sequencer: 'N2:1',
+      sequencer_node_id: 2,
+      sequencer_generational_id: 'N2:1',
       nodeset: [1, 2, 3],
     });
     expect(json.default_provider).toEqual({ kind: 'replicated', replication: { node: 2 }, nodeset_size: 0 });
@@ -72,7 +73,6 @@ describe('cairnctl against a 3-node cluster', () => {
     const json = await cluster.ctlJson(['replicated-loglet', 'servers']);
     expect(json.servers[2]).toEqual({
       node_id: 3,
-      node: 'N3',
       generational_id: 'N3:1',
       storage_state: 'read-write',
       historical_loglets: 4,
@@ -106,7 +106,7 @@ describe('cairnctl against a 3-node cluster', () => {
     expect(extra.stdout.split('\n')[1]).toMatch(/ LOCATION +STORAGE-STATE +WORKER-STATE +UPTIME +STATUS +ADMIN +WORKER +LOG-SERVER +META +NODES +LOGS +SCHEMA +P-TABLE $/);
     expect(extra.stdout.split('\n')[2]).toMatch(new RegExp(`read-write +active +${ROUGH_TIME} +Alive +Ready +Ready +Ready +Member +v\\d+ +v\\d+ +- +v1 +$`));
     const json = await cluster.ctlJson(['nodes', 'list', '--extra']);
-    expect(json.nodes[1]).toMatchObject({ node: 'N2', storage_state: 'read-write', worker_state: 'active', reachable: true, alive: true });
+    expect(json.nodes[1]).toMatchObject({ node_id: 2, storage_state: 'read-write', worker_state: 'active', reachable: true, alive: true });
     expect(json.nodes[1].storage_state_last_change).toMatchObject({ from: 'provisioning', to: 'read-write', by: 'N2:1' });
   });
 

@@ -4,7 +4,7 @@ import { alive, TestCluster, waitUntil } from '../helpers/cluster';
 
 interface NodesJson {
   nodes_config_version: number;
-  nodes: Array<{ id: number; node: string; generation: number; name: string; storage_state: string }>;
+  nodes: Array<{ node_id: number; generation: number; name: string; storage_state: string }>;
 }
 
 describe('a local 3-node cluster', () => {
@@ -27,10 +27,10 @@ describe('a local 3-node cluster', () => {
 
   it('registers three nodes in generation 1, with read-write log-servers', async () => {
     const listed = await cluster.ctlJson<NodesJson>(['nodes', 'list']);
-    expect(listed.nodes.map((n) => [n.node, n.name, n.generation])).toEqual([
-      ['N1', 'n1', 1],
-      ['N2', 'n2', 1],
-      ['N3', 'n3', 1],
+    expect(listed.nodes.map((n) => [n.node_id, n.name, n.generation])).toEqual([
+      [1, 'n1', 1],
+      [2, 'n2', 1],
+      [3, 'n3', 1],
     ]);
     expect(listed.nodes.every((n) => n.storage_state === 'read-write')).toBe(true);
   });
@@ -46,7 +46,7 @@ describe('a local 3-node cluster', () => {
       const listed = await cluster.ctlJson<NodesJson>(['nodes', 'list']);
       return listed.nodes.find((n) => n.name === 'n2')?.generation === 2 ? listed : undefined;
     });
-    expect(after.nodes.find((n) => n.name === 'n2')).toMatchObject({ id: 2, node: 'N2', generation: 2 });
+    expect(after.nodes.find((n) => n.name === 'n2')).toMatchObject({ node_id: 2, generation: 2 });
     expect(after.nodes.find((n) => n.name === 'n1')?.generation).toBe(1);
     expect(after.nodes_config_version).toBeGreaterThan(before.nodes_config_version);
   });
@@ -62,7 +62,7 @@ describe('a local 3-node cluster', () => {
     const nodesAfter = await cluster.ctlJson<NodesJson>(['nodes', 'list']);
     const logsAfter = await cluster.ctlJson<{ logs_version: number; logs: unknown[] }>(['logs', 'list']);
     expect(nodesAfter.nodes_config_version).toBeGreaterThan(nodesBefore.nodes_config_version);
-    expect(nodesAfter.nodes.map((n) => [n.id, n.generation])).toEqual(nodesBefore.nodes.map((n) => [n.id, n.generation + 1]));
+    expect(nodesAfter.nodes.map((n) => [n.node_id, n.generation])).toEqual(nodesBefore.nodes.map((n) => [n.node_id, n.generation + 1]));
     expect(logsAfter.logs_version).toBeGreaterThanOrEqual(logsBefore.logs_version);
     expect(logsAfter.logs).toHaveLength(logsBefore.logs.length);
   });

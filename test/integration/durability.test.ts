@@ -8,7 +8,7 @@ import { readLog, Writers } from '../helpers/kv';
 const ROUNDS = 3;
 
 interface LogsJson {
-  logs: Array<{ log_id: number; segments: number; sequencer: string | null }>;
+  logs: Array<{ log_id: number; segments: number; sequencer_generational_id: string | null }>;
 }
 
 describe('writes survive kill -9 of sequencer nodes', () => {
@@ -30,7 +30,7 @@ describe('writes survive kill -9 of sequencer nodes', () => {
       for (let round = 0; round < ROUNDS; round++) {
         // The victim: the node (other than n1, which holds the metadata store) with most sequencers.
         const logs = await cluster.ctlJson<LogsJson>(['logs', 'list']);
-        const load = (id: number) => logs.logs.filter((l) => l.sequencer?.startsWith(`N${id}:`)).length;
+        const load = (id: number) => logs.logs.filter((l) => l.sequencer_generational_id?.startsWith(`N${id}:`)).length;
         const victim = load(2) >= load(3) ? 'n2' : 'n3';
         const victimId = Number(victim.slice(1));
         expect(load(victimId)).toBeGreaterThan(0);
@@ -43,7 +43,7 @@ describe('writes survive kill -9 of sequencer nodes', () => {
         // Failover: the victim's logs get a new segment with a live sequencer.
         await waitUntil('failover of the victim\'s logs', async () => {
           const now = await cluster.ctlJson<LogsJson>(['logs', 'list']);
-          return now.logs.every((l) => !l.sequencer?.startsWith(`N${victimId}:`));
+          return now.logs.every((l) => !l.sequencer_generational_id?.startsWith(`N${victimId}:`));
         }, 15_000);
         const ackedAtFailover = writers.acked.size;
         await waitUntil('writes to continue', async () => writers.acked.size > ackedAtFailover + 20, 15_000);

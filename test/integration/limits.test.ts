@@ -18,7 +18,7 @@ const RECORD_LIMIT = MESSAGE_LIMIT - 64 * 1024;
 describe('record and message size limits', () => {
   let cluster: TestCluster;
   let table: PartitionTable;
-  let logs: Array<{ log_id: number; sequencer: string; loglet_id: string }>;
+  let logs: Array<{ log_id: number; sequencer_node_id: number; loglet_id: string }>;
 
   /** A key that lands in the given log. */
   const keyIn = (logId: number, prefix: string) => {
@@ -27,7 +27,7 @@ describe('record and message size limits', () => {
       if (partitionForKey(key, table).log_id === logId) return key;
     }
   };
-  const sequencerNode = (logId: number) => cluster.node(`n${logs.find((l) => l.log_id === logId)!.sequencer.slice(1).split(':')[0]}`);
+  const sequencerNode = (logId: number) => cluster.node(`n${logs.find((l) => l.log_id === logId)!.sequencer_node_id}`);
   const otherNode = (logId: number) => cluster.info.nodes.find((n) => n.name !== sequencerNode(logId).name)!;
   const put = async (ingress: string, key: string, body: Buffer) => {
     const started = performance.now();

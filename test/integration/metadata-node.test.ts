@@ -21,8 +21,8 @@ describe('the metadata node is killed and restarted', () => {
     const writers = new Writers(ingresses, 8, { prefix: 'm', onePartitionEach: table });
     try {
       await waitUntil('writes to flow', async () => writers.acked.size > 50);
-      const logs = await cluster.ctlJson<{ logs: Array<{ log_id: number; sequencer: string }> }>(['logs', 'list']);
-      const elsewhere = table.partitions.filter((p) => !logs.logs.find((l) => l.log_id === p.log_id)?.sequencer.startsWith('N1:'));
+      const logs = await cluster.ctlJson<{ logs: Array<{ log_id: number; sequencer_generational_id: string }> }>(['logs', 'list']);
+      const elsewhere = table.partitions.filter((p) => !logs.logs.find((l) => l.log_id === p.log_id)?.sequencer_generational_id.startsWith('N1:'));
       expect(elsewhere.length).toBeGreaterThan(0);
       const ackedElsewhere = () => elsewhere.reduce((sum, p) => sum + (writers.ackedIn.get(p.id) ?? 0), 0);
       const pid = cluster.node('n1').pid;
@@ -36,8 +36,8 @@ describe('the metadata node is killed and restarted', () => {
 
       await cluster.up();
       await waitUntil('every log to have a live sequencer again', async () => {
-        const logs = await cluster.ctlJson<{ logs: Array<{ sequencer: string }> }>(['logs', 'list']);
-        return logs.logs.every((l) => !l.sequencer.startsWith('N1:1'));
+        const logs = await cluster.ctlJson<{ logs: Array<{ sequencer_generational_id: string }> }>(['logs', 'list']);
+        return logs.logs.every((l) => !l.sequencer_generational_id.startsWith('N1:1'));
       }, 20_000);
       const afterRestart = writers.acked.size;
       await waitUntil('writes to every partition to go on', async () => writers.acked.size > afterRestart + 100, 20_000);

@@ -12,7 +12,7 @@ import { allocatePorts } from '../../src/server/local/cluster';
 import { alive, exitCode, startServer, TestCluster, waitUntil, type NodeProcess } from '../helpers/cluster';
 
 interface NodesJson {
-  nodes: Array<{ id: number; name: string; generation: number; storage_state: StorageState; worker_state: string; storage_state_last_change: unknown }>;
+  nodes: Array<{ node_id: number; name: string; generation: number; storage_state: StorageState; worker_state: string; storage_state_last_change: unknown }>;
 }
 
 describe('node state changes', () => {
@@ -24,7 +24,7 @@ describe('node state changes', () => {
     const response = await fetch(`${cluster.node('n1').address}/v1/nodes/${route}`, { method: 'POST', body: JSON.stringify(body) });
     return { status: response.status, json: (await response.json()) as { code?: string; message?: string; changes?: Array<{ from: string; to: string }> } };
   };
-  const state = async (id: number) => (await cluster.ctlJson<NodesJson>(['nodes', 'list'])).nodes.find((n) => n.id === id)!;
+  const state = async (id: number) => (await cluster.ctlJson<NodesJson>(['nodes', 'list'])).nodes.find((n) => n.node_id === id)!;
   /** A worker-only node joining under a new name, outside `local up`. */
   const startExtra = async (name: string, roles: string, baseDir?: string) => {
     const [port, ingressPort] = await allocatePorts(2);
@@ -67,7 +67,7 @@ describe('node state changes', () => {
           expect(attempt.json.changes).toEqual([expect.objectContaining({ from, to })]);
         } else {
           expect(attempt.status, `${from} -> ${to}`).toBe(409);
-          expect(attempt.json.message).toBe(`This node is currently in \`${from}\` storage-state. Transitioning into \`${to}\` is unsafe.`);
+          expect(attempt.json.message).toBe(`Node N4 is currently in \`${from}\` storage-state. Transitioning into \`${to}\` is unsafe.`);
           const withForce = await api('storage-state', { nodes: [{ id: 4, generation }], storage_state: to, force: true, dry_run: true });
           expect(withForce.status, `${from} -> ${to} forced`).toBe(200);
         }
@@ -80,7 +80,7 @@ describe('node state changes', () => {
   it('refuses, through the CLI, with exit code 5 and the reason; --force and --yes make it', async () => {
     const refused = await cluster.ctl(['nodes', 'set-storage-state', '--nodes', 'N4', '--storage-state', 'gone', '--yes']);
     expect(refused.code).toBe(5);
-    expect(refused.stderr).toContain('error: This node is currently in `read-write` storage-state. Transitioning into `gone` is unsafe.');
+    expect(refused.stderr).toContain('error: Node N4 is currently in `read-write` storage-state. Transitioning into `gone` is unsafe.');
     expect((await state(4)).storage_state).toBe('read-write');
 
     const forced = await cluster.ctl(['nodes', 'set-storage-state', '--nodes', 'N4', '--storage-state', 'gone', '--force', '--yes', '--reason', 'disk replaced']);
@@ -91,7 +91,7 @@ describe('node state changes', () => {
 
     const noTerminal = await cluster.ctl(['nodes', 'set-storage-state', '--nodes', 'N4', '--storage-state', 'read-write', '--force']);
     expect(noTerminal.code).toBe(2);
-    expect(noTerminal.stderr).toContain('hint: pass --yes to confirm non-interactively');
+    expect(noTerminal.stderr).toContain('hint: pass --yes (-y) to confirm without a prompt');
     const dryRun = await cluster.ctl(['nodes', 'set-storage-state', '--nodes', 'N4', '--storage-state', 'read-write', '--force', '--dry-run']);
     expect(dryRun.stdout).toContain('would be updated from gone to read-write (dry run, nothing changed)');
     expect((await state(4)).storage_state).toBe('gone');
@@ -126,7 +126,7 @@ describe('node state changes', () => {
     expect(unknown.stderr).toContain('error: node N42 was not found in config');
 
     const worker = await startExtra('w1', 'worker');
-    const id = await waitUntil('w1 to join', async () => (await cluster.ctlJson<NodesJson>(['nodes', 'list'])).nodes.find((n) => n.name === 'w1')?.id);
+    const id = await waitUntil('w1 to join', async () => (await cluster.ctlJson<NodesJson>(['nodes', 'list'])).nodes.find((n) => n.name === 'w1')?.node_id);
     expect(id).toBe(5);
     const noRole = await cluster.ctl(['nodes', 'set-storage-state', '--nodes', `N${id}`, '--storage-state', 'disabled', '--yes']);
     expect(noRole.code).toBe(5);
@@ -164,7 +164,7 @@ describe('node state changes', () => {
 
     await startExtra('w1', 'worker');
     const rejoined = await waitUntil('w1 to join again', async () => (await cluster.ctlJson<NodesJson>(['nodes', 'list'])).nodes.find((n) => n.name === 'w1'));
-    expect(rejoined.id).toBe(6);
+    expect(rejoined.node_id).toBe(6);
   });
 
   it('refuses a storage marker written by another node', async () => {

@@ -77,7 +77,7 @@ describe('partition leader failover', () => {
       expect(`${key} ${result.status} ${result.body.toString()}`).toBe(`${key} 200 ${value}`);
       const partition = partitionForKey(key, table).id;
       for (const replica of converged.filter((p) => p.partition_id === partition)) {
-        const local = await fetch(`${cluster.node(`n${replica.node_id}`).address}/v1/worker/partitions/${partition}/kv/${encodeURIComponent(key)}?replica=any`);
+        const local = await fetch(`${cluster.node(`n${replica.node_id}`).address}/v1/worker/partitions/${partition}/kv/${encodeURIComponent(key)}`);
         expect(`${key}@N${replica.node_id} ${local.status} ${await local.text()}`).toBe(`${key}@N${replica.node_id} 200 ${value}`);
       }
     }

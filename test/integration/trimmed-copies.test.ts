@@ -110,7 +110,7 @@ describe('copies made after a trim', () => {
     await waitUntil(`n${victim} to die`, async () => !alive(cluster.node(`n${victim}`).pid));
     const before = await writeTo(writers, partition.id, 40, 20_000);
     await ledElsewhere(partition.id, victim);
-    const snapshot = await cluster.ctl(['snapshots', 'create-snapshot', String(partition.id), '--trim-log']);
+    const snapshot = await cluster.ctl(['snapshots', 'create-snapshot', String(partition.id), '--trim-log', '--yes']);
     expect(`${snapshot.code} ${snapshot.stderr}`, snapshot.stdout).toBe('0 ');
     const after = await writeTo(writers, partition.id, 40, 20_000);
     await cluster.up();
@@ -150,7 +150,7 @@ describe('copies made after a trim', () => {
     await waitUntil(`n${victim} to die`, async () => !alive(cluster.node(`n${victim}`).pid));
     const acked = await writeTo([ingress(1)], partition.id, 30, 100);
     await ledElsewhere(partition.id, victim);
-    const snapshot = await cluster.ctl(['snapshots', 'create-snapshot', String(partition.id), '--trim-log']);
+    const snapshot = await cluster.ctl(['snapshots', 'create-snapshot', String(partition.id), '--trim-log', '--yes']);
     expect(`${snapshot.code} ${snapshot.stderr}`, snapshot.stdout).toBe('0 ');
     for (const [key, value] of await writeTo([ingress(1)], partition.id, 30, 100)) acked.set(key, value);
 

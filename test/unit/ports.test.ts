@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ADDRESS } from '../../src/cli/program';
+import { DEFAULT_ADDRESS } from '../../src/cli/address';
 import { allocatablePortRanges, allocatePorts, bindsOnLoopback, CLI_DEFAULT_PORT } from '../../src/server/local/cluster';
 
 describe('port allocation for local clusters', () => {

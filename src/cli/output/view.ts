@@ -7,6 +7,8 @@ export interface Styled {
   text: string;
   tone?: Tone;
   bold?: boolean;
+  /** A shorter form the renderer may use when the table is wider than the terminal. */
+  short?: string;
 }
 
 /** A point in time shown per --time-format: `ago` ("3 seconds and 5 ms ago"), `rough` ("a minute ago"). */
@@ -28,23 +30,48 @@ export interface IconCell {
 
 export type Cell = string | number | Styled | TimeCell | DurationCell | IconCell;
 
-export type Block =
-  | { kind: 'line'; cells: Cell[] }
-  /** `markers`: one character before each row (and a space before the header), unpadded, like
-   *  restatectl's tail marker ▶︎. An empty header prints no header row. */
-  | { kind: 'table'; header: string[]; rows: Cell[][]; markers?: Cell[] }
-  | { kind: 'blank' };
+/** How a table may shrink to a terminal narrower than it (never when piped): first cells and
+ *  headers use their short forms, then `drop` columns go (in that order, with a note), then `truncate` columns are
+ *  cut with `…`. Named by header. */
+export interface Fit {
+  drop?: string[];
+  truncate?: string[];
+  /** Shorter headers, used with the cells' short forms. */
+  shortHeaders?: Record<string, string>;
+}
+
+export interface TableBlock {
+  kind: 'table';
+  header: string[];
+  rows: Cell[][];
+  /** One character before each row (and a space before the header), unpadded, like restatectl's
+   *  tail marker ▶︎. An empty header prints no header row. */
+  markers?: Cell[];
+  fit?: Fit;
+}
+
+export type Block = { kind: 'line'; cells: Cell[] } | TableBlock | { kind: 'blank' };
+
+/** One item of a multi-item command that failed; the others still ran. */
+export interface ItemFailure {
+  /** What failed, e.g. `log 9`. */
+  item: string;
+  message: string;
+  hint?: string;
+  exitCode: number;
+}
 
 export interface View {
   json: unknown;
   blocks: Block[];
-  /** Non-zero when the command did part of its work only; the output is still printed. */
-  exitCode?: number;
+  /** Printed to stderr as `error: <item>: <message>` lines; the exit code is the most severe one. */
+  failures?: ItemFailure[];
   /** Printed to stderr in both modes. */
   warnings?: string[];
 }
 
 export const line = (...cells: Cell[]): Block => ({ kind: 'line', cells });
-export const table = (header: string[], rows: Cell[][], markers?: Cell[]): Block => ({ kind: 'table', header, rows, markers });
+export const table = (header: string[], rows: Cell[][], options: { markers?: Cell[]; fit?: Fit } = {}): TableBlock => ({ kind: 'table', header, rows, ...options });
 export const blank: Block = { kind: 'blank' };
 export const styled = (text: string, tone?: Tone, bold?: boolean): Styled => ({ text, tone, bold });
+export const shortened = (text: string, short: string, tone?: Tone): Styled => ({ text, short, tone });

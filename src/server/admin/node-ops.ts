@@ -64,7 +64,7 @@ export class NodeOperations {
         }
         const from = node.log_server.storage_state;
         if (!isSafeStorageTransition(from, target)) {
-          throw unsafe(`This node is currently in \`${from}\` storage-state. Transitioning into \`${target}\` is unsafe.`);
+          throw unsafe(`Node ${formatPlainId(node.id)} is currently in \`${from}\` storage-state. Transitioning into \`${target}\` is unsafe.`, `if you know why it is safe: cairnctl nodes set-storage-state --nodes ${formatPlainId(node.id)} --storage-state ${target} --force`);
         }
       }
       if (target !== 'read-write') {
@@ -137,7 +137,7 @@ export class NodeOperations {
     const refuse = (why: string, hint?: string) => unsafe(`It is not safe to disable node ${formatPlainId(node.id)}: ${why}`, hint);
     const state = node.log_server.storage_state;
     if (state === 'read-write') {
-      throw refuse('log server cannot be disabled because it is in read-write state', 'first: cairnctl nodes set-storage-state --nodes N --storage-state read-only');
+      throw refuse('log server cannot be disabled because it is in read-write state', `first: cairnctl nodes set-storage-state --nodes ${formatPlainId(node.id)} --storage-state read-only`);
     }
     if (state !== 'disabled') {
       const holding = replicatedSegments(logs).find((s) => s.params.nodeset.includes(node.id));

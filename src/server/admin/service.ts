@@ -1,5 +1,5 @@
 // The admin role's HTTP endpoints: node changes, log operations, partition snapshots, cluster state.
-import { ApiError } from '../../api/errors';
+import { ApiError, isErrorCode } from '../../api/errors';
 import { HttpStatusError, type HttpClient } from '../../api/http-client';
 import { formatPlainId } from '../../api/ids';
 import { epochKey, type CreateSnapshotRequest, type ReconfigureLogRequest, type SealOutcome, type TrimLogRequest } from '../../api/schemas';
@@ -97,11 +97,18 @@ export function bindAdminRoutes(s: HttpServer, deps: AdminDeps): void {
     const id = partition(params);
     const body = json as CreateSnapshotRequest;
     const leader = leaderAddress(metadata, id);
-    const created = await http.call(leader.address, 'workerSnapshot', {
-      params: { partition: id },
-      body: { min_lsn: body.min_lsn },
-      timeoutMs: SNAPSHOT_TIMEOUT_MS,
-    });
+    const created = await http
+      .call(leader.address, 'workerSnapshot', {
+        params: { partition: id },
+        body: { min_lsn: body.min_lsn, timeout_ms: body.timeout_ms },
+        // The leader answers once its own wait is over; allow for the snapshot's copy on top of it.
+        timeoutMs: (body.timeout_ms ?? 0) + SNAPSHOT_TIMEOUT_MS,
+      })
+      .catch((err: unknown) => {
+        // The leader's refusal (a TIMEOUT of its --min-lsn wait, say) is the answer, as it gave it.
+        if (err instanceof HttpStatusError && err.body && isErrorCode(err.body.code)) throw new ApiError(err.body.code, err.body.message, err.body.hint);
+        throw err;
+      });
     if (!body.trim_log) return created;
     // Only up to the archived LSN: with several snapshots retained, that of the oldest.
     const archived = await currentArchivedLsn(created.log_id);

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { ApiError } from '../../api/errors';
 import { TransportError } from '../../api/http-client';
-import { routes, type RouteAuth, type RouteName, type RouteResponse } from '../../api/routes';
+import { LISTENER_HEADER, routes, type RouteAuth, type RouteName, type RouteResponse } from '../../api/routes';
 import type { Role } from '../../api/schemas';
 import type { Logger } from '../logger';
 import { formatSize } from '../size';
@@ -58,6 +58,8 @@ export interface HttpServerOptions {
   roles: readonly Role[];
   adminToken?: string;
   clusterSecret?: string;
+  /** Sent in LISTENER_HEADER: `node` (the admin API, the default) or `ingress`. */
+  listener?: 'node' | 'ingress';
 }
 
 function compile(path: string): { pattern: RegExp; paramNames: string[] } {
@@ -166,6 +168,7 @@ export class HttpServer {
 
   private async dispatch(req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    res.setHeader(LISTENER_HEADER, this.options.listener ?? 'node');
     let binding: Binding | undefined;
     let match: RegExpExecArray | null = null;
     let pathMatched = false;

@@ -34,7 +34,7 @@ function checkKey(key: string): number {
 }
 
 export function createIngress(deps: IngressDeps): HttpServer {
-  const server = new HttpServer({ name: deps.nodeName, logger: deps.logger, bodyLimit: deps.recordSizeLimit, roles: ['http-ingress'] });
+  const server = new HttpServer({ name: deps.nodeName, logger: deps.logger, bodyLimit: deps.recordSizeLimit, roles: ['http-ingress'], listener: 'ingress' });
 
   server.raw(
     'PUT',

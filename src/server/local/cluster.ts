@@ -346,12 +346,15 @@ async function discardNewCluster(dir: string, cluster: ClusterFile): Promise<voi
 /** Starts whichever of the cluster's nodes are not running, provisions it once, and waits until it
  *  is healthy. */
 async function startCluster(dir: string, cluster: ClusterFile, options: UpOptions): Promise<ClusterFile> {
-  for (const node of cluster.nodes) {
+  // Validating each node's config here fails fast, naming the key, rather than in a child process.
+  const configs = cluster.nodes.map((node) => {
     applySets(node.config, options.sets);
-    loadConfig({ file: node.config }); // fail here, naming the key, rather than in a child process
-  }
+    return loadConfig({ file: node.config });
+  });
 
-  const http = new HttpClient({ connectTimeoutMs: 1_000 });
+  // The admin API of a cluster with admin.token set wants it from `local up` as from any client.
+  const adminToken = configs[0]!.adminToken;
+  const http = new HttpClient({ connectTimeoutMs: 1_000, headers: adminToken ? { authorization: `Bearer ${adminToken}` } : {} });
   try {
     const started: ClusterNodeEntry[] = [];
     /** Where each log stood when we started its node: what follows is this start's. */

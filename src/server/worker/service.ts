@@ -1,6 +1,7 @@
 // The worker role's HTTP endpoints: snapshots of the partitions this node leads, its repository's
 // view of a partition, and reads forwarded by other nodes' ingress (served by this node's replica).
 import { ApiError } from '../../api/errors';
+import type { CreateSnapshotRequest } from '../../api/schemas';
 import type { HttpServer } from '../http/server';
 import type { Bifrost } from '../bifrost/bifrost';
 import type { PartitionManager } from './manager';
@@ -57,8 +58,16 @@ export function bindWorkerRoutes(s: HttpServer, deps: WorkerDeps): void {
   s.route('workerSnapshot', async ({ params, json }) => {
     const id = partitionParam(params.partition);
     const processor = leading(deps, id);
-    const latest = await processor.createSnapshot((json as { min_lsn?: number }).min_lsn ?? 0, SNAPSHOT_WAIT_MS).catch((err: Error) => {
-      throw new ApiError('UNAVAILABLE', err.message);
+    const { min_lsn: minLsn = 0, timeout_ms: waitMs = SNAPSHOT_WAIT_MS } = json as CreateSnapshotRequest;
+    if (!(await processor.waitApplied(minLsn, waitMs))) {
+      throw new ApiError(
+        'TIMEOUT',
+        `partition ${id} on ${deps.nodeName} has applied LSN ${processor.applied}, not yet ${minLsn}, after waiting ${waitMs} ms`,
+        'wait longer with a larger --request-timeout, or check its progress with `cairnctl partitions list`',
+      );
+    }
+    const latest = await processor.createSnapshot(minLsn, 0).catch((err: Error) => {
+      throw new ApiError('UNAVAILABLE', `partition ${id}: ${err.message}`);
     });
     return {
       partition_id: id,

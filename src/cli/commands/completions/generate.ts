@@ -1,43 +1,52 @@
-// Shell completion scripts generated from the command tree. They are static (no Node process at TAB
-// time): the tree of commands, aliases, options and option choices is written into the script.
-import type { Command } from 'commander';
+// Shell completion scripts generated from the command registry. They are static (no Node process at
+// TAB time): the tree of commands, aliases, options, which options take a value (per command: `-t`
+// is a value for `logs trim` and a switch for `create-snapshot`) and the choices of options and
+// arguments are written into the script.
+import type { CompletionsJson as CommandNode } from '../../output/documents';
+import { parseFlags, type Definition, type OptionSpec } from '../../registry';
+import type { Shell } from './shells';
 
-export interface OptionNode {
-  flags: string[];
-  takesValue: boolean;
-  choices: string[];
-  description: string;
+type OptionNode = CommandNode['options'][number];
+
+function optionNodes(options: Record<string, OptionSpec>): OptionNode[] {
+  return Object.values(options)
+    .filter((o) => !o.hidden)
+    .map((option) => {
+      const { short, long, takesValue } = parseFlags(option.flags);
+      return {
+        flags: [short, long, ...(option.aliases ?? [])].filter((f): f is string => !!f),
+        takes_value: takesValue,
+        choices: option.kind === 'value' && option.choices ? [...option.choices] : [],
+        description: option.description,
+      };
+    });
 }
 
-export interface CommandNode {
-  /** Words leading to this command, e.g. ['logs', 'list']. */
-  path: string[];
-  names: string[];
-  description: string;
-  options: OptionNode[];
-  children: CommandNode[];
-}
+const HELP: OptionNode = { flags: ['-h', '--help'], takes_value: false, choices: [], description: 'display help' };
+const VERSION: OptionNode = { flags: ['-V', '--version'], takes_value: false, choices: [], description: 'print the version' };
 
-export const SHELLS = ['bash', 'zsh', 'fish'] as const;
-export type Shell = (typeof SHELLS)[number];
-
-export function commandTree(command: Command, path: string[] = []): CommandNode {
-  const options: OptionNode[] = command.options.map((option) => ({
-    flags: [option.short, option.long].filter((f): f is string => !!f),
-    takesValue: option.required || option.optional,
-    choices: option.argChoices ?? [],
-    description: option.description,
-  }));
-  options.push({ flags: ['-h', '--help'], takesValue: false, choices: [], description: 'display help' });
-  return {
-    path,
-    names: [command.name(), ...command.aliases()],
-    description: command.description(),
-    options,
-    children: command.commands
-      .filter((child) => child.name() !== 'help')
-      .map((child) => commandTree(child, [...path, child.name()])),
+/** The command tree of the registry; the root carries the global options. */
+export function commandTree(definitions: readonly Definition[], globals: Record<string, OptionSpec>): CommandNode {
+  const build = (path: readonly string[], names: string[], description: string): CommandNode => {
+    const definition = definitions.find((d) => d.path.join(' ') === path.join(' '));
+    const command = definition?.kind === 'command' ? definition : undefined;
+    return {
+      path: [...path],
+      names,
+      description,
+      arguments: Object.values(command?.args ?? {}).map((arg) => ({
+        name: arg.syntax.replace(/[<>[\].]/g, ''),
+        required: arg.syntax.startsWith('<'),
+        variadic: arg.syntax.includes('...'),
+        choices: [...(arg.choices ?? [])],
+      })),
+      options: path.length ? [...optionNodes(command?.options ?? {}), HELP] : [...optionNodes(globals), HELP, VERSION],
+      children: definitions
+        .filter((d) => d.path.length === path.length + 1 && path.every((w, i) => d.path[i] === w))
+        .map((d) => build(d.path, [d.path[d.path.length - 1]!, ...(d.aliases ?? [])], d.description)),
+    };
   };
+  return build([], ['cairnctl'], 'Cairn cluster administration tool');
 }
 
 function allNodes(root: CommandNode): CommandNode[] {
@@ -45,6 +54,7 @@ function allNodes(root: CommandNode): CommandNode[] {
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+const pathOf = (node: CommandNode) => node.path.join(' ');
 
 export function generate(shell: Shell, root: CommandNode): string {
   switch (shell) {
@@ -57,40 +67,49 @@ export function generate(shell: Shell, root: CommandNode): string {
   }
 }
 
-/** Shared by bash and zsh: maps each command word (and alias) under a path to its canonical path. */
+/** `case "$cmdpath|$word"` arms mapping each command word (and alias) to its canonical path. */
 function pathCases(root: CommandNode, indent: string): string {
-  const lines: string[] = [];
-  for (const node of allNodes(root)) {
-    for (const child of node.children) {
-      for (const name of child.names) {
-        lines.push(`${indent}${quote(`${node.path.join(' ')}|${name}`)}) cmdpath=${quote(child.path.join(' '))} ;;`);
-      }
-    }
-  }
-  return lines.join('\n');
+  return allNodes(root)
+    .flatMap((node) => node.children.flatMap((child) => child.names.map((name) => `${indent}${quote(`${pathOf(node)}|${name}`)}) cmdpath=${quote(pathOf(child))} ;;`)))
+    .join('\n');
 }
 
-function valueOptions(root: CommandNode): string[] {
-  return [...new Set(allNodes(root).flatMap((n) => n.options.filter((o) => o.takesValue).flatMap((o) => o.flags)))];
+/** `"$cmdpath|$flag"` patterns of the options that take a value: global ones anywhere. */
+function valuePatterns(root: CommandNode): string[] {
+  const globals = root.options.filter((o) => o.takes_value).flatMap((o) => o.flags.map((f) => `*${quote(`|${f}`)}`));
+  const own = allNodes(root)
+    .filter((n) => n.path.length)
+    .flatMap((n) => n.options.filter((o) => o.takes_value).flatMap((o) => o.flags.map((f) => quote(`${pathOf(n)}|${f}`))));
+  return [...globals, ...own];
 }
 
+/** `"$cmdpath|$prev"` arms offering an option's choices. */
 function choiceCases(root: CommandNode, indent: string, reply: (words: string) => string): string {
-  const seen = new Map<string, string[]>();
-  for (const node of allNodes(root)) {
-    for (const option of node.options) if (option.choices.length) for (const flag of option.flags) seen.set(flag, option.choices);
-  }
-  return [...seen].map(([flag, choices]) => `${indent}${flag}) ${reply(choices.join(' '))} ;;`).join('\n');
+  const arms = [
+    ...root.options.filter((o) => o.choices.length).map((o) => ({ patterns: o.flags.map((f) => `*${quote(`|${f}`)}`), choices: o.choices })),
+    ...allNodes(root)
+      .filter((n) => n.path.length)
+      .flatMap((n) => n.options.filter((o) => o.choices.length).map((o) => ({ patterns: o.flags.map((f) => quote(`${pathOf(n)}|${f}`)), choices: o.choices }))),
+  ];
+  return arms.map((arm) => `${indent}${arm.patterns.join('|')}) ${reply(arm.choices.join(' '))} ;;`).join('\n');
 }
 
-function wordCases(root: CommandNode, indent: string, globals: OptionNode[]): string {
+/** `case "$cmdpath"` arms setting what may follow: `words` (subcommands, argument choices) and
+ *  `flags` (options, offered for a word that starts with `-`, or when there are no words). */
+function wordCases(root: CommandNode, indent: string): string {
+  const globals = root.options.filter((o) => !o.flags.includes('--version'));
   return allNodes(root)
     .map((node) => {
       const options = node.path.length ? [...node.options, ...globals] : node.options;
-      const words = [...node.children.flatMap((c) => c.names), ...options.flatMap((o) => o.flags)];
-      return `${indent}${quote(node.path.join(' '))}) words=${quote([...new Set(words)].join(' '))} ;;`;
+      const words = [...node.children.flatMap((c) => c.names), ...node.arguments.flatMap((a) => a.choices)];
+      const flags = [...new Set(options.flatMap((o) => o.flags))];
+      return `${indent}${quote(pathOf(node))}) words=${quote(words.join(' '))}; flags=${quote(flags.join(' '))} ;;`;
     })
     .join('\n');
 }
+
+/** bash and zsh: options for `-…` or when nothing else can follow. */
+const PICK_FLAGS = '  if [[ "$cur" == -* || -z "$words" ]]; then words="$flags"; fi\n';
 
 /** bash and zsh: walks the words typed so far and sets $cmdpath to the command they name. */
 function scanCommandPath(root: CommandNode, first: number, current: string, words: string): string {
@@ -99,10 +118,10 @@ function scanCommandPath(root: CommandNode, first: number, current: string, word
   for ((i = ${first}; i < ${current}; i++)); do
     word="\${${words}[i]}"
     if [[ $skip == 1 ]]; then skip=0; continue; fi
-    case "$word" in
-      ${valueOptions(root).join('|')}) skip=1; continue ;;
-      -*) continue ;;
+    case "$cmdpath|$word" in
+      ${valuePatterns(root).join('|')}) skip=1; continue ;;
     esac
+    [[ "$word" == -* ]] && continue
     case "$cmdpath|$word" in
 ${pathCases(root, '      ')}
     esac
@@ -110,46 +129,47 @@ ${pathCases(root, '      ')}
 `;
 }
 
-const HEADER = (shell: Shell) =>
-  `# ${shell} completion for cairnctl. Generated by \`cairnctl completions ${shell}\`; do not edit.\n`;
+/** After an option that takes a value: its choices, or nothing to offer. */
+function valueReply(root: CommandNode, reply: (words: string) => string, none: string): string {
+  return `  case "$cmdpath|$prev" in
+${choiceCases(root, '    ', reply)}
+    ${valuePatterns(root).join('|')}) ${none} ;;
+  esac
+`;
+}
+
+const HEADER = (shell: Shell) => `# ${shell} completion for cairnctl. Generated by \`cairnctl completions ${shell}\`; do not edit.\n`;
 
 function bash(root: CommandNode): string {
-  const globals = root.options.filter((o) => !o.flags.includes('--version') && !o.flags.includes('-V'));
   return `${HEADER('bash')}# Load it with: source <(cairnctl completions bash)
 _cairnctl() {
-  local cur prev word cmdpath words i skip
+  local cur prev word cmdpath words flags i skip
   cur="\${COMP_WORDS[COMP_CWORD]}"
   prev="\${COMP_WORDS[COMP_CWORD-1]}"
-${scanCommandPath(root, 1, 'COMP_CWORD', 'COMP_WORDS')}  case "$prev" in
-${choiceCases(root, '    ', (w) => `COMPREPLY=($(compgen -W ${quote(w)} -- "$cur")); return`)}
+${scanCommandPath(root, 1, 'COMP_CWORD', 'COMP_WORDS')}${valueReply(root, (w) => `COMPREPLY=($(compgen -W ${quote(w)} -- "$cur")); return`, 'COMPREPLY=(); return')}  case "$cmdpath" in
+${wordCases(root, '    ')}
+    *) words=""; flags="" ;;
   esac
-  case "$cmdpath" in
-${wordCases(root, '    ', globals)}
-    *) words="" ;;
-  esac
-  COMPREPLY=($(compgen -W "$words" -- "$cur"))
+${PICK_FLAGS}  COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
 complete -F _cairnctl cairnctl
 `;
 }
 
 function zsh(root: CommandNode): string {
-  const globals = root.options.filter((o) => !o.flags.includes('--version') && !o.flags.includes('-V'));
   return `#compdef cairnctl
 ${HEADER('zsh')}# Load it with: source <(cairnctl completions zsh), or save it as _cairnctl on your $fpath.
 _cairnctl() {
-  local word cmdpath prev skip i
-${scanCommandPath(root, 2, 'CURRENT', 'words')}  prev="\${words[CURRENT-1]}"
+  local word cmdpath prev cur skip i flags
   local -a candidates
-  case "$prev" in
-${choiceCases(root, '    ', (w) => `candidates=(${w}); compadd -a candidates; return`)}
-  esac
-  local list
+${scanCommandPath(root, 2, 'CURRENT', 'words')}  prev="\${words[CURRENT-1]}"
+  cur="\${words[CURRENT]}"
+${valueReply(root, (w) => `candidates=(${w}); compadd -a candidates; return`, 'return')}  local words_list
   case "$cmdpath" in
-${wordCases(root, '    ', globals).replace(/\) words=/g, ') list=')}
-    *) list="" ;;
+${wordCases(root, '    ').replace(/\) words=/g, ') words_list=')}
+    *) words_list=""; flags="" ;;
   esac
-  candidates=(\${=list})
+${PICK_FLAGS.replace(/\$words"/, '$words_list"').replace('words="$flags"', 'words_list="$flags"')}  candidates=(\${=words_list})
   compadd -a candidates
 }
 if [[ "$funcstack[1]" == "_cairnctl" ]]; then _cairnctl "$@"; else compdef _cairnctl cairnctl; fi
@@ -157,6 +177,13 @@ if [[ "$funcstack[1]" == "_cairnctl" ]]; then _cairnctl "$@"; else compdef _cair
 }
 
 function fish(root: CommandNode): string {
+  const valueSwitch = (indent: string) => {
+    const globals = root.options.filter((o) => o.takes_value).flatMap((o) => o.flags);
+    const own = allNodes(root)
+      .filter((n) => n.path.length)
+      .flatMap((n) => n.options.filter((o) => o.takes_value).flatMap((o) => o.flags.map((f) => quote(`${pathOf(n)}|${f}`))));
+    return [`${indent}if contains -- $word ${globals.join(' ')}`, `${indent}    set skip 1`, `${indent}    continue`, `${indent}end`, `${indent}switch "$cmdpath|$word"`, `${indent}    case ${own.join(' ')}`, `${indent}        set skip 1`, `${indent}        continue`, `${indent}end`];
+  };
   const lines = [
     HEADER('fish').trimEnd(),
     '# Load it with: cairnctl completions fish | source',
@@ -169,14 +196,11 @@ function fish(root: CommandNode): string {
     '            set skip 0',
     '            continue',
     '        end',
-    `        if contains -- $word ${valueOptions(root).join(' ')}`,
-    '            set skip 1',
-    '            continue',
-    '        end',
+    ...valueSwitch('        '),
     "        string match -q -- '-*' $word; and continue",
     '        switch "$cmdpath|$word"',
     ...allNodes(root).flatMap((node) =>
-      node.children.flatMap((child) => child.names.map((name) => `            case ${quote(`${node.path.join(' ')}|${name}`)}\n                set cmdpath ${quote(child.path.join(' '))}`)),
+      node.children.flatMap((child) => child.names.map((name) => `            case ${quote(`${pathOf(node)}|${name}`)}\n                set cmdpath ${quote(pathOf(child))}`)),
     ),
     '        end',
     '    end',
@@ -184,13 +208,15 @@ function fish(root: CommandNode): string {
     'end',
     'complete -c cairnctl -f',
   ];
-  const globals = root.options;
   for (const node of allNodes(root)) {
-    const condition = `-n ${quote(`test (__cairnctl_path) = ${quote(node.path.join(' '))}`)}`;
+    const condition = `-n ${quote(`test (__cairnctl_path) = ${quote(pathOf(node))}`)}`;
     for (const child of node.children) {
       lines.push(`complete -c cairnctl ${condition} -a ${quote(child.names.join(' '))} -d ${quote(child.description.split('\n')[0]!)}`);
     }
-    for (const option of node.path.length ? [...node.options, ...globals] : node.options) {
+    for (const arg of node.arguments.filter((a) => a.choices.length)) {
+      lines.push(`complete -c cairnctl ${condition} -a ${quote(arg.choices.join(' '))} -d ${quote(arg.name)}`);
+    }
+    for (const option of node.path.length ? [...node.options, ...root.options.filter((o) => !o.flags.includes('--version'))] : node.options) {
       const long = option.flags.find((f) => f.startsWith('--'))?.slice(2);
       const short = option.flags.find((f) => /^-[^-]$/.test(f))?.slice(1);
       const parts = [
@@ -198,7 +224,7 @@ function fish(root: CommandNode): string {
         condition,
         long ? `-l ${long}` : '',
         short ? `-s ${short}` : '',
-        option.takesValue ? '-r' : '',
+        option.takes_value ? '-r' : '',
         option.choices.length ? `-a ${quote(option.choices.join(' '))}` : '',
         `-d ${quote(option.description)}`,
       ];

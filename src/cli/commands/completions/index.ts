@@ -1,15 +1,13 @@
-import { Argument } from 'commander';
-import { examples, type Register } from '../../program';
-import { SHELLS } from './generate';
+// `cairnctl completions <shell>`.
+import { argument, defineCommand, spec } from '../../registry';
+import { SHELLS, type Shell } from './shells';
 
-export const registerCompletions: Register = (program, action) => {
-  program
-    .command('completions')
-    .description('Print a shell completion script generated from the command tree (-o json prints the tree)')
-    .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
-    .addHelpText(
-      'after',
-      examples('source <(cairnctl completions bash)', 'cairnctl completions zsh > "${fpath[1]}/_cairnctl"', 'cairnctl completions fish | source'),
-    )
-    .action(action(() => import('./completions'), (positional) => ({ shell: positional[0] as (typeof SHELLS)[number], program })));
-};
+export const completionsSpec = spec({
+  path: ['completions'],
+  description: 'Print a shell completion script generated from the command registry (-o json prints the tree)',
+  examples: ['source <(cairnctl completions bash)', 'cairnctl completions zsh > "${fpath[1]}/_cairnctl"', 'cairnctl completions fish | source'],
+  args: { shell: argument('<shell>', `the shell: ${SHELLS.join(', ')}`, (raw) => SHELLS.find((s): s is Shell => s === raw)!, SHELLS) },
+  options: {},
+});
+
+export const completionsCommands = [defineCommand(completionsSpec, () => import('./completions'))];

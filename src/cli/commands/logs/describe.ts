@@ -4,22 +4,18 @@ import { findChain } from '../../../api/logs';
 import type { NodesConfiguration, Segment } from '../../../api/schemas';
 import type { CommandContext } from '../../context';
 import { CliError, EXIT } from '../../errors';
+import type { LogsDescribeJson } from '../../output/documents';
 import { blank, line, styled, table, type Block, type Cell, type View } from '../../output/view';
-
-export interface DescribeArgs {
-  ids: number[];
-  tail: number;
-  head?: number;
-  all?: boolean;
-  extra?: boolean;
-}
+import type { ArgsOf } from '../../registry';
+import type { logsDescribeSpec } from './index';
+import { sequencerFields } from './sequencer';
 
 /** The nodeset without nodes that can hold no data: removed, or with storage disabled. */
 export function effectiveNodeset(nodeset: readonly number[], nodes: NodesConfiguration): number[] {
   return nodeset.filter((id) => nodes.nodes.some((n) => n.id === id && n.log_server.storage_state !== 'disabled'));
 }
 
-export async function run(ctx: CommandContext, args: DescribeArgs): Promise<View> {
+export async function run(ctx: CommandContext, args: ArgsOf<typeof logsDescribeSpec>): Promise<View> {
   const cluster = await ctx.cluster();
   const [logs, nodes] = await Promise.all([cluster.metadata('bifrost_config'), cluster.metadata('nodes_config')]);
   const ids = args.ids.length ? args.ids : logs.value.logs.map((l) => l.log_id);
@@ -29,7 +25,7 @@ export async function run(ctx: CommandContext, args: DescribeArgs): Promise<View
     ? await Promise.all(ids.map((id) => cluster.admin('describeLog', { params: { log: id } }).then((d) => d.trim_point_lsn)))
     : undefined;
 
-  const json = [];
+  const json: LogsDescribeJson['logs'] = [];
   const blocks: Block[] = [];
   for (const [i, id] of ids.entries()) {
     const chain = findChain(logs.value, id)!;
@@ -50,13 +46,12 @@ export async function run(ctx: CommandContext, args: DescribeArgs): Promise<View
         is_tail: isTail,
         loglet_id: params ? formatLogletId(params.loglet_id) : null,
         replication: params?.replication ?? null,
-        sequencer: params?.sequencer ?? null,
+        ...sequencerFields(params?.sequencer),
         sequencer_current: params ? !!node && formatGenId(node) === params.sequencer : null,
         nodeset: params?.nodeset ?? null,
         effective_nodeset: params ? effectiveNodeset(params.nodeset, nodes.value) : null,
         created_at: segment.created_at ?? null,
         seal: segment.seal ?? null,
-        params: params ?? null,
       };
     };
     const segments = shown.map(describe);
@@ -69,7 +64,8 @@ export async function run(ctx: CommandContext, args: DescribeArgs): Promise<View
       continue;
     }
     const header = ['IDX', 'FROM-LSN', 'KIND', 'LOGLET-ID', 'REPLICATION', 'SEQUENCER', 'EFF-NODESET', 'CREATED-AT', ...(args.extra ? ['PARAMS'] : []), ''];
-    const rows = segments.map((s): Cell[] => {
+    const rows = shown.map((segment, n): Cell[] => {
+      const s = segments[n]!;
       const short = s.effective_nodeset && s.replication && s.effective_nodeset.length < s.replication.node;
       const note = s.seal
         ? styled(`At ${s.seal.sealed_at} ${Object.entries(s.seal.context).map(([k, v]) => `${k}=${v}`).join(', ')}`, s.seal.permanent ? 'good' : undefined)
@@ -80,15 +76,16 @@ export async function run(ctx: CommandContext, args: DescribeArgs): Promise<View
         s.kind,
         s.loglet_id ?? '',
         s.replication ? formatReplication(s.replication) : '',
-        s.sequencer ? (s.is_tail ? styled(s.sequencer, s.sequencer_current ? 'good' : 'bad') : s.sequencer) : '',
+        s.sequencer_generational_id ? (s.is_tail ? styled(s.sequencer_generational_id, s.sequencer_current ? 'good' : 'bad') : s.sequencer_generational_id) : '',
         s.effective_nodeset ? styled(formatNodeSet(s.effective_nodeset), s.is_tail && short ? 'bad' : undefined) : '',
         s.created_at ? { time: s.created_at, style: 'rough' } : '--',
-        ...(args.extra ? [s.params ? JSON.stringify(s.params) : ''] : []),
+        ...(args.extra ? [segment.params ? JSON.stringify(segment.params) : ''] : []),
         note,
       ];
     });
     const markers = segments.map((s) => (s.is_tail ? styled('▶︎', 'good') : ''));
-    blocks.push(table(header, rows, markers), line('---'), line(`${segments.length}/${total} segments shown.`), blank);
+    blocks.push(table(header, rows, { markers, fit: { truncate: ['EFF-NODESET'] } }), line('---'), line(`${segments.length}/${total} segments shown.`), blank);
   }
-  return { json: { logs_version: logs.version, logs: json }, blocks };
+  const document: LogsDescribeJson = { logs_version: logs.version, logs: json };
+  return { json: document, blocks };
 }

@@ -1,28 +1,21 @@
 // `cairnctl logs find-tail <ids>`.
-import type { LogTail } from '../../../api/schemas';
 import type { CommandContext } from '../../context';
-import { EXIT, mapError } from '../../errors';
-import { styled, table, type Cell, type View } from '../../output/view';
+import { eachItem, failuresOf, itemEntries } from '../../items';
+import type { FindTailJson } from '../../output/documents';
+import { table, type View } from '../../output/view';
+import type { ArgsOf } from '../../registry';
+import type { findTailSpec } from './index';
 
-export async function run(ctx: CommandContext, args: { ids: number[] }): Promise<View> {
+export async function run(ctx: CommandContext, args: ArgsOf<typeof findTailSpec>): Promise<View> {
   const cluster = await ctx.cluster();
-  const results = await Promise.all(
-    args.ids.map(async (id): Promise<{ log_id: number; tail: LogTail | null; error: string | null }> => {
-      try {
-        return { log_id: id, tail: await cluster.admin('findTail', { params: { log: id } }), error: null };
-      } catch (err) {
-        return { log_id: id, tail: null, error: mapError(err).message };
-      }
-    }),
-  );
-  const rows = results.map((r): Cell[] =>
-    r.tail ? [r.log_id, r.tail.segment_index, r.tail.state, r.tail.tail_lsn] : [r.log_id, styled(r.error!, 'bad'), '', ''],
-  );
-  const failed = results.filter((r) => r.error);
+  const results = await eachItem(args.ids, (id) => cluster.admin('findTail', { params: { log: id } }), { parallel: true });
+  const json: FindTailJson = {
+    logs: itemEntries(results, (log_id, tail) => ({ log_id, segment_index: tail?.segment_index ?? null, state: tail?.state ?? null, tail_lsn: tail?.tail_lsn ?? null })),
+  };
+  const found = results.flatMap((r) => (r.value ? [r.value] : []));
   return {
-    json: { logs: results.map((r) => (r.tail ? { ...r.tail, error: null } : { log_id: r.log_id, error: r.error })) },
-    blocks: [table(['LOG-ID', 'SEGMENT', 'STATE', 'TAIL-LSN'], rows)],
-    exitCode: failed.length ? EXIT.FAILED : EXIT.OK,
-    warnings: failed.map((r) => `log ${r.log_id}: ${r.error}`),
+    json,
+    blocks: found.length ? [table(['LOG-ID', 'SEGMENT', 'STATE', 'TAIL-LSN'], found.map((t) => [t.log_id, t.segment_index, t.state, t.tail_lsn]))] : [],
+    failures: failuresOf(results, (id) => `log ${id}`),
   };
 }

@@ -1,74 +1,91 @@
-import { Option } from 'commander';
+// `cairnctl logs ...`.
 import { parsePlainId, parseReplication } from '../../../api/ids';
-import { asArgument, idList, wholeNumber } from '../../args';
-import { examples, type Register } from '../../program';
+import { idList, idRanges, nodeIds, wholeNumber } from '../../args';
+import { argument, defineCommand, defineGroup, flag, list, spec, text, value } from '../../registry';
 
 const segmentCount = wholeNumber('a segment count');
 const segmentIndex = wholeNumber('a segment index');
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+const lsn = wholeNumber('an LSN');
+const someLogs = argument('[log-ids...]', 'log ids, e.g. 0 2-3 (all logs without ids)', idList);
+const logs = argument('<log-ids...>', 'log ids, e.g. 0 2-3', idList);
 
-export const registerLogs: Register = (program, action) => {
-  const logs = program.command('logs').description('Log operations');
-  logs
-    .command('list')
-    .alias('ls')
-    .description("List the logs: each log's tail segment, its loglet, replication, sequencer and nodeset")
-    .addHelpText('after', examples('cairnctl logs list', "cairnctl logs list -o json | jq '.logs[] | {log_id, sequencer}'"))
-    .action(action(() => import('./list'), () => ({})));
+export const logsListSpec = spec({
+  path: ['logs', 'list'],
+  aliases: ['ls'],
+  description: "List the logs: each log's tail segment, its loglet, replication, sequencer and nodeset",
+  examples: ['cairnctl logs list', "cairnctl logs list -o json | jq '.logs[] | {log_id, sequencer_node_id}'"],
+  args: {},
+  options: {},
+});
 
-  logs
-    .command('describe')
-    .description('Show the chain of segments of logs (all logs without ids); ▶︎ marks the tail segment')
-    .argument('[log-ids...]', 'log ids, e.g. 0 2-3')
-    .addOption(new Option('--tail <n>', 'show the last n segments').argParser(segmentCount).default(25).conflicts(['head', 'all']))
-    .addOption(new Option('--head <n>', 'show the first n segments').argParser(segmentCount).conflicts(['all']))
-    .option('--all', 'show every segment')
-    .option('--extra', 'also the trim point and each segment\'s loglet parameters')
-    .addHelpText('after', examples('cairnctl logs describe 1', 'cairnctl logs describe --all --extra -o json'))
-    .action(action(() => import('./describe'), ([ids], options) => ({ ids: idList((ids as string[]) ?? []), ...options }) as never));
+export const logsDescribeSpec = spec({
+  path: ['logs', 'describe'],
+  description: 'Show the chain of segments of logs; ▶︎ marks the tail segment',
+  examples: ['cairnctl logs describe 1', 'cairnctl logs describe --all --extra -o json'],
+  args: { ids: someLogs },
+  options: {
+    tail: value('--tail <n>', 'show the last n segments', { parse: segmentCount, default: 25, conflicts: ['head', 'all'] }),
+    head: value('--head <n>', 'show the first n segments', { parse: segmentCount, conflicts: ['all'] }),
+    all: flag('--all', 'show every segment'),
+    extra: flag('--extra', "also the trim point and each segment's loglet parameters"),
+  },
+});
 
-  logs
-    .command('find-tail')
-    .description("Find the tail of logs: the tail segment, whether it is OPEN or SEALED, and the tail LSN")
-    .argument('<log-ids...>', 'log ids, e.g. 0 2-3')
-    .addHelpText('after', examples('cairnctl logs find-tail 0', 'cairnctl logs find-tail 0-3 -o json'))
-    .action(action(() => import('./find-tail'), ([ids]) => ({ ids: idList(ids as string[]) })));
+export const findTailSpec = spec({
+  path: ['logs', 'find-tail'],
+  description: 'Find the tail of logs: the tail segment, whether it is OPEN or SEALED, and the tail LSN',
+  examples: ['cairnctl logs find-tail 0', 'cairnctl logs find-tail 0-3 -o json'],
+  args: { ids: logs },
+  options: {},
+});
 
-  logs
-    .command('seal')
-    .description('Seal the tail segment of logs; the cluster controller then extends each chain with a new segment')
-    .argument('<log-ids...>', 'log ids, e.g. 0 2-3')
-    .option('--reason <text>', 'why, recorded in the seal marker')
-    .addOption(new Option('-i, --segment-index <n>', 'only if the tail segment still has this index').argParser(segmentIndex))
-    .option('-y, --yes', 'confirm without a prompt (required when not on a terminal)')
-    .addHelpText('after', examples('cairnctl logs seal 1 --reason "moving the sequencer"', 'cairnctl logs seal 0-3 --yes'))
-    .action(action(() => import('./seal'), ([ids], options) => ({ ids: idList(ids as string[]), ...options }) as never));
+export const sealSpec = spec({
+  path: ['logs', 'seal'],
+  description: 'Seal the tail segment of logs; the cluster controller then extends each chain with a new segment',
+  examples: ['cairnctl logs seal 1 --reason "moving the sequencer"', 'cairnctl logs seal 0-3 --yes'],
+  args: { ids: logs },
+  options: {
+    reason: text('--reason <text>', 'why, recorded in the seal marker'),
+    segmentIndex: value('-i, --segment-index <n>', 'only if the tail segment still has this index', { parse: segmentIndex }),
+  },
+});
 
-  logs
-    .command('trim')
-    .description('Trim logs up to an LSN (inclusive); refused past the partition\'s archived LSN unless --force')
-    .argument('<log-ids...>', 'log ids, e.g. 0 2-3')
-    .addOption(new Option('-t, --trim-point <lsn>', 'trim up to this LSN (inclusive)').argParser(wholeNumber('an LSN')).makeOptionMandatory())
-    .option('--force', '[dangerous] trim past the archived LSN: processors that need those records cannot recover them')
-    .option('--dry-run', 'show what would be trimmed and change nothing')
-    .option('-y, --yes', 'confirm without a prompt (required when not on a terminal)')
-    .addHelpText(
-      'after',
-      `\nThe archived LSN is that of the oldest snapshot the partition's repository retains; trimming past it leaves\na trim gap that a processor without the records can only cross from a newer snapshot.${examples('cairnctl logs trim 0 --trim-point 632 --dry-run', 'cairnctl snapshots create-snapshot 0 && cairnctl logs trim 0 -t 632 --yes')}`,
-    )
-    .action(action(() => import('./trim'), ([ids], options) => ({ ids: idList(ids as string[]), ...options }) as never));
+export const trimSpec = spec({
+  path: ['logs', 'trim'],
+  description: "Trim logs up to an LSN (inclusive); refused past the partition's archived LSN unless --force",
+  details:
+    "The archived LSN is that of the oldest snapshot the partition's repository retains; trimming past it leaves\na trim gap that a processor without the records can only cross from a newer snapshot.",
+  examples: ['cairnctl logs trim 0 --trim-point 632 --dry-run', 'cairnctl snapshots create-snapshot 0 && cairnctl logs trim 0 -t 632 --yes'],
+  args: { ids: logs },
+  options: {
+    trimPoint: value('-t, --trim-point <lsn>', 'trim up to this LSN (inclusive)', { parse: lsn, required: true }),
+    force: flag('--force', '[dangerous] trim past the archived LSN: processors that need those records cannot recover them'),
+    dryRun: flag('--dry-run', 'show what would be trimmed and change nothing'),
+  },
+});
 
-  logs
-    .command('reconfigure')
-    .description('Seal the tail segment and extend the chain with a new one (new sequencer, nodeset or replication)')
-    .requiredOption('-l, --log-id <ids>', 'log ids, e.g. 1 or 0-3 (repeatable)', collect)
-    .addOption(new Option('--sequencer <node>', 'node to run the new sequencer, e.g. N2').argParser(asArgument(parsePlainId)))
-    .addOption(new Option('--nodeset <nodes>', 'log-servers of the new segment, e.g. N1,N2,N3').argParser(asArgument((v) => v.split(',').map(parsePlainId))))
-    .addOption(new Option('--replication <rp>', 'replication of the new segment, e.g. 2 or {node: 2}').argParser(asArgument(parseReplication)))
-    .addOption(new Option('-i, --segment-index <n>', 'only if the tail segment still has this index').argParser(segmentIndex))
-    .option('--reason <text>', 'why, recorded in the logs')
-    .option('--dry-run', 'show the new segment and change nothing')
-    .option('-y, --yes', 'confirm without a prompt (required when not on a terminal)')
-    .addHelpText('after', examples('cairnctl logs reconfigure -l 1 --sequencer N3 --dry-run', 'cairnctl logs reconfigure -l 0-3 --nodeset N1,N2,N3 --yes'))
-    .action(action(() => import('./reconfigure'), (_, options) => ({ ...options, ids: idList(options.logId as string[]) }) as never));
-};
+export const reconfigureSpec = spec({
+  path: ['logs', 'reconfigure'],
+  description: 'Seal the tail segment and extend the chain with a new one (new sequencer, nodeset or replication)',
+  examples: ['cairnctl logs reconfigure -l 1 --sequencer N3 --dry-run', 'cairnctl logs reconfigure -l 0-3 --nodeset N1,N2,N3 --yes'],
+  args: {},
+  options: {
+    logId: list('-l, --log-id <ids>', 'log ids, e.g. 1 or 0-3 (repeatable)', idRanges, { required: true }),
+    sequencer: value('--sequencer <node>', 'node to run the new sequencer, e.g. N2', { parse: parsePlainId }),
+    nodeset: value('--nodeset <nodes>', 'log-servers of the new segment, e.g. N1,N2,N3', { parse: nodeIds }),
+    replication: value('--replication <rp>', 'replication of the new segment, e.g. 2 or {node: 2}', { parse: parseReplication }),
+    segmentIndex: value('-i, --segment-index <n>', 'only if the tail segment still has this index', { parse: segmentIndex }),
+    reason: text('--reason <text>', 'why, recorded in the logs'),
+    dryRun: flag('--dry-run', 'show the new segment and change nothing'),
+  },
+});
+
+export const logsCommands = [
+  defineGroup(['logs'], 'Log operations'),
+  defineCommand(logsListSpec, () => import('./list')),
+  defineCommand(logsDescribeSpec, () => import('./describe')),
+  defineCommand(findTailSpec, () => import('./find-tail')),
+  defineCommand(sealSpec, () => import('./seal')),
+  defineCommand(trimSpec, () => import('./trim')),
+  defineCommand(reconfigureSpec, () => import('./reconfigure')),
+];

@@ -1,21 +1,15 @@
 // `cairnctl logs reconfigure -l <ids> [--sequencer N] [--nodeset ...] [--replication RP] [--dry-run] [-y]`.
 import { formatLogletId, formatNodeSet, formatReplication } from '../../../api/ids';
-import type { ReconfigureLogRequest, ReplicationProperty, SealOutcome } from '../../../api/schemas';
+import type { ReconfigureLogRequest, SealOutcome } from '../../../api/schemas';
+import { distinct } from '../../args';
 import { confirmChange } from '../../confirm';
 import type { CommandContext } from '../../context';
-import { EXIT, mapError } from '../../errors';
+import { eachItem, failuresOf, itemEntries, type ItemResult } from '../../items';
+import type { ReconfigureJson } from '../../output/documents';
 import { line, table, type Block, type View } from '../../output/view';
-
-export interface ReconfigureArgs {
-  ids: number[];
-  sequencer?: number;
-  nodeset?: number[];
-  replication?: ReplicationProperty;
-  segmentIndex?: number;
-  reason?: string;
-  dryRun?: boolean;
-  yes?: boolean;
-}
+import type { ArgsOf } from '../../registry';
+import type { reconfigureSpec } from './index';
+import { sequencerFields } from './sequencer';
 
 function outcomeBlocks(outcome: SealOutcome): Block[] {
   const sealed = outcome.sealed_segment;
@@ -49,8 +43,9 @@ function outcomeBlocks(outcome: SealOutcome): Block[] {
   ];
 }
 
-export async function run(ctx: CommandContext, args: ReconfigureArgs): Promise<View> {
+export async function run(ctx: CommandContext, args: ArgsOf<typeof reconfigureSpec>): Promise<View> {
   const cluster = await ctx.cluster();
+  const ids = distinct(args.logId);
   const request = (dryRun: boolean): ReconfigureLogRequest => ({
     segment_index: args.segmentIndex,
     sequencer: args.sequencer,
@@ -59,34 +54,48 @@ export async function run(ctx: CommandContext, args: ReconfigureArgs): Promise<V
     reason: args.reason,
     dry_run: dryRun,
   });
-  const call = async (id: number, dryRun: boolean) => {
-    try {
-      return { log_id: id, outcome: await cluster.admin('reconfigureLog', { params: { log: id }, body: request(dryRun) }), error: null };
-    } catch (err) {
-      return { log_id: id, outcome: null, error: mapError(err).message };
-    }
-  };
-  const view = (results: Awaited<ReturnType<typeof call>>[]): View => {
-    const failed = results.filter((r) => r.error);
-    return {
-      json: { results: results.map((r) => ({ log_id: r.log_id, ok: !r.error, outcome: r.outcome, error: r.error })) },
-      blocks: results.flatMap((r) => (r.outcome ? outcomeBlocks(r.outcome) : [line({ icon: 'err' }, ` log=${r.log_id}: ${r.error}`)])),
-      exitCode: failed.length ? EXIT.FAILED : EXIT.OK,
+  const call = (dryRun: boolean) => (id: number) => cluster.admin('reconfigureLog', { params: { log: id }, body: request(dryRun) });
+  const view = (results: Array<ItemResult<number, SealOutcome>>, dryRun: boolean): View => {
+    const json: ReconfigureJson = {
+      results: itemEntries(results, (log_id, outcome) => {
+        const added = outcome?.new_segment;
+        return {
+          log_id,
+          ok: !!outcome,
+          dry_run: dryRun,
+          sealed_segment_index: outcome?.sealed_segment.index ?? null,
+          tail_lsn: outcome?.tail_lsn ?? null,
+          repaired_records: outcome?.repaired_records ?? null,
+          new_segment: added
+            ? {
+                index: added.index,
+                from_lsn: added.base_lsn,
+                loglet_id: added.params ? formatLogletId(added.params.loglet_id) : null,
+                replication: added.params?.replication ?? null,
+                ...sequencerFields(added.params?.sequencer),
+                nodeset: added.params?.nodeset ?? null,
+              }
+            : null,
+          logs_version: outcome?.logs_version ?? null,
+        };
+      }),
     };
+    return { json, blocks: results.flatMap((r) => (r.value ? outcomeBlocks(r.value) : [])), failures: failuresOf(results, (id) => `log ${id}`) };
   };
 
-  const plans = await Promise.all(args.ids.map((id) => call(id, true)));
-  if (args.dryRun || plans.some((p) => p.error)) return view(plans);
+  const plans = await eachItem(ids, call(true), { parallel: true });
+  if (args.dryRun) return view(plans, true);
+  if (plans.some((p) => p.failure)) return { ...view(plans, true), blocks: [], warnings: ['nothing was changed: every log is checked before any is reconfigured'] };
   const preview: View = {
     json: null,
     blocks: [
       table(
         ['LOG-ID', 'SEAL', 'NEW-SEQUENCER', 'NEW-NODESET', 'NEW-REPLICATION'],
-        plans.map((p) => {
-          const added = p.outcome!.new_segment?.params;
+        plans.map(({ item, value }) => {
+          const added = value!.new_segment?.params;
           return [
-            p.log_id,
-            p.outcome!.sealed_segment.params ? formatLogletId(p.outcome!.sealed_segment.params.loglet_id) : 'marker',
+            item,
+            value!.sealed_segment.params ? formatLogletId(value!.sealed_segment.params.loglet_id) : 'marker',
             added?.sequencer ?? '-',
             added ? formatNodeSet(added.nodeset) : '-',
             added ? formatReplication(added.replication) : '-',
@@ -95,8 +104,6 @@ export async function run(ctx: CommandContext, args: ReconfigureArgs): Promise<V
       ),
     ],
   };
-  await confirmChange(ctx, `Seal and extend ${args.ids.length === 1 ? `log ${args.ids[0]}` : `${args.ids.length} logs`}?`, { yes: args.yes }, preview);
-  const results = [];
-  for (const id of args.ids) results.push(await call(id, false));
-  return view(results);
+  await confirmChange(ctx, `Seal and extend ${ids.length === 1 ? `log ${ids[0]}` : `${ids.length} logs`}?`, preview);
+  return view(await eachItem(ids, call(false)), false);
 }

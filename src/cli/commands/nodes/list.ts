@@ -1,9 +1,13 @@
 // `cairnctl nodes list [--extra]`.
-import { formatGenId, formatPlainId, formatRoles, formatVersion } from '../../../api/ids';
+import { formatGenId, formatPlainId, formatVersion } from '../../../api/ids';
 import type { Ident } from '../../../api/schemas';
 import { ClusterConnection } from '../../connection';
 import type { CommandContext } from '../../context';
+import type { NodesListJson } from '../../output/documents';
+import { rolesCell } from '../../output/roles';
 import { line, table, type Cell, type View } from '../../output/view';
+import type { ArgsOf } from '../../registry';
+import type { nodesListSpec } from './index';
 
 const pascal = (text: string) => text.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
 const versionCell = (ident: Ident, key: string) => {
@@ -11,15 +15,14 @@ const versionCell = (ident: Ident, key: string) => {
   return v ? formatVersion(v) : '-';
 };
 
-export async function run(ctx: CommandContext, args: { extra: boolean }): Promise<View> {
+export async function run(ctx: CommandContext, args: ArgsOf<typeof nodesListSpec>): Promise<View> {
   const cluster = await ctx.cluster();
   const nodes = await cluster.metadata('nodes_config');
   const probes = args.extra ? await cluster.probeNodes(nodes.value.nodes) : undefined;
 
-  const json = nodes.value.nodes.map((node) => {
+  const entries = nodes.value.nodes.map((node): NodesListJson['nodes'][number] => {
     const base = {
-      id: node.id,
-      node: formatPlainId(node.id),
+      node_id: node.id,
       generation: node.generation,
       generational_id: formatGenId(node),
       name: node.name,
@@ -47,7 +50,7 @@ export async function run(ctx: CommandContext, args: { extra: boolean }): Promis
     header.push('LOCATION', 'STORAGE-STATE', 'WORKER-STATE', 'UPTIME', 'STATUS', 'ADMIN', 'WORKER', 'LOG-SERVER', 'META', 'NODES', 'LOGS', 'SCHEMA', 'P-TABLE');
   }
   const rows = nodes.value.nodes.map((node): Cell[] => {
-    const row: Cell[] = [formatPlainId(node.id), node.generation, node.name, node.address, formatRoles(node.roles)];
+    const row: Cell[] = [formatPlainId(node.id), node.generation, node.name, node.address, rolesCell(node.roles)];
     if (!probes) return row;
     row.push(node.location, node.log_server.storage_state, node.worker.worker_state);
     const ident = probes.get(node.id)?.ident;
@@ -68,8 +71,11 @@ export async function run(ctx: CommandContext, args: { extra: boolean }): Promis
     ];
   });
 
+  const json: NodesListJson = { nodes_config_version: nodes.version, nodes: entries };
+  // On a narrow terminal the columns every node shares the same value of go first.
+  const fit = { drop: ['SCHEMA', 'LOCATION', 'P-TABLE', 'LOGS', 'NODES', 'WORKER', 'ADMIN', 'LOG-SERVER', 'META'], truncate: ['ADDRESS', 'ROLES', 'NAME'] };
   return {
-    json: { nodes_config_version: nodes.version, nodes: json },
-    blocks: [line(`Node Configuration (${formatVersion(nodes.version)})`), table(header, rows)],
+    json,
+    blocks: [line(`Node Configuration (${formatVersion(nodes.version)})`), table(header, rows, { fit })],
   };
 }

@@ -3,30 +3,29 @@
 import { formatPlainId } from '../../../api/ids';
 import type { StateChangeOutcome, StorageState } from '../../../api/schemas';
 import type { CommandContext } from '../../context';
+import type { NodeChangeJson } from '../../output/documents';
 import { line, styled, table, type View } from '../../output/view';
+import type { ArgsOf } from '../../registry';
 import { STORAGE_STATE_TONE } from '../replicated-loglet/servers';
-import { changeNodes, requestedBy, type ChangeArgs } from './change';
-
-export interface SetStorageStateArgs extends ChangeArgs {
-  storageState: StorageState;
-  reason?: string;
-}
+import { changeNodes, requestedBy } from './change';
+import type { setStorageStateSpec } from './index';
 
 function outcomeView(outcome: StateChangeOutcome): View {
+  const json: NodeChangeJson = outcome;
   return {
-    json: outcome,
+    json,
     blocks: outcome.changes.map((c) =>
-      outcome.dry_run
-        ? line(`Node ${formatPlainId(c.node_id)} storage-state would be updated from ${c.from} to ${c.to} (dry run, nothing changed)`)
-        : c.from === c.to
-          ? line(`Node ${formatPlainId(c.node_id)} storage-state is already ${c.to}`)
+      c.from === c.to
+        ? line(`Node ${formatPlainId(c.node_id)} storage-state is already ${c.to}`)
+        : outcome.dry_run
+          ? line(`Node ${formatPlainId(c.node_id)} storage-state would be updated from ${c.from} to ${c.to} (dry run, nothing changed)`)
           : line(`Node ${formatPlainId(c.node_id)} storage-state updated from ${c.from} to ${c.to}`),
     ),
   };
 }
 
-export function run(ctx: CommandContext, args: SetStorageStateArgs): Promise<View> {
-  const names = args.ids.map(formatPlainId).join(', ');
+export function run(ctx: CommandContext, args: ArgsOf<typeof setStorageStateSpec>): Promise<View> {
+  const names = args.nodes.map(formatPlainId).join(', ');
   return changeNodes(
     ctx,
     args,
@@ -34,6 +33,7 @@ export function run(ctx: CommandContext, args: SetStorageStateArgs): Promise<Vie
     (nodes, dryRun) => ({ nodes, storage_state: args.storageState, force: args.force, dry_run: dryRun, reason: args.reason, requested_by: requestedBy() }),
     {
       question: `Change the storage-state of ${names} to ${args.storageState}${args.force ? ' (--force: safety checks skipped)' : ''}?`,
+      noop: (plan) => plan.changes.every((c) => c.from === c.to),
       preview: (plan) => ({
         json: null,
         blocks: [

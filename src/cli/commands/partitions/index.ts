@@ -1,13 +1,18 @@
-import { Option } from 'commander';
-import { examples, type Register } from '../../program';
+// `cairnctl partitions ...`.
+import { defineCommand, defineGroup, spec, value } from '../../registry';
 
-export const registerPartitions: Register = (program, action) => {
-  const partitions = program.command('partitions').description('Partition processors: leaders, followers, applied and archived LSNs');
-  partitions
-    .command('list')
-    .aliases(['ls', 'status'])
-    .description('List the partition processors of the alive nodes, and the dead nodes')
-    .addOption(new Option('--sort <order>', 'row order').choices(['partition', 'node', 'active']).default('partition'))
-    .addHelpText('after', examples('cairnctl partitions list', 'cairnctl partitions list --sort node -o json'))
-    .action(action(() => import('./list'), (_, options) => ({ sort: options.sort as 'partition' | 'node' | 'active' })));
-};
+export const partitionsListSpec = spec({
+  path: ['partitions', 'list'],
+  aliases: ['ls', 'status'],
+  description: 'List the partition processors of the alive nodes, and the dead nodes',
+  examples: ['cairnctl partitions list', 'cairnctl partitions list --sort node -o json'],
+  args: {},
+  options: {
+    sort: value('--sort <order>', 'row order', { choices: ['partition', 'node', 'active'] as const, default: 'partition' }),
+  },
+});
+
+export const partitionsCommands = [
+  defineGroup(['partitions'], 'Partition processors: leaders, followers, applied and archived LSNs'),
+  defineCommand(partitionsListSpec, () => import('./list')),
+];

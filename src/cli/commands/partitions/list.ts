@@ -3,11 +3,14 @@ import { formatEpoch, formatGenId, formatPlainId, formatVersion } from '../../..
 import type { ProcessorStatus } from '../../../api/schemas';
 import { ClusterConnection } from '../../connection';
 import type { CommandContext } from '../../context';
+import type { PartitionsListJson } from '../../output/documents';
+import type { ArgsOf } from '../../registry';
+import type { partitionsListSpec } from './index';
 import { blank, line, styled, table, type Block, type Cell, type View } from '../../output/view';
 
 const STORAGE_VERSION = 1;
 
-export async function run(ctx: CommandContext, args: { sort: 'partition' | 'node' | 'active' }): Promise<View> {
+export async function run(ctx: CommandContext, args: ArgsOf<typeof partitionsListSpec>): Promise<View> {
   const cluster = await ctx.cluster();
   const [nodes, partitionTable] = await Promise.all([cluster.metadata('nodes_config'), cluster.metadata('partition_table')]);
   const probes = await cluster.probeNodes(nodes.value.nodes);
@@ -44,7 +47,7 @@ export async function run(ctx: CommandContext, args: { sort: 'partition' | 'node
     }
   };
   const lsn = (value: number | null) => (value === null ? '-' : value);
-  const lag = (r: ProcessorStatus) => (r.target_tail_lsn === null ? '-' : Math.max(0, r.target_tail_lsn - ((r.applied_lsn ?? 0) + 1)));
+  const lsnLag = (r: ProcessorStatus) => (r.target_tail_lsn === null ? null : Math.max(0, r.target_tail_lsn - ((r.applied_lsn ?? 0) + 1)));
 
   const blocks: Block[] = [
     line(`Alive partition processors (nodes config ${formatVersion(nodes.version)}, partition table ${formatVersion(partitionTable.version)})`),
@@ -59,13 +62,14 @@ export async function run(ctx: CommandContext, args: { sort: 'partition' | 'node
         lsn(r.applied_lsn),
         lsn(r.durable_lsn),
         lsn(r.archived_lsn),
-        lag(r),
+        lsnLag(r) ?? '-',
         STORAGE_VERSION,
         '-',
         '-',
         '-',
         { time: r.updated_at, style: 'ago' },
       ]),
+      { fit: { drop: ['FEATURES', 'RULE-BOOK', 'SCHEMA', 'STORAGE', 'DURABLE'], truncate: ['UPDATED', 'STATUS'] } },
     ),
   ];
   const lastSeen = (id: number) => state?.nodes.find((n) => n.node_id === id)?.last_seen_alive ?? null;
@@ -73,13 +77,14 @@ export async function run(ctx: CommandContext, args: { sort: 'partition' | 'node
     blocks.push(blank, line('☠️ Dead nodes'), table(['NODE', 'LAST-SEEN'], dead.map((n) => [formatPlainId(n.id), lastSeen(n.id) ? { time: lastSeen(n.id)!, style: 'ago' } : 'never'])));
   }
   const stopped = rows.filter((r) => r.stopped_reason);
+  const json: PartitionsListJson = {
+    nodes_config_version: nodes.version,
+    partition_table_version: partitionTable.version,
+    processors: rows.map(({ generational_id, ...r }) => ({ ...r, generational_id, lsn_lag: lsnLag(r) })),
+    dead_nodes: dead.map((n) => ({ node_id: n.id, last_seen_alive: lastSeen(n.id) })),
+  };
   return {
-    json: {
-      nodes_config_version: nodes.version,
-      partition_table_version: partitionTable.version,
-      processors: rows.map(({ generational_id, ...r }) => ({ ...r, generational_id, lsn_lag: r.target_tail_lsn === null ? null : lag(r) })),
-      dead_nodes: dead.map((n) => ({ node_id: n.id, last_seen_alive: lastSeen(n.id) })),
-    },
+    json,
     blocks,
     warnings: stopped.map((r) => `partition ${r.partition_id} on ${r.generational_id}: ${r.stopped_reason}`),
   };

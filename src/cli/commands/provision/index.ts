@@ -1,21 +1,24 @@
-import { Option } from 'commander';
+// `cairnctl provision`.
 import { parseReplication } from '../../../api/ids';
-import { asArgument, wholeNumber } from '../../args';
-import { examples, type Register } from '../../program';
+import { wholeNumber } from '../../args';
+import { defineCommand, flag, spec, value } from '../../registry';
 
-const replication = asArgument(parseReplication);
+export const provisionSpec = spec({
+  path: ['provision'],
+  description: 'Provision a new cluster: partition table, log replication and nodes configuration',
+  examples: ['cairnctl provision --dry-run', 'cairnctl provision -n 4 -r 2 --yes'],
+  args: {},
+  options: {
+    numPartitions: value('-n, --num-partitions <n>', 'number of partitions', { parse: wholeNumber('a partition count', 1, 65535) }),
+    replication: value('-r, --replication <rp>', 'log and partition replication, e.g. 2 or {node: 2}', {
+      parse: parseReplication,
+      conflicts: ['logReplication', 'partitionReplication'],
+    }),
+    logReplication: value('--log-replication <rp>', 'log replication', { parse: parseReplication }),
+    partitionReplication: value('--partition-replication <rp>', 'partition replication (default: the log replication)', { parse: parseReplication }),
+    nodesetSize: value('--nodeset-size <n>', 'target nodeset size (0: all writeable log-servers)', { parse: wholeNumber('a nodeset size', 0, 128) }),
+    dryRun: flag('--dry-run', 'show what would be provisioned and change nothing'),
+  },
+});
 
-export const registerProvision: Register = (program, action) => {
-  program
-    .command('provision')
-    .description('Provision a new cluster: partition table, log replication and nodes configuration')
-    .addOption(new Option('-n, --num-partitions <n>', 'number of partitions').argParser(wholeNumber('a partition count', 1, 65535)))
-    .addOption(new Option('-r, --replication <rp>', 'log and partition replication, e.g. 2 or {node: 2}').argParser(replication).conflicts(['logReplication', 'partitionReplication']))
-    .addOption(new Option('--log-replication <rp>', 'log replication').argParser(replication))
-    .addOption(new Option('--partition-replication <rp>', 'partition replication ("everywhere" by default is not used: it follows the log replication)').argParser(replication))
-    .addOption(new Option('--nodeset-size <n>', 'target nodeset size (0: all writeable log-servers)').argParser(wholeNumber('a nodeset size', 0, 128)))
-    .option('--dry-run', 'show what would be provisioned and change nothing')
-    .option('-y, --yes', 'confirm without a prompt (required when not on a terminal)')
-    .addHelpText('after', examples('cairnctl provision --dry-run', 'cairnctl provision -n 4 -r 2 --yes'))
-    .action(action(() => import('./provision'), (_, options) => options as never));
-};
+export const provisionCommands = [defineCommand(provisionSpec, () => import('./provision'))];

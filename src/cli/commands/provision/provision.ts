@@ -1,25 +1,19 @@
 // `cairnctl provision`: a server-side dry run, shown and confirmed, then the real thing.
 import { formatReplication } from '../../../api/ids';
-import type { ProvisionRequest, ProvisionResponse, ReplicationProperty } from '../../../api/schemas';
+import type { ProvisionRequest, ProvisionResponse } from '../../../api/schemas';
 import { confirmChange } from '../../confirm';
 import type { CommandContext } from '../../context';
 import { CliError, EXIT } from '../../errors';
+import type { ProvisionJson } from '../../output/documents';
 import { line, type View } from '../../output/view';
-
-export interface ProvisionArgs {
-  numPartitions?: number;
-  replication?: ReplicationProperty;
-  logReplication?: ReplicationProperty;
-  partitionReplication?: ReplicationProperty;
-  nodesetSize?: number;
-  dryRun?: boolean;
-  yes?: boolean;
-}
+import type { ArgsOf } from '../../registry';
+import type { provisionSpec } from './index';
 
 function planView(plan: ProvisionResponse): View {
   const partitionReplication = plan.partition_replication.kind === 'everywhere' ? '*' : formatReplication(plan.partition_replication.property);
+  const json: ProvisionJson = plan;
   return {
-    json: plan,
+    json,
     blocks: [
       line('⚙️ Cluster Configuration'),
       line(`├ Number of partitions: ${plan.num_partitions}`),
@@ -31,7 +25,7 @@ function planView(plan: ProvisionResponse): View {
   };
 }
 
-export async function run(ctx: CommandContext, args: ProvisionArgs): Promise<View> {
+export async function run(ctx: CommandContext, args: ArgsOf<typeof provisionSpec>): Promise<View> {
   const cluster = await ctx.cluster();
   const seeds = await cluster.seeds();
   const target = seeds.find((p) => p.ident)!;
@@ -49,9 +43,9 @@ export async function run(ctx: CommandContext, args: ProvisionArgs): Promise<Vie
 
   const plan = await call(true);
   if (args.dryRun) return planView(plan);
-  await confirmChange(ctx, 'Provision cluster with this configuration?', { yes: args.yes }, planView(plan));
+  await confirmChange(ctx, 'Provision cluster with this configuration?', planView(plan));
   const done = await call(false);
   if (!done) throw new CliError('provisioning returned nothing', EXIT.FAILED);
-  ctx.io.stderr.write('✅ Cluster has been successfully provisioned.\n');
-  return planView(done);
+  // The plan was shown before the question; the table output is only the outcome.
+  return { json: planView(done).json, blocks: [line({ icon: 'ok' }, ' Cluster has been successfully provisioned.')] };
 }

@@ -4,37 +4,36 @@
 import { formatPlainId } from '../../../api/ids';
 import type { LogletDigest } from '../../../api/schemas';
 import type { CommandContext } from '../../context';
+import type { DigestJson } from '../../output/documents';
 import { blank, styled, table, type Cell, type View } from '../../output/view';
+import type { ArgsOf } from '../../registry';
+import type { digestSpec } from './index';
 import { identityRows, resolveLoglet } from './loglet';
-
-export interface DigestArgs {
-  loglet: string;
-  from?: number;
-  to?: number;
-  underReplicatedOnly?: boolean;
-}
 
 /** Offsets are shown at most this many at a time; narrow with --from/--to. */
 const MAX_ROWS = 100_000;
 
-export async function run(ctx: CommandContext, args: DigestArgs): Promise<View> {
+export async function run(ctx: CommandContext, args: ArgsOf<typeof digestSpec>): Promise<View> {
   const { cluster, loglet, nodes } = await resolveLoglet(ctx, args.loglet);
   const members = [...loglet.params.nodeset].sort((a, b) => a - b);
-  const digests = await Promise.all(
-    members.map(async (id): Promise<LogletDigest | null> => {
+  const answers = await Promise.all(
+    members.map(async (id): Promise<{ digest: LogletDigest | null; error: string | null }> => {
       const node = nodes.nodes.find((n) => n.id === id);
-      if (!node) return null;
+      if (!node) return { digest: null, error: 'not in the nodes configuration' };
       try {
-        return await cluster.http.call(node.address, 'logServerDigest', {
+        const digest = await cluster.http.call(node.address, 'logServerDigest', {
           params: { loglet: loglet.logletId },
           query: { from: args.from, to: args.to },
           timeoutMs: cluster.requestTimeoutMs,
         });
-      } catch {
-        return null;
+        return { digest, error: null };
+      } catch (err) {
+        return { digest: null, error: (err as Error).message };
       }
     }),
   );
+  const errors = answers.map((a) => a.error);
+  const digests = answers.map((a) => a.digest);
   const answered = digests.filter((d): d is LogletDigest => !!d);
   const minTrim = answered.length ? Math.min(...answered.map((d) => d.state.trim_point)) : 0;
   const maxTail = answered.length ? Math.max(...answered.map((d) => d.state.local_tail)) : 1;
@@ -60,7 +59,7 @@ export async function run(ctx: CommandContext, args: DigestArgs): Promise<View> 
     const differ = checksums.size > 1;
     offsets.push({
       offset,
-      nodes: Object.fromEntries(members.map((id, i) => [formatPlainId(id), cells[i] === 'X' ? 'exists' : cells[i] === 'T' ? 'trimmed' : digests[i] ? 'missing' : 'unknown'])),
+      nodes: members.map((node_id, i) => ({ node_id, state: cells[i] === 'X' ? ('exists' as const) : cells[i] === 'T' ? ('trimmed' as const) : digests[i] ? ('missing' as const) : ('unknown' as const) })),
       under_replicated: under,
       copies_differ: differ,
     });
@@ -75,14 +74,16 @@ export async function run(ctx: CommandContext, args: DigestArgs): Promise<View> 
     return !d ? `${formatPlainId(id)}(E)` : d.state.sealed ? `${formatPlainId(id)}(S)` : formatPlainId(id);
   }), 'ISSUES'];
   const rule = '═════════';
+  const json: DigestJson = {
+    loglet_id: `${loglet.logId}_${loglet.segmentIndex}`,
+    loglet_id_raw: loglet.logletId,
+    replication: loglet.params.replication,
+    observed_global_tail: globalTail,
+    log_servers: members.map((node_id, i) => ({ node_id, state: digests[i]?.state ?? null, error: errors[i] ?? null })),
+    offsets: args.underReplicatedOnly ? offsets.filter((o) => o.under_replicated || o.copies_differ) : offsets,
+  };
   return {
-    json: {
-      loglet_id_raw: loglet.logletId,
-      replication: loglet.params.replication,
-      observed_global_tail: globalTail,
-      log_servers: members.map((id, i) => ({ node_id: id, state: digests[i]?.state ?? null })),
-      offsets: args.underReplicatedOnly ? offsets.filter((o) => o.under_replicated || o.copies_differ) : offsets,
-    },
+    json,
     blocks: [
       table(header, [
         ...rows,
@@ -95,6 +96,6 @@ export async function run(ctx: CommandContext, args: DigestArgs): Promise<View> 
       blank,
       table([], [...identityRows(loglet), [styled('Observed Global Tail:', undefined, true), globalTail]]),
     ],
-    warnings: members.filter((_, i) => !digests[i]).map((id) => `${formatPlainId(id)} did not answer`),
+    warnings: members.flatMap((id, i) => (errors[i] ? [`${formatPlainId(id)}: ${errors[i]}`] : [])),
   };
 }

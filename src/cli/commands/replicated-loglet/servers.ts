@@ -3,7 +3,8 @@ import { formatGenId, formatPlainId, formatVersion } from '../../../api/ids';
 import { replicatedSegments, tailLoglet } from '../../../api/logs';
 import type { StorageState } from '../../../api/schemas';
 import type { CommandContext } from '../../context';
-import { describeProblems } from '../status/status';
+import type { ServersJson } from '../../output/documents';
+import { describeProblems } from '../../output/problems';
 import { line, styled, table, type Tone, type View } from '../../output/view';
 
 export const STORAGE_STATE_TONE: Record<StorageState, Tone | undefined> = {
@@ -24,9 +25,8 @@ export async function run(ctx: CommandContext): Promise<View> {
 
   const servers = nodes.value.nodes
     .filter((node) => node.roles.includes('log-server') || node.log_server.storage_state !== 'provisioning')
-    .map((node) => ({
+    .map((node): ServersJson['servers'][number] => ({
       node_id: node.id,
-      node: formatPlainId(node.id),
       generational_id: formatGenId(node),
       storage_state: node.log_server.storage_state,
       historical_loglets: historical.filter((s) => s.params.nodeset.includes(node.id)).length,
@@ -34,16 +34,17 @@ export async function run(ctx: CommandContext): Promise<View> {
       problems: (probes.get(node.id)?.ident?.problems ?? []).filter((p) => p.component === 'log-store'),
     }));
 
+  const json: ServersJson = { nodes_config_version: nodes.version, logs_version: logs.version, servers };
   return {
-    json: { nodes_config_version: nodes.version, logs_version: logs.version, servers },
+    json,
     blocks: [
       line(`Node configuration ${formatVersion(nodes.version)}`),
       line(`Log chain ${formatVersion(logs.version)}`),
       table(
         ['NODE', 'GEN', 'STORAGE-STATE', 'HISTORICAL-LOGLETS', 'ACTIVE-LOGLETS'],
-        servers.map((s) => [s.node, s.generational_id, styled(s.storage_state, STORAGE_STATE_TONE[s.storage_state]), s.historical_loglets, s.active_loglets]),
+        servers.map((s) => [formatPlainId(s.node_id), s.generational_id, styled(s.storage_state, STORAGE_STATE_TONE[s.storage_state]), s.historical_loglets, s.active_loglets]),
       ),
     ],
-    warnings: servers.flatMap((s) => describeProblems(s.node, s.problems)),
+    warnings: servers.flatMap((s) => describeProblems(formatPlainId(s.node_id), s.problems)),
   };
 }

@@ -1,9 +1,11 @@
 // `cairnctl status`: the one-screen dashboard (restatectl's compact status).
-import { formatGenId, formatPlainId, formatRoles, formatVersion, splitLogletId } from '../../../api/ids';
+import { formatGenId, formatPlainId, formatVersion, splitLogletId } from '../../../api/ids';
 import { tailLoglet } from '../../../api/logs';
-import type { NodeProblem } from '../../../api/schemas';
+import { describeProblems } from '../../output/problems';
 import { ClusterConnection } from '../../connection';
 import type { CommandContext } from '../../context';
+import type { StatusJson } from '../../output/documents';
+import { rolesCell } from '../../output/roles';
 import { line, styled, table, type Cell, type View } from '../../output/view';
 
 export async function run(ctx: CommandContext): Promise<View> {
@@ -12,7 +14,7 @@ export async function run(ctx: CommandContext): Promise<View> {
   const probes = await cluster.probeNodes(nodes.value.nodes);
   const tails = logs.value.logs.map(tailLoglet).filter((t) => t !== undefined);
 
-  const rows = nodes.value.nodes.map((node) => {
+  const rows = nodes.value.nodes.map((node): StatusJson['nodes'][number] => {
     const probe = probes.get(node.id);
     const alive = ClusterConnection.isAlive(node, probe);
     const ident = alive ? probe!.ident! : undefined;
@@ -25,6 +27,7 @@ export async function run(ctx: CommandContext): Promise<View> {
     return {
       node_id: node.id,
       generation: node.generation,
+      generational_id: formatGenId(node),
       name: node.name,
       alive,
       unreachable_reason: alive ? null : cluster.describeDead(node, probe),
@@ -44,10 +47,10 @@ export async function run(ctx: CommandContext): Promise<View> {
 
   const cells = rows.map((row): Cell[] => {
     if (!row.alive) {
-      return [styled(formatPlainId(row.node_id), 'bad'), row.name, styled('offline', 'bad'), '', '', '', '', '', formatRoles(row.roles)];
+      return [styled(formatPlainId(row.node_id), 'bad'), row.name, styled('offline', 'bad'), '', '', '', '', '', rolesCell(row.roles)];
     }
     return [
-      styled(formatGenId({ id: row.node_id, generation: row.generation }), 'good'),
+      styled(row.generational_id, 'good'),
       row.name,
       { ms: row.uptime_ms ?? 0, style: 'friendly' },
       row.metadata === 'member' ? styled('Member', 'good') : row.metadata ? styled(row.metadata, 'warn') : '',
@@ -55,26 +58,18 @@ export async function run(ctx: CommandContext): Promise<View> {
       row.stopped_processors ? `${row.follower} (${row.stopped_processors} broken)` : row.follower,
       row.nodeset_member,
       styled(String(row.sequencer), row.sequencer_placement_optimal ? 'good' : 'warn'),
-      formatRoles(row.roles),
+      rolesCell(row.roles),
     ];
   });
 
   const unreachable = (await cluster.unreachableSeeds()).filter((p) => !nodes.value.nodes.some((n) => n.address === p.address));
+  const json: StatusJson = { nodes_config_version: nodes.version, logs_version: logs.version, nodes: rows };
   return {
-    json: {
-      nodes_config_version: nodes.version,
-      logs_version: logs.version,
-      nodes: rows,
-    },
+    json,
     blocks: [
       line(`Node Configuration (${formatVersion(nodes.version)})`),
-      table(['NODE-ID', 'NAME', 'UPTIME', 'METADATA', 'LEADER', 'FOLLOWER', 'NODESET-MEMBER', 'SEQUENCER', 'ROLES'], cells),
+      table(['NODE-ID', 'NAME', 'UPTIME', 'METADATA', 'LEADER', 'FOLLOWER', 'NODESET-MEMBER', 'SEQUENCER', 'ROLES'], cells, { fit: { truncate: ['ROLES', 'NAME'], shortHeaders: { 'NODESET-MEMBER': 'NODESETS', SEQUENCER: 'SEQ', FOLLOWER: 'FOLLOW' } } }),
     ],
     warnings: [...unreachable.map((p) => `${p.error}`), ...rows.flatMap((row) => describeProblems(formatPlainId(row.node_id), row.problems))],
   };
-}
-
-/** One warning line per store of a node whose writes fail. */
-export function describeProblems(node: string, problems: readonly NodeProblem[]): string[] {
-  return problems.map((p) => `${node}: ${p.component} writes fail since ${p.since}: ${p.message}`);
 }
