@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parse as parseToml } from 'smol-toml';
 import { HttpClient } from '../../src/api/http-client';
 import type { Logs, PartitionTable } from '../../src/api/schemas';
 import type { ClusterFile, ClusterNodeEntry } from '../../src/server/local/cluster';
@@ -43,6 +44,11 @@ export class ChaosCluster {
   /** `local up` names nodes n1..nN and puts node n's data in <dir>/n<i>/data. */
   nodeNames(): string[] {
     return Array.from({ length: this.nodeCount }, (_, i) => `n${i + 1}`);
+  }
+
+  /** Nodes that do not serve the metadata store (its loss stops every metadata change). */
+  nodesWithoutMetadata(): string[] {
+    return this.nodes.filter((node) => !(parseToml(readFileSync(node.config, 'utf8')).roles as string[]).includes('metadata-server')).map((node) => node.name);
   }
 
   dataDir(name: string): string {
@@ -130,7 +136,8 @@ export class ChaosCluster {
     } catch {
       json = undefined;
     }
-    const error = result.stderr.trim().split('\n').find((line) => line.startsWith('error:')) ?? result.stderr.trim().split('\n')[0] ?? '';
+    const lines = result.stderr.trim().split('\n');
+    const error = (lines.find((line) => line.startsWith('error:')) ?? lines[0] ?? '').replace(/^error:\s*/, '');
     return { ok: result.code === 0, code: result.code, json, error: result.code === 0 ? '' : error || `exit ${result.code ?? result.signal}` };
   }
 

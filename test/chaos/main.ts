@@ -30,7 +30,7 @@ const program = new Command('chaos')
   .option('--seed <n>', 'seed of the fault schedule and the clients (default: random, printed)', wholeNumber('a seed', 0, 2 ** 32 - 1))
   .addOption(new Option('--nodes <n>', 'cluster size').choices(['3', '5']).default('3'))
   .option('--faults <list>', `comma-separated faults (default: all): ${Object.keys(FAULTS).join(', ')}`, faultList, Object.keys(FAULTS))
-  .option('--clients <n>', 'concurrent clients', wholeNumber('a number of clients', 1, 64), 4)
+  .option('--clients <n>', 'concurrent clients, bound to the nodes in turn (default: 2 per node)', wholeNumber('a number of clients', 1, 64))
   .option('--keys <n>', 'keys in the key space', wholeNumber('a number of keys', 1, 10_000), 8)
   .option('--set <key=value>', `node configuration for local up, after the run's own (${CHAOS_SETTINGS.join(' ')})`, collect, [])
   .option('--keep', 'keep the cluster folder (node logs, data, history.json, schedule.json)')
@@ -53,13 +53,13 @@ async function main(): Promise<number> {
     const code = (err as { exitCode?: number }).exitCode ?? EXIT_USAGE;
     return code === 0 ? 0 : EXIT_USAGE;
   }
-  const raw = program.opts<{ seconds: number; seed?: number; nodes: string; faults: string[]; clients: number; keys: number; set: string[]; keep?: boolean }>();
+  const raw = program.opts<{ seconds: number; seed?: number; nodes: string; faults: string[]; clients?: number; keys: number; set: string[]; keep?: boolean }>();
   const options: ChaosOptions = {
     seconds: raw.seconds,
     seed: raw.seed ?? randomInt(2 ** 32 - 1),
     nodes: Number(raw.nodes),
     faults: raw.faults,
-    clients: raw.clients,
+    clients: raw.clients ?? 2 * Number(raw.nodes),
     keys: raw.keys,
     sets: [...CHAOS_SETTINGS, ...raw.set],
     keep: raw.keep ?? false,
