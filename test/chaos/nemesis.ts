@@ -44,7 +44,6 @@ export interface Fault {
 export class Nemesis {
   readonly schedule: ScheduleEntry[] = [];
   faultsRun = 0;
-  private current = '';
 
   constructor(
     private readonly cluster: ChaosCluster,
@@ -88,10 +87,11 @@ export class Nemesis {
       await abortableSleep(this.rng.int(2_000, 6_000), this.signal);
       if (this.signal.aborted || this.now() >= untilMs) break;
       const fault = this.rng.pick(this.faults);
-      this.current = fault.name;
       this.faultsRun++;
-      await fault.run(this.context(fault.name, this.rng.fork(this.faultsRun)));
-      this.current = '';
+      const context = this.context(fault.name, this.rng.fork(this.faultsRun));
+      // A fault that cannot go on (say, no node answers with the logs) is logged; the heal after the
+      // nemesis undoes whatever it left.
+      await fault.run(context).catch((err: Error) => context.event('gave up', '-', err.message.split('\n')[0]));
     }
   }
 
@@ -102,11 +102,6 @@ export class Nemesis {
     if (resumed.length) context.event('resume', resumed.join(','), 'SIGCONT');
     for (const fault of this.faults) await fault.heal?.(context);
     await context.restart();
-  }
-
-  /** The fault in progress (for a report after an interruption). */
-  get inProgress(): string {
-    return this.current;
   }
 }
 
