@@ -1,0 +1,59 @@
+// Disk full on one node: its data folder is a small tmpfs from the start; the fault fills it with a
+// filler file until writes fail with ENOSPC, holds, then removes the filler. The mount goes away
+// with the cluster's cleanup.
+import { open, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Fault } from '../nemesis';
+
+const TMPFS_SIZE = '256m';
+const FILLER = 'chaos-filler';
+
+/** Writes until the file system refuses, in big chunks then small ones; returns the bytes written. */
+async function fill(file: string): Promise<number> {
+  const handle = await open(file, 'a');
+  let written = 0;
+  try {
+    for (const chunk of [Buffer.alloc(1 << 20, 1), Buffer.alloc(4096, 1), Buffer.alloc(64, 1)]) {
+      for (;;) {
+        try {
+          written += (await handle.write(chunk)).bytesWritten;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOSPC') break;
+          throw err;
+        }
+      }
+    }
+  } finally {
+    await handle.close();
+  }
+  return written;
+}
+
+export function diskFullFault(): Fault {
+  let target: string | undefined;
+  const filler = () => path.join(target!, FILLER);
+  return {
+    name: 'disk-full',
+    summary: `fill one node's data folder (a ${TMPFS_SIZE} tmpfs) for 5-15 s, then free it`,
+    prepare(cluster, rng) {
+      const node = rng.pick(cluster.nodeNames());
+      try {
+        target = cluster.mountTmpfs(node, TMPFS_SIZE);
+      } catch (err) {
+        return `mount -t tmpfs failed (root and CAP_SYS_ADMIN are needed): ${(err as Error).message.split('\n')[0]}`;
+      }
+      return undefined;
+    },
+    async run(ctx) {
+      const node = path.basename(path.dirname(target!));
+      const bytes = await fill(filler());
+      ctx.event('fill', node, `${(bytes / 2 ** 20).toFixed(1)} MiB filler, data folder full`);
+      await ctx.sleep(ctx.rng.int(5_000, 15_000));
+      await rm(filler(), { force: true });
+      ctx.event('free', node, 'filler removed');
+    },
+    async heal() {
+      if (target) await rm(filler(), { force: true });
+    },
+  };
+}
