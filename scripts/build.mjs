@@ -82,7 +82,8 @@ await Promise.all([
     outExtension: { '.js': '.cjs' },
     format: 'cjs',
     outdir: 'dist',
-    external: ['better-sqlite3'],
+    // etcd3 (with gRPC) loads its .proto files from its package folder at run time, and only nodes on etcd load it.
+    external: ['better-sqlite3', 'etcd3', 'cockatiel'],
     plugins: [s3StoreApart],
   }),
   // The AWS SDK (about 1 MB of code) is loaded only by nodes with an s3:// snapshot destination.

@@ -196,6 +196,17 @@ export const MetadataPutResponse = z
   .object({ key: z.string(), version: z.int().min(1) })
   .meta({ id: 'MetadataPutResponse' });
 
+export const MetadataDeleteRequest = z.object({ precondition: Precondition }).meta({ id: 'MetadataDeleteRequest' });
+export const MetadataDeleteResponse = z.object({ key: z.string() }).meta({ id: 'MetadataDeleteResponse' });
+
+export const MetadataStoreChanges = z
+  .object({
+    epoch: z.string().meta({ description: 'identifies the store process; a new one means everything may have changed' }),
+    revision: z.int().min(0).meta({ description: 'writes since that process started' }),
+    versions: z.record(z.string(), z.int().min(1)),
+  })
+  .meta({ id: 'MetadataStoreChanges', description: 'The versions of every key, once something changed after the revision asked about' });
+
 export const MetadataVersions = z
   .object({ versions: z.record(z.string(), z.int().min(1)) })
   .meta({ id: 'MetadataVersions' });

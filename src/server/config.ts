@@ -98,7 +98,7 @@ const RawConfig = z.strictObject({
   'cluster-name': z.string().min(1).default('localcluster'),
   'node-name': z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, { error: 'use letters, digits, dot, dash or underscore' }).optional(),
   'force-node-id': countField(1, 2 ** 31).optional(),
-  roles: listField(z.enum(ROLES)).default([...ROLES]).refine((r) => r.length > 0, { error: 'at least one role is required' }),
+  roles: listField(z.enum(ROLES)).optional(),
   'base-dir': z.string().min(1).default('./cairn-data'),
   'bind-address': hostPort.default('127.0.0.1:5122'),
   'advertised-address': httpUrl.optional(),
@@ -130,7 +130,14 @@ const RawConfig = z.strictObject({
     })
     .default({ snapshots: { 'num-retained': 1 } }),
   ingress: z.strictObject({ 'bind-address': hostPort.default('127.0.0.1:8080') }).default({ 'bind-address': '127.0.0.1:8080' }),
-  'metadata-client': z.strictObject({ addresses: listField(httpUrl).optional() }).default({}),
+  'metadata-client': z
+    .strictObject({
+      type: z.enum(['embedded', 'etcd'], { error: 'expected "embedded" or "etcd"' }).default('embedded'),
+      addresses: listField(httpUrl).optional(),
+      'key-prefix': z.string().regex(/^\/.*\/$/, { error: 'expected a key prefix that starts and ends with /, such as /cairn/prod/' }).optional(),
+      timeout: durationField.default(3_000),
+    })
+    .default({ type: 'embedded', timeout: 3_000 }),
   networking: z
     .strictObject({ 'message-size-limit': sizeField(256 * KIB, GIB).default(32 * MIB) })
     .default({ 'message-size-limit': 32 * MIB }),
@@ -174,7 +181,7 @@ export interface NodeConfig {
   snapshotDestination: SnapshotDestination | undefined;
   snapshotsRetained: number;
   ingressBindAddress: string;
-  metadataAddresses: string[];
+  metadataClient: MetadataClientConfig;
   messageSizeLimit: number;
   recordSizeLimit: number;
   replicationBatchBytes: number;
@@ -204,6 +211,16 @@ export type SnapshotDestination =
       credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string | undefined } | undefined;
       profile: string | undefined;
     };
+
+export interface MetadataClientConfig {
+  type: 'embedded' | 'etcd';
+  /** embedded: the metadata-server node's address (this node if it has the role); etcd: the members' client URLs. */
+  addresses: string[];
+  /** etcd only: every key lives under it. */
+  keyPrefix: string;
+  /** Bounds connecting to the store and each request to it. */
+  timeoutMs: number;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -402,6 +419,18 @@ function resolve(raw: z.infer<typeof RawConfig>, env: NodeJS.ProcessEnv): NodeCo
         'lower bifrost.replication.batch-bytes or raise networking.message-size-limit',
     );
   }
+  const metadata = raw['metadata-client'];
+  // With etcd the store is etcd's: no node serves the embedded one.
+  const roles = raw.roles ?? ROLES.filter((role) => metadata.type !== 'etcd' || role !== 'metadata-server');
+  if (roles.length === 0) problems.push('roles: at least one role is required');
+  if (metadata.type === 'etcd' && roles.includes('metadata-server')) {
+    problems.push(
+      'roles includes metadata-server, which serves the embedded metadata store, but metadata-client.type is "etcd"; remove the role (etcd is the store) or use metadata-client.type = "embedded"',
+    );
+  }
+  if (metadata.type === 'etcd' && !metadata.addresses?.length) {
+    problems.push('metadata-client.addresses is required with metadata-client.type = "etcd": the etcd members\' client URLs, such as http://10.0.0.1:2379,http://10.0.0.2:2379');
+  }
   const snapshotDestination = resolveSnapshotDestination(raw.worker.snapshots, env, problems);
   if (problems.length) throw new ConfigError(problems);
 
@@ -411,7 +440,7 @@ function resolve(raw: z.infer<typeof RawConfig>, env: NodeJS.ProcessEnv): NodeCo
     clusterName: raw['cluster-name'],
     nodeName: raw['node-name'] ?? hostname(),
     forceNodeId: raw['force-node-id'],
-    roles: [...new Set(raw.roles)].sort(),
+    roles: [...new Set(roles)].sort(),
     baseDir: path.resolve(raw['base-dir']),
     bindAddress,
     advertisedAddress,
@@ -425,7 +454,12 @@ function resolve(raw: z.infer<typeof RawConfig>, env: NodeJS.ProcessEnv): NodeCo
     snapshotDestination,
     snapshotsRetained: raw.worker.snapshots['num-retained'],
     ingressBindAddress: raw.ingress['bind-address'],
-    metadataAddresses: (raw['metadata-client'].addresses ?? [advertisedAddress]).map((a) => a.replace(/\/+$/, '')),
+    metadataClient: {
+      type: metadata.type,
+      addresses: (metadata.addresses ?? [advertisedAddress]).map((a) => a.replace(/\/+$/, '')),
+      keyPrefix: metadata['key-prefix'] ?? `/cairn/${raw['cluster-name']}/`,
+      timeoutMs: metadata.timeout,
+    },
     messageSizeLimit,
     recordSizeLimit,
     replicationBatchBytes: batchBytes,

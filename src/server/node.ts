@@ -28,8 +28,10 @@ import { provisionLogServer } from './log-server/provision';
 import { LogServerRegistry } from './log-server/registry';
 import { bindLogServerRoutes } from './log-server/service';
 import { MetadataManager } from './metadata/manager';
-import { RemoteMetadataStore } from './metadata/remote';
-import { SqliteMetadataStore, type MetadataStore } from './metadata/store';
+import { EmbeddedMetadataStore } from './metadata/embedded';
+import { createMetadataStore } from './metadata/factory';
+import { bindMetadataStoreRoutes } from './metadata/service';
+import type { MetadataStore } from './metadata/store';
 import { FatalNodeError, fencedReason, joinCluster } from './node-join';
 import { sleep } from './sleep';
 import { openDatabase, type Db } from './storage/sqlite';
@@ -39,7 +41,8 @@ import { bindWorkerRoutes, type WorkerDeps } from './worker/service';
 import { SnapshotRepository } from './worker/snapshot-repository';
 
 export const VERSION = '0.1.0';
-const METADATA_POLL_MS = 500;
+/** The metadata change feed is the way changes arrive; reading everything this often catches anything it missed. */
+const METADATA_RESYNC_MS = 5_000;
 const CONTROLLER_INTERVAL_MS = 500;
 const JOIN_RETRY_MS = 250;
 
@@ -163,14 +166,14 @@ export class CairnNode {
     mkdirSync(this.config.baseDir, { recursive: true });
     this.acquireLock();
     await this.openSnapshotRepository();
-    this.openMetadata();
+    await this.openMetadata();
     this.bindRoutes();
     const address = await this.server.listen(this.config.bindAddress);
     this.logger.info(
       { address: this.config.advertisedAddress, bind: `${address.address}:${address.port}`, roles: this.config.roles },
       'node listening',
     );
-    this.metadata.start(METADATA_POLL_MS);
+    this.metadata.start(METADATA_RESYNC_MS);
     await this.join();
     await this.startRoles();
     this.status = 'alive';
@@ -206,14 +209,15 @@ export class CairnNode {
     }
   }
 
-  private openMetadata(): void {
-    if (this.hasRole('metadata-server')) {
-      const db = openDatabase(path.join(this.config.baseDir, 'metadata.db'));
-      this.databases.push(db);
-      this.metadataStore = new SqliteMetadataStore(db);
-    } else {
-      this.metadataStore = new RemoteMetadataStore(this.config.metadataAddresses, this.http);
-    }
+  private async openMetadata(): Promise<void> {
+    this.metadataStore = await createMetadataStore(this.config, {
+      http: this.http,
+      openEmbedded: () => {
+        const db = openDatabase(path.join(this.config.baseDir, 'metadata.db'));
+        this.databases.push(db);
+        return db;
+      },
+    });
     this.metadata = new MetadataManager(this.metadataStore, this.logger);
     this.logServers = new LogServerRegistry(this.metadata, this.http, this.config.messageSizeLimit);
     this.bifrost = new Bifrost(() => this.me, this.metadata, () => this.sequencers, this.logServers, this.http, this.config.recordSizeLimit, {
@@ -274,23 +278,7 @@ export class CairnNode {
       });
     }
     if (this.hasRole('worker')) bindWorkerRoutes(s, this.workerDeps());
-    if (this.hasRole('metadata-server')) {
-      const checkKey = (key: string) => {
-        if (!MetadataKeyText.safeParse(key).success) throw new ApiError('BAD_REQUEST', `invalid metadata key '${key}'`);
-      };
-      s.route('storeVersions', async () => ({ versions: await this.metadataStore.versions() }));
-      s.route('storeGet', async ({ params }) => {
-        checkKey(params.key!);
-        const entry = await this.metadataStore.get(params.key!);
-        if (!entry) throw new ApiError('NOT_FOUND', `metadata key ${params.key} does not exist`);
-        return entry;
-      });
-      s.route('storePut', async ({ params, json }) => {
-        checkKey(params.key!);
-        const { precondition, value } = json as { precondition: never; value: unknown };
-        return { key: params.key!, version: await this.metadataStore.put(params.key!, value, precondition) };
-      });
-    }
+    if (this.metadataStore instanceof EmbeddedMetadataStore) bindMetadataStoreRoutes(s, this.metadataStore);
   }
 
   private async join(): Promise<void> {
@@ -304,7 +292,7 @@ export class CairnNode {
       if (this.metadata.isProvisioned()) break;
       // Only a store that answered can say the cluster is not provisioned.
       if (unreachable !== undefined && announced !== 'unreachable') {
-        this.logger.warn({ err: unreachable, addresses: this.config.metadataAddresses }, 'The metadata store is unreachable; retrying until it answers');
+        this.logger.warn({ err: unreachable, store: this.metadataStore.description }, 'The metadata store is unreachable; retrying until it answers');
         announced = 'unreachable';
       } else if (unreachable === undefined && announced !== 'unprovisioned') {
         this.status = 'awaiting-provisioning';
@@ -444,6 +432,7 @@ export class CairnNode {
       this.controller?.stop();
       this.metadata?.stop();
       this.loopDelay.disable();
+      await this.metadataStore?.close().catch(() => undefined);
       await this.server.close().catch(() => undefined);
       this.http.destroy();
       await this.logStore?.close();

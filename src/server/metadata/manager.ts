@@ -1,11 +1,12 @@
-// Each node's view of the cluster metadata: a cache of the latest documents it has seen, refreshed
-// by polling the store's versions, plus read-modify-write with compare-and-set for updates.
+// Each node's view of the cluster metadata: a cache of the latest documents it has seen, kept
+// current by the store's change feed (a full read when the feed starts or breaks, and now and then
+// in case it missed something), plus read-modify-write with compare-and-set for updates.
 import { EventEmitter } from 'node:events';
 import { ApiError } from '../../api/errors';
 import { isEpochKey, METADATA_KEYS, metadataSchema, type MetadataDocument, type MetadataKey, type WellKnownKey } from '../../api/schemas';
 import type { Logger } from '../logger';
 import { PeriodicTask } from '../periodic';
-import type { MetadataStore } from './store';
+import type { MetadataChange, MetadataStore } from './store';
 
 export interface Versioned<T> {
   version: number;
@@ -17,7 +18,8 @@ const MAX_CAS_ATTEMPTS = 50;
 export class MetadataManager extends EventEmitter<{ change: [MetadataKey] }> {
   private readonly cache = new Map<MetadataKey, Versioned<unknown>>();
   // refresh() logs its own failures.
-  private readonly poller = new PeriodicTask(() => this.refresh(), () => undefined);
+  private readonly resync = new PeriodicTask(() => this.refresh(), () => undefined);
+  private unwatch: (() => void) | undefined;
   private refreshing: Promise<void> | undefined;
   private lastError: string | undefined;
 
@@ -51,12 +53,34 @@ export class MetadataManager extends EventEmitter<{ change: [MetadataKey] }> {
     return METADATA_KEYS.every((key) => this.cache.has(key));
   }
 
-  start(intervalMs: number): void {
-    this.poller.start(intervalMs);
+  /** Follows the store's changes; reads it all every `resyncIntervalMs` as a safety net. */
+  start(resyncIntervalMs: number): void {
+    this.unwatch = this.store.watch({
+      onChange: (changes) => void this.applyChanges(changes),
+      onResync: () => void this.refresh().catch(() => undefined),
+    });
+    this.resync.start(resyncIntervalMs);
   }
 
   stop(): void {
-    this.poller.stop();
+    this.unwatch?.();
+    this.resync.stop();
+  }
+
+  private async applyChanges(changes: MetadataChange[]): Promise<void> {
+    for (const { key, version, value } of changes) {
+      if (!isKnownKey(key) || version <= (this.cache.get(key)?.version ?? 0)) continue;
+      try {
+        if (value !== undefined) this.accept(key, version, value);
+        else {
+          const entry = await this.store.get(key);
+          if (entry) this.accept(key, entry.version, entry.value);
+        }
+      } catch (err) {
+        // A read that failed, or a document this version cannot parse: the next resync retries.
+        this.logger.warn({ key, version, err: (err as Error).message }, 'cannot take a metadata change');
+      }
+    }
   }
 
   /** Fetches every document whose version in the store is newer than the cached one. */
@@ -70,8 +94,8 @@ export class MetadataManager extends EventEmitter<{ change: [MetadataKey] }> {
   private async doRefresh(): Promise<void> {
     try {
       const versions = await this.store.versions();
-      for (const [key, latest] of Object.entries(versions) as [MetadataKey, number][]) {
-        if (!(METADATA_KEYS as readonly string[]).includes(key) && !isEpochKey(key)) continue;
+      for (const [key, latest] of Object.entries(versions)) {
+        if (!isKnownKey(key)) continue;
         if (latest > (this.cache.get(key)?.version ?? 0)) {
           const entry = await this.store.get(key);
           if (entry) this.accept(key, entry.version, entry.value);
@@ -154,4 +178,8 @@ export class MetadataManager extends EventEmitter<{ change: [MetadataKey] }> {
       throw err;
     }
   }
+}
+
+function isKnownKey(key: string): key is MetadataKey {
+  return (METADATA_KEYS as readonly string[]).includes(key) || isEpochKey(key);
 }

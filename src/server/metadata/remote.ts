@@ -1,11 +1,16 @@
-// Metadata store client for nodes without the metadata-server role: the store's HTTP API on the
-// addresses in `metadata-client.addresses`, trying each in turn.
+// The embedded metadata store as the other nodes reach it: the metadata-server node's HTTP API on
+// `metadata-client.addresses`, trying each in turn. Changes arrive by long poll: the server answers
+// as soon as a write happened after the revision this node last saw.
 import { ApiError } from '../../api/errors';
 import { HttpClient, HttpStatusError, TransportError } from '../../api/http-client';
 import type { Precondition, VersionedValue } from '../../api/schemas';
-import { versionConflict, type MetadataStore } from './store';
+import { sleep } from '../sleep';
+import { versionConflict, type MetadataStore, type MetadataWatch } from './store';
 
 const REQUEST_TIMEOUT_MS = 5_000;
+/** How long the server holds a change poll open when nothing changes. */
+const CHANGES_WAIT_MS = 20_000;
+const CHANGES_RETRY_MS = 250;
 
 export class RemoteMetadataStore implements MetadataStore {
   private preferred = 0;
@@ -14,6 +19,10 @@ export class RemoteMetadataStore implements MetadataStore {
     private readonly addresses: string[],
     private readonly http: HttpClient,
   ) {}
+
+  get description(): string {
+    return `the metadata-server at ${this.addresses.join(', ')}`;
+  }
 
   private async attempt<T>(op: (address: string) => Promise<T>): Promise<T> {
     const failures: string[] = [];
@@ -35,6 +44,15 @@ export class RemoteMetadataStore implements MetadataStore {
     );
   }
 
+  /** A VERSION_CONFLICT answer becomes the same error the store itself raises. */
+  private conflictOr(key: string, precondition: Precondition, err: unknown): never {
+    if (err instanceof HttpStatusError && err.code === 'VERSION_CONFLICT') {
+      const current = (err.body as { current_version?: number | null } | undefined)?.current_version ?? null;
+      throw versionConflict(key, precondition, current);
+    }
+    throw err;
+  }
+
   get(key: string): Promise<VersionedValue | null> {
     return this.attempt(async (address) => {
       try {
@@ -48,24 +66,52 @@ export class RemoteMetadataStore implements MetadataStore {
 
   put(key: string, value: unknown, precondition: Precondition): Promise<number> {
     return this.attempt(async (address) => {
-      try {
-        const result = await this.http.call(address, 'storePut', {
-          params: { key },
-          body: { precondition, value },
-          timeoutMs: REQUEST_TIMEOUT_MS,
-        });
-        return result.version;
-      } catch (err) {
-        if (err instanceof HttpStatusError && err.code === 'VERSION_CONFLICT') {
-          const current = (err.body as { current_version?: number | null } | undefined)?.current_version ?? null;
-          throw versionConflict(key, precondition, current);
-        }
-        throw err;
-      }
+      const body = { precondition, value };
+      const result = await this.http.call(address, 'storePut', { params: { key }, body, timeoutMs: REQUEST_TIMEOUT_MS }).catch((err) => this.conflictOr(key, precondition, err));
+      return result.version;
+    });
+  }
+
+  delete(key: string, precondition: Precondition): Promise<void> {
+    return this.attempt(async (address) => {
+      await this.http.call(address, 'storeDelete', { params: { key }, body: { precondition }, timeoutMs: REQUEST_TIMEOUT_MS }).catch((err) => this.conflictOr(key, precondition, err));
     });
   }
 
   versions(): Promise<Record<string, number>> {
     return this.attempt(async (address) => (await this.http.call(address, 'storeVersions', { timeoutMs: REQUEST_TIMEOUT_MS })).versions);
   }
+
+  watch(watcher: MetadataWatch): () => void {
+    let stopped = false;
+    const abort = new AbortController();
+    void (async () => {
+      let since = { epoch: '', revision: 0 };
+      while (!stopped) {
+        try {
+          const changes = await this.attempt((address) =>
+            this.http.call(address, 'storeChanges', {
+              query: { epoch: since.epoch, revision: since.revision, wait_ms: CHANGES_WAIT_MS },
+              timeoutMs: CHANGES_WAIT_MS + REQUEST_TIMEOUT_MS,
+              signal: abort.signal,
+            }),
+          );
+          // A new store process (or the first answer) may have changed anything.
+          if (changes.epoch !== since.epoch) watcher.onResync();
+          else if (changes.revision !== since.revision) watcher.onChange(Object.entries(changes.versions).map(([key, version]) => ({ key, version })));
+          since = { epoch: changes.epoch, revision: changes.revision };
+        } catch {
+          if (stopped) return;
+          since = { epoch: '', revision: 0 };
+          await sleep(CHANGES_RETRY_MS);
+        }
+      }
+    })();
+    return () => {
+      stopped = true;
+      abort.abort();
+    };
+  }
+
+  async close(): Promise<void> {}
 }

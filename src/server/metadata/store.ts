@@ -1,18 +1,43 @@
-// The metadata store contract: a versioned key/value with compare-and-set. The embedded backend is
-// SQLite on the metadata-server node; every other node reaches it over HTTP (remote.ts).
+// The metadata store contract: a versioned key/value with compare-and-set and a change feed, behind
+// which sit the backends `metadata-client.type` picks (factory.ts): the embedded store (SQLite on
+// the metadata-server node, embedded.ts; other nodes reach it over HTTP, remote.ts) and etcd
+// (etcd.ts). A key's version grows with every write and never goes backwards, not even across a
+// delete and re-create; a write whose precondition does not hold fails with VERSION_CONFLICT.
 import { ApiError } from '../../api/errors';
 import type { Precondition, VersionedValue } from '../../api/schemas';
-import type { Db } from '../storage/sqlite';
+
+export interface MetadataChange {
+  key: string;
+  version: number;
+  /** The new value when the backend delivers it with the change (etcd); otherwise read it. */
+  value?: unknown;
+}
+
+export interface MetadataWatch {
+  /**
+   * `onChange` gets keys written since the watch began; `onResync` says changes may have been
+   * missed (the watch started or broke and resumed), so the whole store must be read again.
+   */
+  onChange(changes: MetadataChange[]): void;
+  onResync(): void;
+}
 
 export interface MetadataStore {
+  /** Where the store is, for messages: the etcd endpoints, or the metadata-server's address. */
+  readonly description: string;
   get(key: string): Promise<VersionedValue | null>;
   /** Writes `value` if `precondition` holds and returns the new version; VERSION_CONFLICT otherwise. */
   put(key: string, value: unknown, precondition: Precondition): Promise<number>;
+  /** Deletes a key if `precondition` holds (its version is kept: a re-created key goes on from it). */
+  delete(key: string, precondition: Precondition): Promise<void>;
   versions(): Promise<Record<string, number>>;
+  /** Follows changes until the returned function is called. */
+  watch(watcher: MetadataWatch): () => void;
+  close(): Promise<void>;
 }
 
 export function versionConflict(key: string, precondition: Precondition, current: number | null): ApiError {
-  const expected = precondition.kind === 'does-not-exist' ? 'no value' : `v${(precondition as { version: number }).version}`;
+  const expected = precondition.kind === 'does-not-exist' ? 'no value' : precondition.kind === 'matches-version' ? `v${precondition.version}` : 'any value';
   const found = current === null ? 'no value' : `v${current}`;
   return new ApiError(
     'VERSION_CONFLICT',
@@ -22,36 +47,9 @@ export function versionConflict(key: string, precondition: Precondition, current
   );
 }
 
-export class SqliteMetadataStore implements MetadataStore {
-  private readonly selectOne;
-  private readonly selectVersions;
-  private readonly upsert;
-
-  constructor(private readonly db: Db) {
-    db.exec('CREATE TABLE IF NOT EXISTS metadata (key TEXT PRIMARY KEY, version INTEGER NOT NULL, value TEXT NOT NULL)');
-    this.selectOne = db.prepare<[string], { version: number; value: string }>('SELECT version, value FROM metadata WHERE key = ?');
-    this.selectVersions = db.prepare<[], { key: string; version: number }>('SELECT key, version FROM metadata');
-    this.upsert = db.prepare('INSERT INTO metadata (key, version, value) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET version = excluded.version, value = excluded.value');
-  }
-
-  async get(key: string): Promise<VersionedValue | null> {
-    const row = this.selectOne.get(key);
-    return row ? { key, version: row.version, value: JSON.parse(row.value) } : null;
-  }
-
-  async put(key: string, value: unknown, precondition: Precondition): Promise<number> {
-    const write = this.db.transaction(() => {
-      const current = this.selectOne.get(key)?.version ?? null;
-      if (precondition.kind === 'does-not-exist' && current !== null) throw versionConflict(key, precondition, current);
-      if (precondition.kind === 'matches-version' && current !== precondition.version) throw versionConflict(key, precondition, current);
-      const next = (current ?? 0) + 1;
-      this.upsert.run(key, next, JSON.stringify(value));
-      return next;
-    });
-    return write.immediate();
-  }
-
-  async versions(): Promise<Record<string, number>> {
-    return Object.fromEntries(this.selectVersions.all().map((row) => [row.key, row.version]));
-  }
+/** Whether `precondition` holds for a key whose current version is `current` (null: absent). */
+export function preconditionHolds(precondition: Precondition, current: number | null): boolean {
+  if (precondition.kind === 'does-not-exist') return current === null;
+  if (precondition.kind === 'matches-version') return current === precondition.version;
+  return true;
 }

@@ -1,0 +1,100 @@
+// Real etcd members for a local cluster (`local up --metadata etcd`) and for tests: the `etcd` binary
+// from PATH or ETCD_BIN (Debian's etcd-server package), one process per member with its own data
+// folder, on loopback ports chosen by the caller.
+import { spawn } from 'node:child_process';
+import { accessSync, closeSync, constants, existsSync, openSync } from 'node:fs';
+import path from 'node:path';
+import { sleep } from '../sleep';
+
+export interface EtcdMember {
+  name: string;
+  pid: number;
+  client_url: string;
+  peer_url: string;
+  data_dir: string;
+}
+
+export class EtcdUnavailableError extends Error {}
+
+/**
+ * Raft timing for members on one machine: a leader is replaced about 1 s after it dies (etcd's
+ * defaults are 100 ms and 1000 ms; the election timeout is what matters for failover).
+ */
+const HEARTBEAT_MS = 100;
+const ELECTION_TIMEOUT_MS = 800;
+
+/** The etcd binary: ETCD_BIN, or `etcd` on PATH. */
+export function etcdBinary(env: NodeJS.ProcessEnv = process.env): string {
+  const explicit = env.ETCD_BIN;
+  if (explicit) {
+    try {
+      accessSync(explicit, constants.X_OK);
+      return explicit;
+    } catch {
+      throw new EtcdUnavailableError(`ETCD_BIN=${explicit} is not an executable file`);
+    }
+  }
+  for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    const candidate = path.join(dir, 'etcd');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  throw new EtcdUnavailableError(
+    'no etcd binary: install Debian\'s etcd-server package (apt-get install etcd-server), or set ETCD_BIN to the etcd executable',
+  );
+}
+
+/** Starts one member of `members` (detached, logging to `log`); returns its pid. */
+export function startEtcdMember(member: Omit<EtcdMember, 'pid'>, members: ReadonlyArray<Omit<EtcdMember, 'pid'>>, clusterToken: string, log: string): number {
+  const binary = etcdBinary();
+  // A member that has its data already rejoins with it; --initial-* only matter for a new one.
+  const args = [
+    `--name=${member.name}`,
+    `--data-dir=${member.data_dir}`,
+    `--listen-client-urls=${member.client_url}`,
+    `--advertise-client-urls=${member.client_url}`,
+    `--listen-peer-urls=${member.peer_url}`,
+    `--initial-advertise-peer-urls=${member.peer_url}`,
+    `--initial-cluster=${members.map((m) => `${m.name}=${m.peer_url}`).join(',')}`,
+    `--initial-cluster-token=${clusterToken}`,
+    `--initial-cluster-state=${existsSync(path.join(member.data_dir, 'member')) ? 'existing' : 'new'}`,
+    `--heartbeat-interval=${HEARTBEAT_MS}`,
+    `--election-timeout=${ELECTION_TIMEOUT_MS}`,
+    '--logger=zap',
+    '--log-outputs=stderr',
+  ];
+  const out = openSync(log, 'a');
+  const child = spawn(binary, args, { detached: true, stdio: ['ignore', out, out] });
+  closeSync(out);
+  child.unref();
+  if (!child.pid) throw new EtcdUnavailableError(`could not start etcd member ${member.name} (${binary})`);
+  return child.pid;
+}
+
+/** True once the member at `clientUrl` answers /health as healthy (it has a leader). */
+export async function etcdHealthy(clientUrl: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(1_000) });
+    return response.ok && ((await response.json()) as { health?: string }).health === 'true';
+  } catch {
+    return false;
+  }
+}
+
+/** Waits until every member answers healthy, or throws naming the ones that do not. */
+export async function waitEtcdHealthy(members: readonly EtcdMember[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const health = await Promise.all(members.map((m) => etcdHealthy(m.client_url)));
+    if (health.every(Boolean)) return;
+    if (Date.now() > deadline) {
+      const sick = members.filter((_, i) => !health[i]).map((m) => `${m.name} (${m.client_url})`);
+      throw new EtcdUnavailableError(`etcd members not healthy within ${timeoutMs / 1000}s: ${sick.join(', ')}`);
+    }
+    await sleep(100);
+  }
+}

@@ -1,0 +1,146 @@
+// The metadata store on etcd v3 (metadata-client.type = "etcd"): each key is a JSON document under
+// `metadata-client.key-prefix`. A key's version is its etcd mod revision, which grows with every
+// write and never goes backwards, not even across a delete and re-create (etcd's per-key `version`
+// restarts at 1 then, so it is not used). Compare-and-set is an etcd transaction on the mod revision
+// (or on the create revision being 0 for does-not-exist). Changes arrive by an etcd watch on the
+// prefix, carrying the new values; a (re)connected watch asks for a full resync.
+import type { IBackoff } from 'cockatiel';
+import type { Etcd3, IKeyValue, Namespace } from 'etcd3';
+import { ApiError } from '../../api/errors';
+import type { Precondition, VersionedValue } from '../../api/schemas';
+import { versionConflict, type MetadataChange, type MetadataStore, type MetadataWatch } from './store';
+
+export interface EtcdOptions {
+  /** Client URLs of the etcd members (http://127.0.0.1:2379, ...). */
+  addresses: string[];
+  /** Every key lives under it, e.g. /cairn/<cluster-name>/. */
+  prefix: string;
+  /** Bounds connecting and each request: a store without quorum fails within it, naming etcd. */
+  timeoutMs: number;
+}
+
+/** The `etcd3` client, loaded only by nodes that use etcd (it brings gRPC along). */
+export async function connectEtcd(options: EtcdOptions): Promise<Etcd3> {
+  const [{ Etcd3 }, { ExponentialBackoff, handleWhen, retry, circuitBreaker, ConsecutiveBreaker }] = await Promise.all([import('etcd3'), import('cockatiel')]);
+  const { isRecoverableError } = await import('etcd3');
+  return new Etcd3({
+    hosts: options.addresses,
+    dialTimeout: options.timeoutMs,
+    defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + options.timeoutMs }),
+    faultHandling: {
+      // Another member is tried at once; a member that failed three times in a row is left alone for 1 s.
+      global: retry(handleWhen(isRecoverableError), { maxAttempts: options.addresses.length }),
+      host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1_000, breaker: new ConsecutiveBreaker(3) }),
+      // A broken watch comes back within a second, not cockatiel's default 30 s. (etcd3 calls next()
+      // on what it gets, i.e. wants the factory; its typing says IBackoff.)
+      watchBackoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1_000 }) as unknown as IBackoff<unknown>,
+    },
+  });
+}
+
+export class EtcdMetadataStore implements MetadataStore {
+  private readonly kv: Namespace;
+
+  constructor(
+    private readonly client: Etcd3,
+    private readonly options: EtcdOptions,
+  ) {
+    this.kv = client.namespace(options.prefix);
+  }
+
+  get description(): string {
+    return `etcd at ${this.options.addresses.join(', ')} (prefix ${this.options.prefix})`;
+  }
+
+  /** An etcd request that failed for another reason than a precondition: UNAVAILABLE, naming etcd. */
+  private async request<T>(what: string, run: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+    });
+    try {
+      return await Promise.race([run(), deadline]);
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      throw new ApiError(
+        'UNAVAILABLE',
+        `etcd did not ${what}: ${(err as Error).message} (endpoints ${this.options.addresses.join(', ')})`,
+        'check that a majority of the etcd members is up and reachable (metadata-client.addresses)',
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async get(key: string): Promise<VersionedValue | null> {
+    const response = await this.request(`read ${key}`, () => this.kv.get(key).exec());
+    const kv = response.kvs[0];
+    return kv ? { key, version: Number(kv.mod_revision), value: JSON.parse(kv.value.toString('utf8')) } : null;
+  }
+
+  /** A transaction guarded by `precondition` on `key`; VERSION_CONFLICT (with the version found) if it does not hold. */
+  private async guarded(key: string, precondition: Precondition, operation: Parameters<ReturnType<Namespace['if']>['then']>[0], what: string): Promise<number> {
+    const txn =
+      precondition.kind === 'does-not-exist'
+        ? this.kv.if(key, 'Create', '==', 0)
+        : precondition.kind === 'matches-version'
+          ? this.kv.if(key, 'Mod', '==', precondition.version)
+          : // An always-true comparison, so that every write is one transaction.
+            this.kv.if(key, 'Mod', '>', -1);
+    const result = await this.request(what, () => txn.then(operation).else(this.kv.get(key)).commit());
+    if (result.succeeded) return Number(result.header.revision);
+    const current = result.responses[0]?.response_range?.kvs[0];
+    throw versionConflict(key, precondition, current ? Number(current.mod_revision) : null);
+  }
+
+  put(key: string, value: unknown, precondition: Precondition): Promise<number> {
+    return this.guarded(key, precondition, this.kv.put(key).value(JSON.stringify(value)), `write ${key}`);
+  }
+
+  async delete(key: string, precondition: Precondition): Promise<void> {
+    await this.guarded(key, precondition, this.kv.delete().key(key), `delete ${key}`);
+  }
+
+  async versions(): Promise<Record<string, number>> {
+    const response = await this.request('list the metadata keys', () => this.kv.getAll().exec());
+    // The namespace gives keys back without the prefix.
+    return Object.fromEntries(response.kvs.map((kv: IKeyValue) => [kv.key.toString('utf8'), Number(kv.mod_revision)]));
+  }
+
+  watch(watcher: MetadataWatch): () => void {
+    let stopped = false;
+    let cancel: (() => Promise<void>) | undefined;
+    const start = () => {
+      void this.kv
+        .watch()
+        .prefix('')
+        .create()
+        .then(
+          (stream) => {
+            if (stopped) return void stream.cancel();
+            cancel = () => stream.cancel();
+            watcher.onResync();
+            stream.on('connected', () => watcher.onResync());
+            stream.on('put', (kv) => {
+              const change: MetadataChange = { key: kv.key.toString('utf8'), version: Number(kv.mod_revision), value: JSON.parse(kv.value.toString('utf8')) };
+              watcher.onChange([change]);
+            });
+            stream.on('delete', () => watcher.onResync());
+            stream.on('error', () => undefined); // it reconnects by itself ('connected' then resyncs)
+          },
+          () => {
+            if (!stopped) setTimeout(start, 500);
+          },
+        );
+    };
+    start();
+    return () => {
+      stopped = true;
+      void cancel?.().catch(() => undefined);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+}
