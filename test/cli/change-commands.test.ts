@@ -139,7 +139,7 @@ describe('change commands, in process, against a 3-node cluster', () => {
   it('create-snapshot of a good and a missing partition: the good one is snapshotted, an error line for the other, exit 4', async () => {
     const result = await ctl('snapshots', 'create-snapshot', '0', '9');
     expect(result.code).toBe(4);
-    expect(result.stdout).toMatch(/^Snapshot created for partition 0: snap_\w+ \(log 0 @ LSN >= \d+\)\n$/);
+    expect(result.stdout).toMatch(/^Snapshot created for partition 0: snap_\w+ \(log 0 @ LSN >= \d+\)\nStored in file:\/\/\/\S+\/\n$/);
     expect(result.stderr).toBe('error: partition 9: no such partition: 9\nhint: partitions are 0 to 3\n');
     const document = CreateSnapshotDocument.parse((await json('snapshots', 'create-snapshot', '0', '9')).json);
     expect(Object.keys(document.snapshots[1]!)).toEqual(Object.keys(document.snapshots[0]!));

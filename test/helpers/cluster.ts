@@ -15,6 +15,8 @@ export type Processor = ProcessorStatus & { node_id: number };
 
 export class TestCluster {
   private readonly started = new Set<number>();
+  /** The cluster's admin.token, if it was started with one: the helpers' own API calls send it. */
+  private adminToken: string | undefined;
 
   private constructor(readonly dir: string) {}
 
@@ -25,6 +27,7 @@ export class TestCluster {
 
   static async start(options: { nodes: number; partitions?: number; sets?: string[] }): Promise<TestCluster> {
     const cluster = TestCluster.create();
+    cluster.adminToken = options.sets?.find((s) => s.startsWith('admin.token='))?.slice('admin.token='.length);
     const args = ['--nodes', String(options.nodes), ...(options.partitions ? ['--partitions', String(options.partitions)] : [])];
     try {
       await cluster.up([...args, ...(options.sets ?? []).flatMap((s) => ['--set', s])]);
@@ -70,7 +73,8 @@ export class TestCluster {
   }
 
   ctl(args: string[], options: RunOptions = {}): Promise<RunResult> {
-    return cairnctl(args, { ...options, env: { CAIRN_ADDRESS: this.address, ...options.env } });
+    const token = this.adminToken ? { CAIRN_TOKEN: this.adminToken } : {};
+    return cairnctl(args, { ...options, env: { CAIRN_ADDRESS: this.address, ...token, ...options.env } });
   }
 
   async ctlJson<T = any>(args: string[]): Promise<T> {
@@ -81,7 +85,9 @@ export class TestCluster {
 
   /** A metadata document, as the metadata store (on n1) holds it. */
   async metadata<T>(key: string): Promise<T> {
-    const response = await fetch(`${this.node('n1').address}/v1/metadata/${key}`);
+    const response = await fetch(`${this.node('n1').address}/v1/metadata/${key}`, {
+      headers: this.adminToken ? { authorization: `Bearer ${this.adminToken}` } : {},
+    });
     if (!response.ok) throw new Error(`reading ${key}: HTTP ${response.status}`);
     return ((await response.json()) as { value: T }).value;
   }

@@ -12,7 +12,7 @@ import { get, putWithRetry } from '../helpers/kv';
 interface LogRow {
   log_id: number;
   loglet_id: string;
-  sequencer: string;
+  sequencer_node_id: number;
 }
 interface ProcessorRow {
   partition_id: number;
@@ -20,8 +20,6 @@ interface ProcessorRow {
   mode: string;
   status: string;
 }
-
-const nodeOf = (generational: string) => Number(/^N(\d+):/.exec(generational)![1]);
 
 describe('faults around the data path', () => {
   let cluster: TestCluster;
@@ -59,16 +57,16 @@ describe('faults around the data path', () => {
     );
     const partition = table.partitions.find((p) => p.id === leader.partition_id)!;
     const node = leader.node_id;
-    if (nodeOf((await sequencerOf(partition.log_id)).sequencer) !== node) {
+    if ((await sequencerOf(partition.log_id)).sequencer_node_id !== node) {
       const moved = await cluster.ctl(['logs', 'reconfigure', '-l', String(partition.log_id), '--sequencer', `N${node}`, '--yes']);
       expect(moved.code, moved.stderr).toBe(0);
-      await waitUntil(`log ${partition.log_id} to be sequenced by N${node}`, async () => nodeOf((await sequencerOf(partition.log_id)).sequencer) === node);
+      await waitUntil(`log ${partition.log_id} to be sequenced by N${node}`, async () => (await sequencerOf(partition.log_id)).sequencer_node_id === node);
     }
     return { partition, node };
   };
   const sequencerOf = async (logId: number) => (await logs()).find((l) => l.log_id === logId)!;
   const failedOver = (logId: number, from: number) =>
-    waitUntil(`log ${logId} to leave N${from}`, async () => nodeOf((await sequencerOf(logId)).sequencer) !== from);
+    waitUntil(`log ${logId} to leave N${from}`, async () => (await sequencerOf(logId)).sequencer_node_id !== from);
 
   beforeAll(async () => {
     cluster = await TestCluster.start({ nodes: 3 });

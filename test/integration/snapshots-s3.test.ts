@@ -113,14 +113,14 @@ describe('snapshots in an S3-compatible object store', () => {
 
     await s3.stop();
     const failed = await cluster.ctl(['snapshots', 'create-snapshot', '1']);
-    expect(failed.code).toBe(1);
+    expect(failed.code).toBe(3);
     expect(failed.stderr + failed.stdout).toContain(`cannot reach the S3 endpoint ${s3.endpoint} (worker.snapshots.aws-endpoint-url)`);
     const failedJson = await cluster.ctl(['snapshots', 'create-snapshot', '1', '-o', 'json']);
-    expect(failedJson.code).toBe(1);
-    expect(JSON.parse(failedJson.stdout).snapshots[0]).toMatchObject({ partition_id: 1, snapshot: null, error: expect.stringContaining(s3.endpoint) });
+    expect(failedJson.code).toBe(3);
+    expect(JSON.parse(failedJson.stdout).snapshots[0]).toMatchObject({ partition_id: 1, snapshot_id: null, error: expect.stringContaining(s3.endpoint) });
     const listing = await cluster.ctl(['snapshots', 'list', '1']);
-    expect(listing.code).toBe(1);
-    expect(listing.stdout).toContain(`cannot reach the S3 endpoint ${s3.endpoint}`);
+    expect(listing.code).toBe(3);
+    expect(listing.stderr).toContain(`cannot reach the S3 endpoint ${s3.endpoint}`);
     // Status probes do not touch S3: the archived LSN is still reported, at once.
     const started = Date.now();
     const leader = (await processors()).find((p) => p.partition_id === 1 && p.mode === 'leader');
@@ -146,7 +146,7 @@ describe('snapshots in an S3-compatible object store', () => {
 
     s3.failOn((request) => request.method === 'PUT' && /[?&]partNumber=2\b/.test(request.url ?? ''));
     const cut = await cluster.ctl(['snapshots', 'create-snapshot', '2']);
-    expect(cut.code).toBe(1);
+    expect(cut.code).toBe(3);
     expect(cut.stdout + cut.stderr).toContain(s3.endpoint);
     await s3.resume();
     expect(await s3.get(`${PREFIX}/2/latest.json`)).toEqual(latestBefore);
@@ -156,7 +156,7 @@ describe('snapshots in an S3-compatible object store', () => {
     // previous snapshot stays the one restores use, and the next publication deletes the leftovers.
     s3.failOn((request) => request.method === 'PUT' && new URL(request.url ?? '/', s3.endpoint).pathname === `/cairn-snaps/${PREFIX}/2/latest.json`);
     const unpublished = await cluster.ctl(['snapshots', 'create-snapshot', '2']);
-    expect(unpublished.code).toBe(1);
+    expect(unpublished.code).toBe(3);
     await s3.resume();
     expect(await s3.get(`${PREFIX}/2/latest.json`)).toEqual(latestBefore);
     const leftovers = (await s3.keys(`${PREFIX}/2/lsn_`)).filter((key) => !key.includes(previous.folder));

@@ -96,7 +96,8 @@ export class PartitionProcessor {
       partition_id: this.partition.id,
       log_id: this.partition.log_id,
       mode: this.mode,
-      status: this.status,
+      // A retry that has not got past what stopped it yet is still stopped (reads are refused too).
+      status: this.stoppedReason ? 'stopped' : this.status,
       epoch: this.epoch,
       applied_lsn: this.applied || null,
       durable_lsn: this.durable || null,

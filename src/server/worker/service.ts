@@ -67,7 +67,7 @@ export function bindWorkerRoutes(s: HttpServer, deps: WorkerDeps): void {
       );
     }
     const latest = await processor.createSnapshot(minLsn, 0).catch((err: Error) => {
-      throw new ApiError('UNAVAILABLE', `partition ${id}: ${err.message}`);
+      throw new ApiError('UNAVAILABLE', err.message);
     });
     return {
       partition_id: id,
