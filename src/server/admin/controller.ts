@@ -1,18 +1,22 @@
-// The cluster controller (admin role). Every admin node probes its peers; the alive admin node with
-// the lowest id acts. Whatever it changes goes through compare-and-set on the metadata, so two nodes
+// The cluster controller (admin role). Every admin node probes its peers; the one the election picks
+// (election.ts) acts. Whatever it changes goes through compare-and-set on the metadata, so two nodes
 // that briefly both believe they lead cannot corrupt it.
 import { formatGenId, formatLogletId, formatNodeSet, makeLogletId, parseGenId, type GenerationalNodeId } from '../../api/ids';
 import { shouldWriteTo } from '../../api/states';
 import { tailSegment } from '../../api/logs';
-import type { HttpClient } from '../../api/http-client';
+import { TransportError, type HttpClient } from '../../api/http-client';
 import { epochKey, type EpochMetadata, type Ident, type LogChain, type NodeConfig as NodeEntry, type NodesConfiguration } from '../../api/schemas';
 import type { Logger } from '../logger';
 import type { MetadataManager } from '../metadata/manager';
 import { PeriodicTask } from '../periodic';
+import type { ControllerElection, PeerView } from './election';
 import type { LogOperations } from './log-ops';
 
 const PROBE_TIMEOUT_MS = 1_000;
-/** How long a sequencer may stay unreachable before its loglet is sealed and the chain extended. */
+/**
+ * How long a sequencer may stay unreachable before its loglet is sealed and the chain extended (at
+ * once when its port refuses connections: the process is gone, not slow).
+ */
 const SEQUENCER_GRACE_MS = 1_500;
 /**
  * How long a tail loglet may be reported sealed on log-servers before the controller finishes its
@@ -27,7 +31,7 @@ const REBALANCE_SETTLE_MS = 5_000;
 /** ...and then one step (a replica added or dropped, a leader moved) at a time, this far apart. */
 const REBALANCE_INTERVAL_MS = 1_000;
 
-/** How long a partition leader may be gone before another replica leads. */
+/** How long a partition leader may be gone before another replica leads (at once when refused). */
 const LEADER_GRACE_MS = 1_500;
 /** How long a replica may be gone before another worker takes its place in the replica set. */
 const REPLICA_GRACE_MS = 10_000;
@@ -39,8 +43,7 @@ const samePlacement = (a: EpochMetadata, b: EpochMetadata) => a.epoch === b.epoc
  *  land in the first nodesets instead of whichever two registered first. */
 const MEMBERSHIP_SETTLE_MS = 1_000;
 
-export interface PeerState {
-  alive: boolean;
+export interface PeerState extends PeerView {
   generation: number | null;
   lastSeenAlive: Date | undefined;
   ident: Ident | undefined;
@@ -67,6 +70,7 @@ export class ClusterController {
   /** Since when a condition has held, by `sequencer:<log>`, `nodeset:<log>`, `sealed:<log>`, `stopped:<partition>`. */
   private readonly unhealthySince = new Map<string, number>();
   private ops: LogOperations | undefined;
+  private election: ControllerElection | undefined;
 
   constructor(
     private readonly me: GenerationalNodeId,
@@ -77,20 +81,21 @@ export class ClusterController {
     private readonly logger: Logger,
   ) {}
 
-  start(intervalMs: number, ops: LogOperations): void {
+  start(intervalMs: number, ops: LogOperations, election: ControllerElection): void {
     this.ops = ops;
+    this.election = election;
+    election.start();
     this.task.start(intervalMs);
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.task.stop();
+    await this.election?.stop();
   }
 
-  isLeader(): boolean {
-    const nodes = this.metadata.get('nodes_config')?.value;
-    if (!nodes) return false;
-    const leader = nodes.nodes.find((n) => n.roles.includes('admin') && this.peers.get(n.id)?.alive);
-    return leader?.id === this.me.id;
+  /** The node acting as controller as far as this node knows. */
+  controllerId(): number | null {
+    return this.election?.controllerId() ?? null;
   }
 
   private async tick(): Promise<void> {
@@ -98,7 +103,7 @@ export class ClusterController {
     if (!nodes) return;
     if (nodes.version !== this.membership.version) this.membership = { version: nodes.version, since: Date.now() };
     await this.probe(nodes.value);
-    if (!this.isLeader()) return;
+    if (!this.election?.acting()) return;
     await this.ensureLogs();
     await this.reconfigureTails();
     await this.placePartitions();
@@ -110,6 +115,11 @@ export class ClusterController {
     const peer = this.peers.get(id);
     if (peer?.alive) return 0;
     return peer?.lastSeenAlive ? now - peer.lastSeenAlive.getTime() : Number.POSITIVE_INFINITY;
+  }
+
+  /** Whether a node's sequencers and leaderships move elsewhere: gone for `graceMs`, or refusing. */
+  private failoverDue(id: number, now: number, graceMs: number): boolean {
+    return this.peers.get(id)?.refused === true || this.deadFor(id, now) >= graceMs;
   }
 
   /**
@@ -150,7 +160,7 @@ export class ClusterController {
       // A leader that cannot apply (its processor stopped: a full disk, a trim gap) serves no reads.
       const stopped = (id: number) => !!this.peers.get(id)?.ident?.partitions.some((p) => p.partition_id === partition.id && p.status === 'stopped');
       const leaderStopped = this.unhealthyFor(`stopped:${partition.id}`, now, leader !== null && stopped(leader)) >= LEADER_GRACE_MS;
-      if (leader === null || !replicaSet.includes(leader) || this.deadFor(leader, now) >= LEADER_GRACE_MS || leaderStopped) {
+      if (leader === null || !replicaSet.includes(leader) || this.failoverDue(leader, now, LEADER_GRACE_MS) || leaderStopped) {
         const candidates = replicaSet
           .filter((id) => alive(id) && !stopped(id))
           .sort((a, b) => Number(b === sequencerNode) - Number(a === sequencerNode) || load(a, 'leader') - load(b, 'leader') || a - b);
@@ -274,18 +284,20 @@ export class ClusterController {
     await Promise.all(
       nodes.nodes.map(async (node) => {
         let ident: Ident | undefined;
+        let refused = false;
         if (node.id === this.me.id) ident = this.selfIdent();
         else {
           try {
             ident = await this.http.call(node.address, 'ident', { timeoutMs: PROBE_TIMEOUT_MS });
-          } catch {
-            ident = undefined;
+          } catch (err) {
+            refused = err instanceof TransportError && err.kind === 'refused';
           }
         }
         const alive = ident?.status === 'alive' && ident.node_id === node.id && ident.generation === node.generation;
         const previous = this.peers.get(node.id);
         this.peers.set(node.id, {
           alive,
+          refused,
           generation: ident?.generation ?? null,
           lastSeenAlive: alive ? new Date() : previous?.lastSeenAlive,
           ident,
@@ -390,7 +402,8 @@ export class ClusterController {
           reason = `loglet ${formatLogletId(tail.params.loglet_id)} is sealed on ${formatNodeSet(sealedOn)} but still the tail; finishing its reconfiguration`;
           if (!gone) keepSequencer = sequencer.id;
         } else if (gone) {
-          if (unreachable >= SEQUENCER_GRACE_MS) reason = `sequencer ${tail.params.sequencer} has been unreachable for ${unreachable} ms`;
+          if (this.peers.get(sequencer.id)?.refused) reason = `sequencer ${tail.params.sequencer} refuses connections (its process is gone)`;
+          else if (unreachable >= SEQUENCER_GRACE_MS) reason = `sequencer ${tail.params.sequencer} has been unreachable for ${unreachable} ms`;
         } else if (nodesetStaleFor >= NODESET_SETTLE_MS) {
           reason = `nodeset ${formatNodeSet(tail.params.nodeset)} differs from the read-write log-servers ${formatNodeSet(desired)}`;
           keepSequencer = sequencer.id;

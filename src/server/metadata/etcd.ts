@@ -8,7 +8,7 @@ import type { IBackoff } from 'cockatiel';
 import type { Etcd3, IKeyValue, Namespace } from 'etcd3';
 import { ApiError } from '../../api/errors';
 import type { Precondition, VersionedValue } from '../../api/schemas';
-import { versionConflict, type MetadataChange, type MetadataStore, type MetadataWatch } from './store';
+import { versionConflict, type LeaseKeeper, type MetadataChange, type MetadataStore, type MetadataWatch } from './store';
 
 export interface EtcdOptions {
   /** Client URLs of the etcd members (http://127.0.0.1:2379, ...). */
@@ -40,12 +40,54 @@ export async function connectEtcd(options: EtcdOptions): Promise<Etcd3> {
 
 export class EtcdMetadataStore implements MetadataStore {
   private readonly kv: Namespace;
+  readonly leases: LeaseKeeper;
 
   constructor(
     private readonly client: Etcd3,
     private readonly options: EtcdOptions,
   ) {
     this.kv = client.namespace(options.prefix);
+    this.leases = this.leaseKeeper();
+  }
+
+  /** etcd's own leases (grant, keep alive, revoke), each request bounded like the others. */
+  private leaseKeeper(): LeaseKeeper {
+    const leases = this.client.leaseClient;
+    return {
+      grant: async (ttlMs) => {
+        const answer = await this.request('grant a lease', () => leases.leaseGrant({ TTL: Math.ceil(ttlMs / 1000), ID: 0 }));
+        return { id: String(answer.ID), ttlMs: Number(answer.TTL) * 1000 };
+      },
+      keepAlive: (id) =>
+        this.request('keep a lease alive', async () => {
+          const stream = await leases.leaseKeepAlive();
+          try {
+            const answer = await new Promise<{ TTL: string }>((resolve, reject) => {
+              stream.on('data', resolve);
+              stream.on('error', reject);
+              stream.write({ ID: id });
+            });
+            // etcd answers TTL 0 for a lease it no longer has.
+            return Number(answer.TTL) > 0;
+          } finally {
+            stream.end();
+          }
+        }),
+      claim: async (key, value, id) => {
+        const result = await this.request(`claim ${key}`, () =>
+          this.kv.if(key, 'Create', '==', 0).then(this.kv.put(key).value(JSON.stringify(value)).lease(id)).else(this.kv.get(key)).commit(),
+        );
+        if (result.succeeded) return { won: true, holder: value };
+        const current = result.responses[0]?.response_range?.kvs[0];
+        return { won: false, holder: current ? JSON.parse(current.value.toString('utf8')) : null };
+      },
+      revoke: async (id) => {
+        await this.request('revoke a lease', () => leases.leaseRevoke({ ID: id })).catch((err: Error) => {
+          // Already gone is what revoking wanted.
+          if (!/lease not found/i.test(err.message)) throw err;
+        });
+      },
+    };
   }
 
   get description(): string {

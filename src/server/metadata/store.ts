@@ -33,7 +33,24 @@ export interface MetadataStore {
   versions(): Promise<Record<string, number>>;
   /** Follows changes until the returned function is called. */
   watch(watcher: MetadataWatch): () => void;
+  /** Keys held by leases, for electing one controller (backends that have them: etcd). */
+  readonly leases?: LeaseKeeper;
   close(): Promise<void>;
+}
+
+/**
+ * Leases as etcd has them: granted for a TTL, kept alive by the holder, and expired by the store
+ * when the holder stops; a key claimed under a lease goes with it.
+ */
+export interface LeaseKeeper {
+  /** A new lease; `ttlMs` is what the store granted (it may raise a TTL below its minimum). */
+  grant(ttlMs: number): Promise<{ id: string; ttlMs: number }>;
+  /** Renews a lease; false if the store no longer has it (it expired or was revoked). */
+  keepAlive(id: string): Promise<boolean>;
+  /** Creates `key` under lease `id` unless it exists; returns the holder's value either way. */
+  claim(key: string, value: unknown, id: string): Promise<{ won: boolean; holder: unknown }>;
+  /** Ends a lease at once (its keys are deleted). */
+  revoke(id: string): Promise<void>;
 }
 
 export function versionConflict(key: string, precondition: Precondition, current: number | null): ApiError {
