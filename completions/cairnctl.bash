@@ -21,6 +21,8 @@ _cairnctl() {
       '|logs') cmdpath='logs' ;;
       '|snapshots') cmdpath='snapshots' ;;
       '|replicated-loglet') cmdpath='replicated-loglet' ;;
+      '|metadata-server') cmdpath='metadata-server' ;;
+      '|ms') cmdpath='metadata-server' ;;
       '|completions') cmdpath='completions' ;;
       'nodes|list') cmdpath='nodes list' ;;
       'nodes|ls') cmdpath='nodes list' ;;
@@ -48,6 +50,8 @@ _cairnctl() {
       'replicated-loglet|info') cmdpath='replicated-loglet info' ;;
       'replicated-loglet|digest') cmdpath='replicated-loglet digest' ;;
       'replicated-loglet|set-storage-state') cmdpath='replicated-loglet set-storage-state' ;;
+      'metadata-server|list-servers') cmdpath='metadata-server list-servers' ;;
+      'metadata-server|ls') cmdpath='metadata-server list-servers' ;;
     esac
   done
   case "$cmdpath|$prev" in
@@ -61,7 +65,7 @@ _cairnctl() {
     *'|-s'|*'|--address'|*'|--server'|*'|--addresses'|*'|-S'|*'|--single-address'|*'|-o'|*'|--output'|*'|--connect-timeout'|*'|--request-timeout'|*'|--table-style'|*'|--time-format'|*'|--token'|'provision|-n'|'provision|--num-partitions'|'provision|-r'|'provision|--replication'|'provision|--log-replication'|'provision|--partition-replication'|'provision|--nodeset-size'|'nodes set-storage-state|--nodes'|'nodes set-storage-state|--node'|'nodes set-storage-state|--storage-state'|'nodes set-storage-state|--reason'|'nodes set-worker-state|--nodes'|'nodes set-worker-state|--node'|'nodes set-worker-state|--worker-state'|'nodes remove|--nodes'|'nodes remove|--node'|'partitions list|--sort'|'logs describe|--tail'|'logs describe|--head'|'logs seal|--reason'|'logs seal|-i'|'logs seal|--segment-index'|'logs trim|-t'|'logs trim|--trim-point'|'logs reconfigure|-l'|'logs reconfigure|--log-id'|'logs reconfigure|--sequencer'|'logs reconfigure|--nodeset'|'logs reconfigure|--replication'|'logs reconfigure|-i'|'logs reconfigure|--segment-index'|'logs reconfigure|--reason'|'snapshots create-snapshot|-m'|'snapshots create-snapshot|--min-lsn'|'replicated-loglet digest|--from'|'replicated-loglet digest|--to'|'replicated-loglet set-storage-state|--node-id'|'replicated-loglet set-storage-state|--storage-state'|'replicated-loglet set-storage-state|--reason') COMPREPLY=(); return ;;
   esac
   case "$cmdpath" in
-    '') words='provision status nodes partitions logs snapshots replicated-loglet completions'; flags='-s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose -h --help -V --version' ;;
+    '') words='provision status nodes partitions logs snapshots replicated-loglet metadata-server ms completions'; flags='-s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose -h --help -V --version' ;;
     'provision') words=''; flags='-n --num-partitions -r --replication --log-replication --partition-replication --nodeset-size --dry-run -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
     'status') words=''; flags='-h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
     'nodes') words='list ls set-storage-state set-worker-state remove rm'; flags='-h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
@@ -86,6 +90,8 @@ _cairnctl() {
     'replicated-loglet info') words=''; flags='-h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
     'replicated-loglet digest') words=''; flags='--from --to -u --under-replicated-only -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
     'replicated-loglet set-storage-state') words=''; flags='--node-id --storage-state --reason --force --dry-run -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'metadata-server') words='list-servers ls'; flags='-h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'metadata-server list-servers') words=''; flags='-h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
     'completions') words='bash zsh fish'; flags='-h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
     *) words=""; flags="" ;;
   esac

@@ -21,6 +21,8 @@ _cairnctl() {
       '|logs') cmdpath='logs' ;;
       '|snapshots') cmdpath='snapshots' ;;
       '|replicated-loglet') cmdpath='replicated-loglet' ;;
+      '|metadata-server') cmdpath='metadata-server' ;;
+      '|ms') cmdpath='metadata-server' ;;
       '|completions') cmdpath='completions' ;;
       'nodes|list') cmdpath='nodes list' ;;
       'nodes|ls') cmdpath='nodes list' ;;
@@ -48,6 +50,8 @@ _cairnctl() {
       'replicated-loglet|info') cmdpath='replicated-loglet info' ;;
       'replicated-loglet|digest') cmdpath='replicated-loglet digest' ;;
       'replicated-loglet|set-storage-state') cmdpath='replicated-loglet set-storage-state' ;;
+      'metadata-server|list-servers') cmdpath='metadata-server list-servers' ;;
+      'metadata-server|ls') cmdpath='metadata-server list-servers' ;;
     esac
   done
   prev="${words[CURRENT-1]}"
@@ -64,7 +68,7 @@ _cairnctl() {
   esac
   local words_list
   case "$cmdpath" in
-    '') words_list='provision status nodes partitions logs snapshots replicated-loglet completions'; flags='-s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose -h --help -V --version' ;;
+    '') words_list='provision status nodes partitions logs snapshots replicated-loglet metadata-server ms completions'; flags='-s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose -h --help -V --version' ;;
     'provision') words_list=''; flags='-n --num-partitions -r --replication --log-replication --partition-replication --nodeset-size --dry-run -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
     'status') words_list=''; flags='-h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
     'nodes') words_list='list ls set-storage-state set-worker-state remove rm'; flags='-h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
@@ -89,6 +93,8 @@ _cairnctl() {
     'replicated-loglet info') words_list=''; flags='-h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
     'replicated-loglet digest') words_list=''; flags='--from --to -u --under-replicated-only -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
     'replicated-loglet set-storage-state') words_list=''; flags='--node-id --storage-state --reason --force --dry-run -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'metadata-server') words_list='list-servers ls'; flags='-h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'metadata-server list-servers') words_list=''; flags='-h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
     'completions') words_list='bash zsh fish'; flags='-h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
     *) words_list=""; flags="" ;;
   esac

@@ -14,6 +14,7 @@ import {
   LogletRef,
   LogletState,
   LogletTrim,
+  MetadataServers,
   NodeStats,
   PartitionSnapshots,
   ReconfigureLogRequest,
@@ -98,6 +99,13 @@ export const routes = {
     auth: 'admin',
     body: ProvisionRequest,
     response: ProvisionResponse,
+  },
+  metadataServers: {
+    method: 'GET',
+    path: '/v1/metadata-servers',
+    summary: "The metadata store's servers as they report themselves (etcd members, or the embedded server)",
+    auth: 'admin',
+    response: MetadataServers,
   },
   storeVersions: {
     method: 'GET',

@@ -211,6 +211,30 @@ export const MetadataVersions = z
   .object({ versions: z.record(z.string(), z.int().min(1)) })
   .meta({ id: 'MetadataVersions' });
 
+export const MetadataServer = z
+  .object({
+    name: z.string().nullable().meta({ description: "the member's name (a node's name in a local cluster); null if it never answered" }),
+    address: z.string(),
+    status: z.enum(['member', 'unreachable']),
+    version: z.string().nullable().meta({ description: "the server's software version (etcd's), or `embedded`" }),
+    leader: z.string().nullable().meta({ description: 'name of the member it follows as leader' }),
+    members: z.array(z.string()),
+    applied: z.int().min(0).nullable(),
+    committed: z.int().min(0).nullable(),
+    term: z.int().min(0).nullable(),
+    log_length: z.int().min(0).nullable(),
+    snapshot_index: z.int().min(0).nullable(),
+    snapshot_size: z.int().min(0).nullable().meta({ description: "bytes of the server's database" }),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'MetadataServer' });
+export type MetadataServer = z.infer<typeof MetadataServer>;
+
+export const MetadataServers = z
+  .object({ kind: z.enum(['embedded', 'etcd']), servers: z.array(MetadataServer) })
+  .meta({ id: 'MetadataServers', description: 'The servers of the metadata store, each as it reports itself' });
+export type MetadataServers = z.infer<typeof MetadataServers>;
+
 // ---- node ident ---------------------------------------------------------------------------------
 
 export const NodeStatus = z.enum(['starting-up', 'awaiting-provisioning', 'alive', 'shutting-down']);
@@ -265,6 +289,12 @@ export const Ident = z
       .default([])
       .meta({ description: "tail loglets (in this node's view of the logs) that its log-server has sealed: a reconfiguration that did not finish" }),
     problems: z.array(NodeProblem).default([]),
+    cluster_controller: z
+      .int()
+      .min(1)
+      .nullable()
+      .default(null)
+      .meta({ description: 'the node acting as cluster controller, as this admin node knows it (null: no admin role, or none known)' }),
   })
   .meta({ id: 'Ident', description: 'What a node says about itself' });
 export type Ident = z.infer<typeof Ident>;

@@ -10,6 +10,7 @@ import { tailLoglet } from '../api/logs';
 import { buildOpenApi } from '../api/openapi';
 import { isEpochKey, METADATA_KEYS, MetadataKeyText, type Ident, type MetadataKey, type NodeStats } from '../api/schemas';
 import { ClusterController } from './admin/controller';
+import { LeaseElection, LowestAliveAdmin } from './admin/election';
 import { LogOperations } from './admin/log-ops';
 import { NodeOperations } from './admin/node-ops';
 import { bindAdminRoutes, idParam } from './admin/service';
@@ -30,6 +31,7 @@ import { bindLogServerRoutes } from './log-server/service';
 import { MetadataManager } from './metadata/manager';
 import { EmbeddedMetadataStore } from './metadata/embedded';
 import { createMetadataStore } from './metadata/factory';
+import { metadataServers } from './metadata/servers';
 import { bindMetadataStoreRoutes } from './metadata/service';
 import type { MetadataStore } from './metadata/store';
 import { FatalNodeError, fencedReason, joinCluster } from './node-join';
@@ -148,6 +150,7 @@ export class CairnNode {
       partitions: this.partitions?.statuses() ?? [],
       sealed_tail_loglets: this.sealedTailLoglets(),
       problems: this.storage.list(),
+      cluster_controller: this.controller?.controllerId() ?? null,
     };
   }
 
@@ -239,6 +242,7 @@ export class CairnNode {
       body: JSON.stringify(buildOpenApi(VERSION), null, 2),
     }));
     s.route('ident', () => this.ident());
+    s.route('metadataServers', () => metadataServers(this.config, this.metadataStore, this.http));
     s.route('metadataGet', ({ params }) => {
       const key = params.key!;
       if (!(METADATA_KEYS as readonly string[]).includes(key) && !isEpochKey(key)) {
@@ -394,7 +398,12 @@ export class CairnNode {
     if (this.hasRole('admin')) {
       this.controller = new ClusterController(me, this.metadata, this.http, () => this.ident(), config.logTrimDelayMs, this.logger);
       this.ops = new LogOperations(me, this.metadata, this.logServers, this.bifrost, this.controller.peers, this.batch, this.logger);
-      this.controller.start(CONTROLLER_INTERVAL_MS, this.ops);
+      const nodes = () => this.metadata.get('nodes_config')?.value;
+      const leases = this.metadataStore.leases;
+      const election = leases
+        ? new LeaseElection(me, leases, nodes, this.controller.peers, this.logger)
+        : new LowestAliveAdmin(me, nodes, this.controller.peers);
+      this.controller.start(CONTROLLER_INTERVAL_MS, this.ops, election);
       this.roleStatus.admin = 'ready';
     }
     if (this.hasRole('http-ingress')) {
@@ -429,7 +438,7 @@ export class CairnNode {
       await this.ingress?.close().catch(() => undefined);
       this.partitions?.stop();
       this.sequencers?.stopAll();
-      this.controller?.stop();
+      await this.controller?.stop();
       this.metadata?.stop();
       this.loopDelay.disable();
       await this.metadataStore?.close().catch(() => undefined);

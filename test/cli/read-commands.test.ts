@@ -10,6 +10,7 @@ import {
   LogletInfoDocument,
   LogsDescribeDocument,
   LogsListDocument,
+  MetadataServersDocument,
   NodesListDocument,
   PartitionsListDocument,
   ServersDocument,
@@ -44,6 +45,7 @@ describe('read commands, in process, against a 3-node cluster', () => {
     [['replicated-loglet', 'digest', '0_0'], DigestDocument],
     [['partitions', 'list'], PartitionsListDocument],
     [['snapshots', 'list'], SnapshotsListDocument],
+    [['metadata-server', 'list-servers'], MetadataServersDocument],
   ];
 
   it('prints JSON documents that match their schemas, with the node-id naming rule', async () => {
@@ -61,6 +63,23 @@ describe('read commands, in process, against a 3-node cluster', () => {
       [2, 'N2:1'],
       [3, 'N3:1'],
     ]);
+  });
+
+  it('lists the embedded metadata server on N1, and status warns that it is a single point of failure', async () => {
+    const listed = await ctl(['ms', 'ls']);
+    expect(listed.code, listed.stderr).toBe(0);
+    const lines = listed.stdout.split('\n');
+    expect(lines[0]).toBe('Metadata service');
+    expect(lines[1]).toMatch(/^ NODE +STATUS +VERSION +LEADER +MEMBERS +APPLIED +COMMITTED +TERM +LOG-LENGTH +SNAP-INDEX +SNAP-SIZE +$/);
+    expect(lines[2]).toMatch(/^ N1 +Member +embedded +N1 +\[N1\] +\d+ +\d+ +- +- +- +\d+\.\d (KiB|MiB) +$/);
+    expect(listed.stdout).not.toContain('Unreachable');
+    const document = MetadataServersDocument.parse(JSON.parse((await ctl(['ms', 'ls', '-o', 'json'])).stdout));
+    expect(document).toMatchObject({ kind: 'embedded', servers: [{ node_id: 1, status: 'member', leader: 'n1', members: ['n1'] }] });
+    expect(document.servers[0]!.applied).toBeGreaterThan(0);
+
+    const status = await ctl(['status']);
+    expect(status.stdout).toMatch(/\n N1:1 +n1 +\S+ +Member /);
+    expect(status.stderr).toContain('warning: the metadata store is one embedded server (N1): while N1 is down no log or partition can fail over');
   });
 
   it('prints piped tables whole and colourless, however wide', async () => {

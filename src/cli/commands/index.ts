@@ -5,6 +5,7 @@
 import type { Definition } from '../registry';
 import { completionsCommands } from './completions/index';
 import { logsCommands } from './logs/index';
+import { metadataServerCommands } from './metadata-server/index';
 import { nodesCommands } from './nodes/index';
 import { partitionsCommands } from './partitions/index';
 import { provisionCommands } from './provision/index';
@@ -20,5 +21,6 @@ export const COMMANDS: readonly Definition[] = [
   ...logsCommands,
   ...snapshotsCommands,
   ...replicatedLogletCommands,
+  ...metadataServerCommands,
   ...completionsCommands,
 ];

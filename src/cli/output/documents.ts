@@ -9,7 +9,7 @@
 // multi-item command that failed has the same keys as a good one (null where unknown) and `error`
 // set to the message; good entries have `error: null`.
 import { z } from 'zod';
-import { NodeProblem, STORAGE_STATES, WORKER_STATES } from '../../api/schemas';
+import { MetadataServer, NodeProblem, STORAGE_STATES, WORKER_STATES } from '../../api/schemas';
 
 const nodeId = z.int().min(1);
 const generationalId = z.string().regex(/^N\d+:\d+$/);
@@ -161,6 +161,11 @@ export const TrimDocument = z.strictObject({
   ),
 });
 
+export const MetadataServersDocument = z.strictObject({
+  kind: z.enum(['embedded', 'etcd']),
+  servers: z.array(MetadataServer.extend({ node_id: nodeId.nullable() }).strict()),
+});
+
 export const ServersDocument = z.strictObject({
   nodes_config_version: z.int(),
   logs_version: z.int(),
@@ -305,6 +310,7 @@ export type SealJson = z.infer<typeof SealDocument>;
 export type ReconfigureJson = z.infer<typeof ReconfigureDocument>;
 export type TrimJson = z.infer<typeof TrimDocument>;
 export type ServersJson = z.infer<typeof ServersDocument>;
+export type MetadataServersJson = z.infer<typeof MetadataServersDocument>;
 export type LogletInfoJson = z.infer<typeof LogletInfoDocument>;
 export type DigestJson = z.infer<typeof DigestDocument>;
 export type NodeChangeJson = z.infer<typeof NodeChangeDocument>;

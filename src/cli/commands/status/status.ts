@@ -1,6 +1,8 @@
 // `cairnctl status`: the one-screen dashboard (restatectl's compact status).
 import { formatGenId, formatPlainId, formatVersion, splitLogletId } from '../../../api/ids';
 import { tailLoglet } from '../../../api/logs';
+import type { MetadataServers, NodeConfig } from '../../../api/schemas';
+import { nodeOf, serverLabel } from '../metadata-server/list-servers';
 import { describeProblems } from '../../output/problems';
 import { ClusterConnection } from '../../connection';
 import type { CommandContext } from '../../context';
@@ -11,7 +13,8 @@ import { line, styled, table, type Cell, type View } from '../../output/view';
 export async function run(ctx: CommandContext): Promise<View> {
   const cluster = await ctx.cluster();
   const [nodes, logs] = await Promise.all([cluster.metadata('nodes_config'), cluster.metadata('bifrost_config')]);
-  const probes = await cluster.probeNodes(nodes.value.nodes);
+  // The metadata store's own view of its servers; status still shows the rest without it.
+  const [probes, store] = await Promise.all([cluster.probeNodes(nodes.value.nodes), cluster.admin('metadataServers').catch(() => undefined)]);
   const tails = logs.value.logs.map(tailLoglet).filter((t) => t !== undefined);
 
   const rows = nodes.value.nodes.map((node): StatusJson['nodes'][number] => {
@@ -33,7 +36,7 @@ export async function run(ctx: CommandContext): Promise<View> {
       unreachable_reason: alive ? null : cluster.describeDead(node, probe),
       started_at: ident?.started_at ?? null,
       uptime_ms: ident?.uptime_ms ?? null,
-      metadata: node.roles.includes('metadata-server') ? (ident?.metadata_server ?? null) : null,
+      metadata: metadataState(node, store?.servers, ident?.metadata_server),
       leader: processors.filter((p) => p.mode === 'leader').length,
       follower: processors.filter((p) => p.mode === 'follower').length,
       stopped_processors: processors.filter((p) => p.status === 'stopped').length,
@@ -53,7 +56,7 @@ export async function run(ctx: CommandContext): Promise<View> {
       styled(row.generational_id, 'good'),
       row.name,
       { ms: row.uptime_ms ?? 0, style: 'friendly' },
-      row.metadata === 'member' ? styled('Member', 'good') : row.metadata ? styled(row.metadata, 'warn') : '',
+      row.metadata === 'member' ? styled('Member', 'good') : row.metadata === 'unreachable' ? styled('Unreachable', 'bad') : row.metadata ? styled(row.metadata, 'warn') : '',
       row.leader,
       row.stopped_processors ? `${row.follower} (${row.stopped_processors} broken)` : row.follower,
       row.nodeset_member,
@@ -70,6 +73,26 @@ export async function run(ctx: CommandContext): Promise<View> {
       line(`Node Configuration (${formatVersion(nodes.version)})`),
       table(['NODE-ID', 'NAME', 'UPTIME', 'METADATA', 'LEADER', 'FOLLOWER', 'NODESET-MEMBER', 'SEQUENCER', 'ROLES'], cells, { fit: { truncate: ['ROLES', 'NAME'], shortHeaders: { 'NODESET-MEMBER': 'NODESETS', SEQUENCER: 'SEQ', FOLLOWER: 'FOLLOW' } } }),
     ],
-    warnings: [...unreachable.map((p) => `${p.error}`), ...rows.flatMap((row) => describeProblems(formatPlainId(row.node_id), row.problems))],
+    warnings: [
+      ...unreachable.map((p) => `${p.error}`),
+      ...rows.flatMap((row) => describeProblems(formatPlainId(row.node_id), row.problems)),
+      ...singlePointOfFailure(store, nodes.value.nodes),
+    ],
   };
+}
+
+/** A node's part in the metadata store: its member's state (etcd member or embedded server), if it runs one. */
+function metadataState(node: NodeConfig, servers: MetadataServers['servers'] | undefined, embedded: string | null | undefined): string | null {
+  const server = servers?.find((s) => nodeOf(s, [node]));
+  if (server) return server.status;
+  return node.roles.includes('metadata-server') ? (embedded ?? null) : null;
+}
+
+/** Said on every status of a cluster whose metadata lives on one embedded server. */
+function singlePointOfFailure(store: MetadataServers | undefined, nodes: readonly NodeConfig[]): string[] {
+  if (store?.kind !== 'embedded' || store.servers.length !== 1) return [];
+  const where = serverLabel(store.servers[0]!, nodes);
+  return [
+    `the metadata store is one embedded server (${where}): while ${where} is down no log or partition can fail over and no change can be made; for a cluster that survives any one node, keep the metadata in etcd (metadata-client.type = "etcd", see the README)`,
+  ];
 }
