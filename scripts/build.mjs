@@ -84,6 +84,9 @@ await Promise.all([
     outdir: 'dist',
     // etcd3 (with gRPC) loads its .proto files from its package folder at run time, and only nodes on etcd load it.
     external: ['better-sqlite3', 'etcd3', 'cockatiel'],
+    // bin/launch.js runs the bundle through vm.Script, where import() of a package fails
+    // (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING); lowered to require(), the lazy etcd3 load works.
+    supported: { 'dynamic-import': false },
     plugins: [s3StoreApart],
   }),
   // The AWS SDK (about 1 MB of code) is loaded only by nodes with an s3:// snapshot destination.

@@ -1,7 +1,7 @@
 // cairn-server: runs one node, or manages a local multi-process cluster (`local up|down`).
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, type NodeConfig } from './config';
-import { localDown, localUp, LocalClusterError } from './local/cluster';
+import { localDown, localUp, LocalClusterError, METADATA_KINDS, type DownResult, type MetadataKind } from './local/cluster';
 import { createLogger } from './logger';
 import { CairnNode, VERSION } from './node';
 import { FatalNodeError } from './node-join';
@@ -74,7 +74,8 @@ Environment names: upper-case, "." becomes "__" and "-" becomes "_", e.g. CAIRN_
 Examples:
   cairn-server --config node1.toml
   cairn-server --config node1.toml --set bind-address=127.0.0.1:6122
-  cairn-server local up --nodes 3 --dir ./.cairn`,
+  cairn-server local up --nodes 3 --dir ./.cairn
+  cairn-server local up --nodes 3 --dir ./.cairn-etcd --metadata etcd`,
   )
   .action((options) => runNode(options));
 
@@ -86,19 +87,32 @@ local
   .addOption(new Option('--nodes <n>', 'number of nodes (new cluster only)').argParser(parseCount))
   .addOption(new Option('--partitions <n>', 'number of partitions (new cluster only)').argParser(parseCount))
   .requiredOption('--dir <dir>', 'folder for the nodes\' configs, data and logs, and cluster.json')
+  .addOption(
+    new Option('--metadata <kind>', 'metadata store of a new cluster: embedded (on n1) or etcd (a member beside each node; the etcd binary from PATH or ETCD_BIN) [default: embedded]').choices(
+      METADATA_KINDS,
+    ),
+  )
   .option('--set <key=value>', 'configuration override applied to every node (repeatable)', collect, [])
   .option('--foreground', 'stay attached; Ctrl-C stops the nodes')
-  .addHelpText('after', '\nExample:\n  cairn-server local up --nodes 3 --dir ./.cairn --set bifrost.replication.batch-records=16')
-  .action(async (options: { nodes?: number; partitions?: number; dir: string; set: string[]; foreground?: boolean }) => {
+  .addHelpText(
+    'after',
+    `
+Examples:
+  cairn-server local up --nodes 3 --dir ./.cairn --set bifrost.replication.batch-records=16
+  cairn-server local up --nodes 3 --dir ./.cairn-etcd --metadata etcd`,
+  )
+  .action(async (options: { nodes?: number; partitions?: number; metadata?: MetadataKind; dir: string; set: string[]; foreground?: boolean }) => {
     try {
       const cluster = await localUp({
         dir: options.dir,
         nodes: options.nodes,
         partitions: options.partitions,
+        metadata: options.metadata,
         sets: options.set,
         progress: (line) => process.stderr.write(`${line}\n`),
       });
-      process.stderr.write(`cluster is up: ${cluster.nodes.length} nodes, described in ${options.dir}/cluster.json\n`);
+      const store = cluster.metadata.kind === 'etcd' ? `metadata on etcd (${cluster.metadata.members.length} members)` : 'metadata on the embedded store of n1';
+      process.stderr.write(`cluster is up: ${cluster.nodes.length} nodes, ${store}, described in ${options.dir}/cluster.json\n`);
       process.stdout.write(`export CAIRN_ADDRESS=${cluster.address}\n`);
       if (options.foreground) {
         process.stderr.write('running in the foreground; press Ctrl-C to stop the nodes\n');
@@ -107,8 +121,7 @@ local
           process.once('SIGINT', stop);
           process.once('SIGTERM', stop);
         });
-        const result = await localDown(options.dir);
-        process.stderr.write(`stopped ${result.stopped.join(', ') || 'nothing'}\n`);
+        reportDown(await localDown(options.dir));
       }
     } catch (err) {
       if (err instanceof ConfigError || err instanceof LocalClusterError) return fatal(err.message);
@@ -116,15 +129,24 @@ local
     }
   });
 
+/** What `local down` stopped: the nodes, then the etcd members. */
+function reportDown(result: DownResult): void {
+  const lines = [
+    ['stopped', result.nodes.stopped],
+    ['already stopped', result.nodes.alreadyStopped],
+    ['stopped etcd members', result.etcdMembers?.stopped ?? []],
+    ['etcd members already stopped', result.etcdMembers?.alreadyStopped ?? []],
+  ] as const;
+  for (const [what, names] of lines) if (names.length) process.stderr.write(`${what}: ${names.join(', ')}\n`);
+}
+
 local
   .command('down')
-  .description('stop the node processes of a local cluster by pid; the data stays in place')
+  .description('stop the node processes (then the etcd members) of a local cluster by pid; the data stays in place')
   .requiredOption('--dir <dir>', 'the folder given to `local up`')
   .action(async (options: { dir: string }) => {
     try {
-      const result = await localDown(options.dir);
-      if (result.stopped.length) process.stderr.write(`stopped ${result.stopped.join(', ')}\n`);
-      if (result.alreadyStopped.length) process.stderr.write(`already stopped: ${result.alreadyStopped.join(', ')}\n`);
+      reportDown(await localDown(options.dir));
     } catch (err) {
       fatal(err instanceof Error ? err.message : String(err));
     }

@@ -1,17 +1,20 @@
-// A real local cluster for a test: `cairn-server local up` in a temporary folder; every process it
-// started is stopped by pid when the test is done. Also the waiting every test needs: on an
+// A real local cluster for a test: `cairn-server local up` in a temporary folder, on the embedded
+// metadata store or on etcd members; every process it started (nodes and members) is stopped by pid
+// when the test is done. Also the waiting every test needs: on an
 // observable condition, with a deadline and a message naming what was awaited.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { epochKey, type PartitionTable, type ProcessorStatus } from '../../src/api/schemas';
-import { allocatePorts, NO_DEFAULT_PORT_ENV, type ClusterFile, type ClusterNodeEntry } from '../../src/server/local/cluster';
+import { allocatePorts, NO_DEFAULT_PORT_ENV, readClusterFile, restartEtcdMember, type ClusterFile, type ClusterNodeEntry, type MetadataKind } from '../../src/server/local/cluster';
+import { etcdHealthy, type EtcdMember } from '../../src/server/local/etcd';
 import { spawn } from 'node:child_process';
 import { CAIRN_SERVER, cairnServer, cairnctl, type RunOptions, type RunResult } from './cli';
 
 export type NodeInfo = ClusterNodeEntry;
 export type ClusterInfo = ClusterFile;
 export type Processor = ProcessorStatus & { node_id: number };
+export type { EtcdMember };
 
 export class TestCluster {
   private readonly started = new Set<number>();
@@ -25,10 +28,16 @@ export class TestCluster {
     return new TestCluster(mkdtempSync(path.join(tmpdir(), 'cairn-test-')));
   }
 
-  static async start(options: { nodes: number; partitions?: number; sets?: string[] }): Promise<TestCluster> {
+  /** `metadata: 'etcd'` puts a real etcd member beside each node (`local up --metadata etcd`). */
+  static async start(options: { nodes: number; partitions?: number; sets?: string[]; metadata?: MetadataKind }): Promise<TestCluster> {
     const cluster = TestCluster.create();
     cluster.adminToken = options.sets?.find((s) => s.startsWith('admin.token='))?.slice('admin.token='.length);
-    const args = ['--nodes', String(options.nodes), ...(options.partitions ? ['--partitions', String(options.partitions)] : [])];
+    const args = [
+      '--nodes',
+      String(options.nodes),
+      ...(options.partitions ? ['--partitions', String(options.partitions)] : []),
+      ...(options.metadata ? ['--metadata', options.metadata] : []),
+    ];
     try {
       await cluster.up([...args, ...(options.sets ?? []).flatMap((s) => ['--set', s])]);
       await cluster.settled();
@@ -40,7 +49,9 @@ export class TestCluster {
   }
 
   get info(): ClusterInfo {
-    return JSON.parse(readFileSync(path.join(this.dir, 'cluster.json'), 'utf8')) as ClusterInfo;
+    const info = readClusterFile(this.dir);
+    if (!info) throw new Error(`no cluster.json in ${this.dir}: \`local up\` has not run`);
+    return info;
   }
 
   get address(): string {
@@ -53,13 +64,48 @@ export class TestCluster {
     return node;
   }
 
-  /** `local up` on this cluster's folder: starts whichever nodes are not running. */
+  /** The etcd members beside the nodes, as cluster.json records them (throws on the embedded store). */
+  etcdMembers(): EtcdMember[] {
+    const { metadata } = this.info;
+    if (metadata.kind !== 'etcd') throw new Error(`the cluster in ${this.dir} runs on the ${metadata.kind} metadata store, not etcd`);
+    return metadata.members;
+  }
+
+  etcdMember(name: string): EtcdMember {
+    const member = this.etcdMembers().find((m) => m.name === name);
+    if (!member) throw new Error(`no etcd member ${name}`);
+    return member;
+  }
+
+  killEtcdMember(name: string, signal: NodeJS.Signals = 'SIGKILL'): void {
+    process.kill(this.etcdMember(name).pid, signal);
+  }
+
+  /**
+   * Starts a stopped member again with its data (cluster.json gets its new pid). Not waited for:
+   * it is healthy only while a majority of members is up; wait with `etcdMemberHealthy` when it should be.
+   */
+  startEtcdMember(name: string): EtcdMember {
+    const member = restartEtcdMember(this.dir, name);
+    this.started.add(member.pid);
+    return member;
+  }
+
+  /** True once the member answers etcd's /health as healthy (it sees a leader). */
+  etcdMemberHealthy(name: string): Promise<boolean> {
+    return etcdHealthy(this.etcdMember(name).client_url);
+  }
+
+  /** `local up` on this cluster's folder: starts whichever nodes (and etcd members) are not running. */
   async up(args: string[] = []): Promise<RunResult> {
     // Tests run side by side: none may take 5122, which the user's own `npm run demo` may want.
     const result = await cairnServer(['local', 'up', '--dir', this.dir, ...args], { timeoutMs: 90_000, env: { [NO_DEFAULT_PORT_ENV]: '1' } });
-    if (existsSync(path.join(this.dir, 'cluster.json'))) for (const node of this.info.nodes) if (node.pid) this.started.add(node.pid);
+    if (existsSync(path.join(this.dir, 'cluster.json'))) {
+      const { nodes, metadata } = this.info;
+      for (const { pid } of [...nodes, ...(metadata.kind === 'etcd' ? metadata.members : [])]) if (pid) this.started.add(pid);
+    }
     // Also those of a new cluster's discarded attempts (see localUp), should any have survived.
-    for (const [, pid] of result.stderr.matchAll(/^started n\d+ \(pid (\d+)\)/gm)) this.started.add(Number(pid));
+    for (const [, pid] of result.stderr.matchAll(/^started (?:etcd member )?n\d+ \(pid (\d+)\)/gm)) this.started.add(Number(pid));
     if (result.code !== 0) throw new Error(`local up failed (${result.code}): ${result.stderr}`);
     return result;
   }
@@ -83,13 +129,26 @@ export class TestCluster {
     return JSON.parse(result.stdout) as T;
   }
 
-  /** A metadata document, as the metadata store (on n1) holds it. */
+  /**
+   * A metadata document, as n1 sees it (on the embedded store, n1 holds it); when n1 does not
+   * answer (a test killed it), as the next node that answers sees it.
+   */
   async metadata<T>(key: string): Promise<T> {
-    const response = await fetch(`${this.node('n1').address}/v1/metadata/${key}`, {
-      headers: this.adminToken ? { authorization: `Bearer ${this.adminToken}` } : {},
-    });
-    if (!response.ok) throw new Error(`reading ${key}: HTTP ${response.status}`);
-    return ((await response.json()) as { value: T }).value;
+    let unreachable: unknown;
+    for (const node of this.info.nodes) {
+      let response: Response;
+      try {
+        response = await fetch(`${node.address}/v1/metadata/${key}`, {
+          headers: this.adminToken ? { authorization: `Bearer ${this.adminToken}` } : {},
+        });
+      } catch (err) {
+        unreachable = err;
+        continue;
+      }
+      if (!response.ok) throw new Error(`reading ${key} from ${node.name}: HTTP ${response.status}`);
+      return ((await response.json()) as { value: T }).value;
+    }
+    throw new Error(`reading ${key}: no node answered (last: ${(unreachable as Error).message})`);
   }
 
   /** The partition table, as the metadata store holds it. */
@@ -123,7 +182,7 @@ export class TestCluster {
     }, timeoutMs);
   }
 
-  /** Stops every process this cluster ever started (by pid), then removes the folder. */
+  /** Stops every process this cluster ever started (nodes and etcd members, by pid), then removes the folder. */
   async destroy(): Promise<void> {
     for (const pid of this.started) {
       try {

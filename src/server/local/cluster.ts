@@ -1,5 +1,7 @@
 // `cairn-server local up|down`: a cluster of separate node processes on loopback, each with its own
-// config file and data directory under one folder, described by <dir>/cluster.json.
+// config file and data directory under one folder, described by <dir>/cluster.json; with
+// `--metadata etcd`, a real etcd member beside each node holds the cluster's metadata.
+import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, closeSync, writeFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
@@ -10,6 +12,8 @@ import { HttpClient, HttpStatusError } from '../../api/http-client';
 import { ROLES } from '../../api/schemas';
 import { ConfigError, knownKeys, loadConfig, parseSet } from '../config';
 import { sleep } from '../sleep';
+import { etcdBinary, etcdHealthy, etcdIsLeader, isEtcdMemberRunning, startEtcdMember, type EtcdMember } from './etcd';
+import { runsWith } from './process';
 
 export interface ClusterNodeEntry {
   name: string;
@@ -21,9 +25,16 @@ export interface ClusterNodeEntry {
   log: string;
 }
 
+export const METADATA_KINDS = ['embedded', 'etcd'] as const;
+export type MetadataKind = (typeof METADATA_KINDS)[number];
+
+/** Where the cluster's metadata lives: the embedded store on n1, or an etcd member beside each node. */
+export type ClusterMetadata = { kind: 'embedded' } | { kind: 'etcd'; members: EtcdMember[] };
+
 export interface ClusterFile {
   address: string;
   clusterName: string;
+  metadata: ClusterMetadata;
   nodes: ClusterNodeEntry[];
 }
 
@@ -32,12 +43,15 @@ export interface UpOptions {
   nodes?: number;
   sets: string[];
   partitions?: number;
+  /** The metadata store of a new cluster (default embedded); for an existing one, it must match. */
+  metadata?: MetadataKind;
   /** Where progress goes (stderr); the CAIRN_ADDRESS line goes to stdout. */
   progress: (line: string) => void;
 }
 
 const START_TIMEOUT_MS = 20_000;
 const HEALTHY_TIMEOUT_MS = 45_000;
+const ETCD_HEALTHY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 export class LocalClusterError extends Error {}
@@ -63,7 +77,9 @@ export function clusterFilePath(dir: string): string {
 export function readClusterFile(dir: string): ClusterFile | undefined {
   const file = clusterFilePath(dir);
   if (!existsSync(file)) return undefined;
-  return JSON.parse(readFileSync(file, 'utf8')) as ClusterFile;
+  const cluster = JSON.parse(readFileSync(file, 'utf8')) as Omit<ClusterFile, 'metadata'> & { metadata?: ClusterMetadata };
+  // Clusters made before etcd support have no `metadata`: theirs is the embedded store.
+  return { ...cluster, metadata: cluster.metadata ?? { kind: 'embedded' } };
 }
 
 function writeClusterFile(dir: string, cluster: ClusterFile): void {
@@ -160,20 +176,9 @@ export async function allocatePorts(count: number): Promise<number[]> {
   return ports;
 }
 
-/** True if `pid` is a running cairn-server started with `configPath` (not a recycled pid, not a
- *  zombie: a zombie's command line is empty). */
+/** True if `pid` is still the cairn-server started with `configPath`. */
 export function isNodeRunning(pid: number, configPath: string): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(configPath);
-  } catch {
-    return true;
-  }
+  return runsWith(pid, configPath);
 }
 
 function setNested(doc: Record<string, unknown>, key: string, value: unknown): void {
@@ -196,15 +201,29 @@ function applySets(configFile: string, sets: string[]): void {
   writeFileSync(configFile, stringifyToml(doc));
 }
 
-/** Node folders, configs and ports of a new cluster; n1 listens on CLI_DEFAULT_PORT when
- *  `useDefaultPort` and that port is free. */
-async function createNodes(dir: string, count: number, partitions: number | undefined, useDefaultPort: boolean): Promise<ClusterFile> {
+/** Node folders, configs and ports of a new cluster (and, for etcd, its members' folders and
+ *  ports); n1 listens on CLI_DEFAULT_PORT when `useDefaultPort` and that port is free. */
+async function createNodes(dir: string, count: number, partitions: number | undefined, kind: MetadataKind, useDefaultPort: boolean): Promise<ClusterFile> {
   const nodes: ClusterNodeEntry[] = [];
   const takeDefault = useDefaultPort && (await bindsOnLoopback(CLI_DEFAULT_PORT));
-  // Two per node: the node's listener, then its ingress.
-  const ports = await allocatePorts(count * 2 - (takeDefault ? 1 : 0));
+  // Two per node: the node's listener, then its ingress; then, for etcd, a client and a peer port per member.
+  const ports = await allocatePorts(count * (kind === 'etcd' ? 4 : 2) - (takeDefault ? 1 : 0));
   if (takeDefault) ports.unshift(CLI_DEFAULT_PORT);
-  const metadataAddress = `http://127.0.0.1:${ports[0]}`;
+  const memberPorts = ports.splice(count * 2);
+  const members: EtcdMember[] = memberPorts.length
+    ? Array.from({ length: count }, (_, i) => {
+        const nodeDir = path.join(dir, `n${i + 1}`);
+        return {
+          name: `n${i + 1}`,
+          pid: 0,
+          client_url: `http://127.0.0.1:${memberPorts[i * 2]}`,
+          peer_url: `http://127.0.0.1:${memberPorts[i * 2 + 1]}`,
+          data_dir: path.join(nodeDir, 'etcd'),
+          log: path.join(nodeDir, 'etcd.log'),
+        };
+      })
+    : [];
+  const metadataClient = kind === 'etcd' ? { type: 'etcd', addresses: members.map((m) => m.client_url) } : { addresses: [`http://127.0.0.1:${ports[0]}`] };
   for (let i = 0; i < count; i++) {
     const name = `n${i + 1}`;
     const nodeDir = path.join(dir, name);
@@ -220,19 +239,21 @@ async function createNodes(dir: string, count: number, partitions: number | unde
       'base-dir': path.join(nodeDir, 'data'),
       'bind-address': `127.0.0.1:${ports[i * 2]}`,
       'advertised-address': address,
-      // The embedded metadata store runs on the first node only (see README, "Metadata store").
-      roles: ROLES.filter((role) => role !== 'metadata-server' || i === 0),
+      // The embedded metadata store runs on the first node only (see README, "Metadata store");
+      // with etcd, no node serves one.
+      roles: ROLES.filter((role) => role !== 'metadata-server' || (kind === 'embedded' && i === 0)),
       'default-replication': Math.min(2, count),
       'default-num-partitions': partitions ?? 4,
       ingress: { 'bind-address': ingress },
-      'metadata-client': { addresses: [metadataAddress] },
+      'metadata-client': metadataClient,
       // One snapshot repository for the whole local cluster, as an object store would be.
       worker: { snapshots: { destination: pathToFileURL(path.join(dir, SNAPSHOTS_FOLDER)).href } },
     };
     writeFileSync(config, `# Written by \`cairn-server local up\`; \`local up --set KEY=VALUE\` edits it.\n${stringifyToml(doc)}`);
     nodes.push({ name, pid: 0, address, ingress: `http://${ingress}`, dataDir: doc['base-dir'], config, log: path.join(nodeDir, 'server.log') });
   }
-  return { address: nodes.map((n) => n.address).join(','), clusterName: 'local', nodes };
+  const metadata: ClusterMetadata = kind === 'etcd' ? { kind, members } : { kind };
+  return { address: nodes.map((n) => n.address).join(','), clusterName: 'local', metadata, nodes };
 }
 
 function tail(file: string, lines = 8): string {
@@ -252,20 +273,37 @@ function logSince(file: string, offset: number): string {
   }
 }
 
+/** A process `local up` starts: a node, or an etcd member. */
+interface LocalProcess {
+  /** How messages name it: "n2", "etcd member n2". */
+  label: string;
+  pid: number;
+  log: string;
+}
+
+const nodeProcess = (node: ClusterNodeEntry): LocalProcess => ({ label: node.name, pid: node.pid, log: node.log });
+const memberProcess = (member: EtcdMember): LocalProcess => ({ label: `etcd member ${member.name}`, pid: member.pid, log: member.log });
+
+/** How a node (Node's EADDRINUSE) or etcd (Go's "bind: address already in use") says its port was taken. */
+const PORT_TAKEN = /EADDRINUSE\b[^\n]*?:(\d+)|listen tcp [^\s"]+:(\d+): bind: address already in use/;
+
 /**
- * Why a node is not running: its port was taken (EADDRINUSE in what its log gained since
- * `logOffset`, the log's size when we started it), or whatever the last lines of its log say.
+ * Why a process is not running: its port was taken (in what its log gained since `logOffset`, the
+ * log's size when we started it), or whatever the last lines of its log say.
  */
-function exitError(node: ClusterNodeEntry, what: string, logOffset: number | undefined): LocalClusterError {
-  const taken = logOffset === undefined ? null : /EADDRINUSE\b[^\n]*?:(\d+)/.exec(logSince(node.log, logOffset));
+function exitError(proc: LocalProcess, what: string, logOffset: number | undefined): LocalClusterError {
+  const taken = logOffset === undefined ? null : PORT_TAKEN.exec(logSince(proc.log, logOffset));
   if (taken) {
+    const port = taken[1] ?? taken[2];
     return new PortTakenError(
-      `${node.name} (pid ${node.pid}) ${what}: 127.0.0.1:${taken[1]} was taken by another process (choose another port, or stop what listens there)`,
-      Number(taken[1]),
+      `${proc.label} (pid ${proc.pid}) ${what}: 127.0.0.1:${port} was taken by another process (choose another port, or stop what listens there)`,
+      Number(port),
     );
   }
-  return new LocalClusterError(`${node.name} (pid ${node.pid}) ${what}; last lines of ${node.log}:\n${tail(node.log)}`);
+  return new LocalClusterError(`${proc.label} (pid ${proc.pid}) ${what}; last lines of ${proc.log}:\n${tail(proc.log)}`);
 }
+
+const logSize = (file: string) => (existsSync(file) ? statSync(file).size : 0);
 
 export function serverLauncher(): string {
   // The bundle lives in dist/; the launcher in bin/.
@@ -299,7 +337,6 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
 
 export async function localUp(options: UpOptions): Promise<ClusterFile> {
   const dir = path.resolve(options.dir);
-  mkdirSync(dir, { recursive: true });
   const known = knownKeys();
   for (const set of options.sets) {
     const { key } = parseSet(set);
@@ -313,14 +350,24 @@ export async function localUp(options: UpOptions): Promise<ClusterFile> {
         `${dir} already holds a ${existing.nodes.length}-node cluster; --nodes ${options.nodes} does not match (use another --dir for a new cluster)`,
       );
     }
+    if (options.metadata !== undefined && options.metadata !== existing.metadata.kind) {
+      throw new LocalClusterError(
+        `${dir} holds a cluster whose metadata store is ${existing.metadata.kind}; --metadata ${options.metadata} does not match (a cluster keeps its metadata store: leave out --metadata, or use another --dir for a new ${options.metadata} cluster)`,
+      );
+    }
     return startCluster(dir, existing, options);
   }
+
+  const kind = options.metadata ?? 'embedded';
+  // No etcd binary: fail before anything is written or started.
+  if (kind === 'etcd') etcdBinary();
+  mkdirSync(dir, { recursive: true });
 
   // A new cluster whose node lost a port to another process between our check and its bind starts
   // over with new ports: it holds no data yet, so its folders are simply discarded.
   let useDefaultPort = !process.env[NO_DEFAULT_PORT_ENV] || process.env[NO_DEFAULT_PORT_ENV] === '0';
   for (let attempt = 1; ; attempt++) {
-    const cluster = await createNodes(dir, options.nodes ?? 3, options.partitions, useDefaultPort);
+    const cluster = await createNodes(dir, options.nodes ?? 3, options.partitions, kind, useDefaultPort);
     try {
       return await startCluster(dir, cluster, options);
     } catch (err) {
@@ -334,13 +381,56 @@ export async function localUp(options: UpOptions): Promise<ClusterFile> {
 
 /** Stops a new cluster's processes by pid and removes everything it wrote under `dir`. */
 async function discardNewCluster(dir: string, cluster: ClusterFile): Promise<void> {
-  const running = cluster.nodes.filter((node) => isNodeRunning(node.pid, node.config));
-  for (const node of running) process.kill(node.pid, 'SIGKILL');
-  const deadline = Date.now() + STOP_TIMEOUT_MS;
-  for (const node of running) while (isNodeRunning(node.pid, node.config) && Date.now() < deadline) await sleep(20);
+  const { nodes, members } = clusterProcesses(cluster);
+  await stopProcesses([...nodes, ...members], 'SIGKILL');
   for (const node of cluster.nodes) rmSync(path.dirname(node.config), { recursive: true, force: true });
   rmSync(path.join(dir, SNAPSHOTS_FOLDER), { recursive: true, force: true });
   rmSync(clusterFilePath(dir), { force: true });
+}
+
+/** Identifies a new cluster's members to each other; derived from its folder, so that a member
+ *  restarted later without its data presents the same one. */
+function etcdClusterToken(dir: string): string {
+  return `cairn-local-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`;
+}
+
+/** Starts whichever members are not running and waits until every member is healthy (has a leader). */
+async function startEtcdMembers(dir: string, cluster: ClusterFile, members: EtcdMember[], progress: (line: string) => void): Promise<void> {
+  const logOffsets = new Map<string, number>();
+  for (const member of members) {
+    if (isEtcdMemberRunning(member)) continue;
+    logOffsets.set(member.name, logSize(member.log));
+    member.pid = startEtcdMember(member, members, etcdClusterToken(dir));
+    progress(`started etcd member ${member.name} (pid ${member.pid}) at ${member.client_url}, log ${member.log}`);
+  }
+  // Written at once, so that `local down` (or a test) finds every pid even if the wait fails.
+  writeClusterFile(dir, cluster);
+  await waitFor(
+    `every etcd member (${members.map((m) => m.name).join(', ')}) answering healthy`,
+    ETCD_HEALTHY_TIMEOUT_MS,
+    async () => {
+      for (const member of members) if (!isEtcdMemberRunning(member)) throw exitError(memberProcess(member), 'has exited', logOffsets.get(member.name));
+      const health = await Promise.all(members.map((m) => etcdHealthy(m.client_url)));
+      return health.every(Boolean) ? true : undefined;
+    },
+    () => members.map((m) => `--- etcd member ${m.name} (${m.log})\n${tail(m.log, 4)}`).join('\n'),
+  );
+}
+
+/**
+ * Restarts one etcd member that is not running (tests take members down and bring them back); it
+ * rejoins with its data. Not waited for: alone, it is healthy only once a majority is up.
+ */
+export function restartEtcdMember(dirOption: string, name: string): EtcdMember {
+  const dir = path.resolve(dirOption);
+  const cluster = readClusterFile(dir);
+  if (cluster?.metadata.kind !== 'etcd') throw new LocalClusterError(`no etcd cluster in ${dir} (${clusterFilePath(dir)} names no etcd members)`);
+  const member = cluster.metadata.members.find((m) => m.name === name);
+  if (!member) throw new LocalClusterError(`no etcd member ${name} in ${dir}; members: ${cluster.metadata.members.map((m) => m.name).join(', ')}`);
+  if (isEtcdMemberRunning(member)) throw new LocalClusterError(`etcd member ${name} is running already (pid ${member.pid})`);
+  member.pid = startEtcdMember(member, cluster.metadata.members, etcdClusterToken(dir));
+  writeClusterFile(dir, cluster);
+  return member;
 }
 
 /** Starts whichever of the cluster's nodes are not running, provisions it once, and waits until it
@@ -353,6 +443,9 @@ async function startCluster(dir: string, cluster: ClusterFile, options: UpOption
   });
 
   // The admin API of a cluster with admin.token set wants it from `local up` as from any client.
+  // The store first: a node without its metadata store cannot start.
+  if (cluster.metadata.kind === 'etcd') await startEtcdMembers(dir, cluster, cluster.metadata.members, options.progress);
+
   const adminToken = configs[0]!.adminToken;
   const http = new HttpClient({ connectTimeoutMs: 1_000, headers: adminToken ? { authorization: `Bearer ${adminToken}` } : {} });
   try {
@@ -361,7 +454,7 @@ async function startCluster(dir: string, cluster: ClusterFile, options: UpOption
     const logOffsets = new Map<string, number>();
     for (const node of cluster.nodes) {
       if (isNodeRunning(node.pid, node.config)) continue;
-      logOffsets.set(node.name, existsSync(node.log) ? statSync(node.log).size : 0);
+      logOffsets.set(node.name, logSize(node.log));
       node.pid = startNodeProcess(node);
       started.push(node);
       options.progress(`started ${node.name} (pid ${node.pid}) at ${node.address}, log ${node.log}`);
@@ -373,7 +466,7 @@ async function startCluster(dir: string, cluster: ClusterFile, options: UpOption
         `${node.name} listening at ${node.address}`,
         START_TIMEOUT_MS,
         async () => {
-          if (!isNodeRunning(node.pid, node.config)) throw exitError(node, 'exited during start-up', logOffsets.get(node.name));
+          if (!isNodeRunning(node.pid, node.config)) throw exitError(nodeProcess(node), 'exited during start-up', logOffsets.get(node.name));
           return (await http.call(node.address, 'health', { timeoutMs: 1_000 })) ? true : undefined;
         },
         () => tail(node.log),
@@ -392,7 +485,7 @@ async function startCluster(dir: string, cluster: ClusterFile, options: UpOption
       'every node joining, every log being created and every partition getting a leader',
       HEALTHY_TIMEOUT_MS,
       async () => {
-        for (const node of cluster.nodes) if (!isNodeRunning(node.pid, node.config)) throw exitError(node, 'has exited', logOffsets.get(node.name));
+        for (const node of cluster.nodes) if (!isNodeRunning(node.pid, node.config)) throw exitError(nodeProcess(node), 'has exited', logOffsets.get(node.name));
         const logs = await http.call(first.address, 'metadataGet', { params: { key: 'bifrost_config' }, timeoutMs: 1_000 });
         const table = await http.call(first.address, 'metadataGet', { params: { key: 'partition_table' }, timeoutMs: 1_000 });
         const logCount = (logs.value as { logs: unknown[] }).logs.length;
@@ -412,24 +505,78 @@ async function startCluster(dir: string, cluster: ClusterFile, options: UpOption
   }
 }
 
-export interface DownResult {
+export interface StopResult {
   stopped: string[];
   alreadyStopped: string[];
 }
 
+export interface DownResult {
+  nodes: StopResult;
+  /** Null for a cluster on the embedded store. */
+  etcdMembers: StopResult | null;
+}
+
+/** A process of the cluster, by name, with the check that its pid is still ours. */
+interface Stoppable {
+  name: string;
+  pid: number;
+  running(): boolean;
+}
+
+function clusterProcesses(cluster: ClusterFile): { nodes: Stoppable[]; members: Stoppable[] } {
+  return {
+    nodes: cluster.nodes.map((node) => ({ name: node.name, pid: node.pid, running: () => isNodeRunning(node.pid, node.config) })),
+    members: cluster.metadata.kind === 'etcd' ? cluster.metadata.members.map((m) => ({ name: m.name, pid: m.pid, running: () => isEtcdMemberRunning(m) })) : [],
+  };
+}
+
+/**
+ * Stops the members one at a time, the raft leader last. A leader asked to stop first hands its
+ * leadership to a connected peer; were that peer stopping too, the leader would wait for etcd's
+ * transfer timeout (about 7 s here). Last and alone, it has no peer to hand over to and stops at once.
+ */
+async function stopEtcdMembers(members: EtcdMember[], procs: Stoppable[]): Promise<StopResult> {
+  const leaders = await Promise.all(members.map((m) => (isEtcdMemberRunning(m) ? etcdIsLeader(m.client_url) : false)));
+  const ordered = [...procs.filter((_, i) => !leaders[i]), ...procs.filter((_, i) => leaders[i])];
+  const stopped = new Set<string>();
+  for (const proc of ordered) if ((await stopProcesses([proc], 'SIGTERM')).stopped.length) stopped.add(proc.name);
+  // Reported in the members' order, whatever order they stopped in.
+  return { stopped: procs.filter((p) => stopped.has(p.name)).map((p) => p.name), alreadyStopped: procs.filter((p) => !stopped.has(p.name)).map((p) => p.name) };
+}
+
+/** Sends `signal` to those of `procs` that run and waits for them to end; SIGKILL for any still
+ *  running after STOP_TIMEOUT_MS. */
+async function stopProcesses(procs: Stoppable[], signal: 'SIGTERM' | 'SIGKILL'): Promise<StopResult> {
+  const running = procs.filter((p) => p.running());
+  const send = (sig: NodeJS.Signals) => (p: Stoppable) => {
+    try {
+      process.kill(p.pid, sig);
+    } catch {
+      // ended meanwhile
+    }
+  };
+  const waitGone = async () => {
+    const deadline = Date.now() + STOP_TIMEOUT_MS;
+    for (const p of running) while (p.running() && Date.now() < deadline) await sleep(20);
+  };
+  running.forEach(send(signal));
+  await waitGone();
+  const stubborn = running.filter((p) => p.running());
+  if (stubborn.length) {
+    stubborn.forEach(send('SIGKILL'));
+    await waitGone();
+  }
+  return { stopped: running.map((p) => p.name), alreadyStopped: procs.filter((p) => !running.includes(p)).map((p) => p.name) };
+}
+
+/** Stops the nodes, then the etcd members (a node stopping may still write its metadata). */
 export async function localDown(dirOption: string): Promise<DownResult> {
   const dir = path.resolve(dirOption);
   const cluster = readClusterFile(dir);
   if (!cluster) throw new LocalClusterError(`no cluster in ${dir} (${clusterFilePath(dir)} does not exist)`);
-  const result: DownResult = { stopped: [], alreadyStopped: [] };
-  const running = cluster.nodes.filter((node) => isNodeRunning(node.pid, node.config));
-  for (const node of cluster.nodes) if (!running.includes(node)) result.alreadyStopped.push(node.name);
-  for (const node of running) process.kill(node.pid, 'SIGTERM');
-  const deadline = Date.now() + STOP_TIMEOUT_MS;
-  for (const node of running) {
-    while (isNodeRunning(node.pid, node.config) && Date.now() < deadline) await sleep(50);
-    if (isNodeRunning(node.pid, node.config)) process.kill(node.pid, 'SIGKILL');
-    result.stopped.push(node.name);
-  }
-  return result;
+  const { nodes, members } = clusterProcesses(cluster);
+  return {
+    nodes: await stopProcesses(nodes, 'SIGTERM'),
+    etcdMembers: cluster.metadata.kind === 'etcd' ? await stopEtcdMembers(cluster.metadata.members, members) : null,
+  };
 }

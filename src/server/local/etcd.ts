@@ -4,14 +4,17 @@
 import { spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { sleep } from '../sleep';
+import { runsWith } from './process';
 
+/** One member as cluster.json records it; `name` is its node's name. */
 export interface EtcdMember {
   name: string;
   pid: number;
   client_url: string;
   peer_url: string;
   data_dir: string;
+  /** Its log, beside its node's. */
+  log: string;
 }
 
 export class EtcdUnavailableError extends Error {}
@@ -31,7 +34,9 @@ export function etcdBinary(env: NodeJS.ProcessEnv = process.env): string {
       accessSync(explicit, constants.X_OK);
       return explicit;
     } catch {
-      throw new EtcdUnavailableError(`ETCD_BIN=${explicit} is not an executable file`);
+      throw new EtcdUnavailableError(
+        `ETCD_BIN=${explicit} is not an executable file: point ETCD_BIN at the etcd executable, or unset it and install Debian's etcd-server package (apt-get install etcd-server)`,
+      );
     }
   }
   for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
@@ -48,8 +53,14 @@ export function etcdBinary(env: NodeJS.ProcessEnv = process.env): string {
   );
 }
 
-/** Starts one member of `members` (detached, logging to `log`); returns its pid. */
-export function startEtcdMember(member: Omit<EtcdMember, 'pid'>, members: ReadonlyArray<Omit<EtcdMember, 'pid'>>, clusterToken: string, log: string): number {
+/** True if `member.pid` is still that member's etcd process. */
+export function isEtcdMemberRunning(member: Pick<EtcdMember, 'pid' | 'data_dir'>): boolean {
+  // The NUL ends the argument: n1/etcd must not match n1/etcd-old.
+  return runsWith(member.pid, `--data-dir=${member.data_dir}\0`);
+}
+
+/** Starts one member of `members` (detached, logging to its log file); returns its pid. */
+export function startEtcdMember(member: Omit<EtcdMember, 'pid'>, members: ReadonlyArray<Omit<EtcdMember, 'pid'>>, clusterToken: string): number {
   const binary = etcdBinary();
   // A member that has its data already rejoins with it; --initial-* only matter for a new one.
   const args = [
@@ -67,7 +78,7 @@ export function startEtcdMember(member: Omit<EtcdMember, 'pid'>, members: Readon
     '--logger=zap',
     '--log-outputs=stderr',
   ];
-  const out = openSync(log, 'a');
+  const out = openSync(member.log, 'a');
   const child = spawn(binary, args, { detached: true, stdio: ['ignore', out, out] });
   closeSync(out);
   child.unref();
@@ -85,16 +96,13 @@ export async function etcdHealthy(clientUrl: string): Promise<boolean> {
   }
 }
 
-/** Waits until every member answers healthy, or throws naming the ones that do not. */
-export async function waitEtcdHealthy(members: readonly EtcdMember[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const health = await Promise.all(members.map((m) => etcdHealthy(m.client_url)));
-    if (health.every(Boolean)) return;
-    if (Date.now() > deadline) {
-      const sick = members.filter((_, i) => !health[i]).map((m) => `${m.name} (${m.client_url})`);
-      throw new EtcdUnavailableError(`etcd members not healthy within ${timeoutMs / 1000}s: ${sick.join(', ')}`);
-    }
-    await sleep(100);
+/** True if the member at `clientUrl` says it is the raft leader (etcd's v3 JSON gateway, maintenance status). */
+export async function etcdIsLeader(clientUrl: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${clientUrl}/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(1_000) });
+    const status = (await response.json()) as { header?: { member_id?: string }; leader?: string };
+    return response.ok && status.leader !== undefined && status.leader === status.header?.member_id;
+  } catch {
+    return false;
   }
 }
