@@ -2,6 +2,9 @@
 export class PeriodicTask {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  private busy = false;
+  private again = false;
+  private intervalMs = 0;
 
   constructor(
     private readonly run: () => Promise<void>,
@@ -10,19 +13,36 @@ export class PeriodicTask {
 
   start(intervalMs: number): void {
     this.running = true;
-    const tick = () => {
-      this.run()
-        .catch((err: Error) => this.onError(err))
-        .finally(() => {
-          if (this.running) this.timer = setTimeout(tick, intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+    this.intervalMs = intervalMs;
+    this.timer = setTimeout(() => this.tick(), 0);
+  }
+
+  /** Runs now rather than at the next interval (right after the current run, if one is going on). */
+  runSoon(): void {
+    if (!this.running) return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), 0);
   }
 
   stop(): void {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  private tick(): void {
+    this.busy = true;
+    this.run()
+      .catch((err: Error) => this.onError(err))
+      .finally(() => {
+        this.busy = false;
+        const delay = this.again ? 0 : this.intervalMs;
+        this.again = false;
+        if (this.running) this.timer = setTimeout(() => this.tick(), delay);
+      });
   }
 }

@@ -84,7 +84,7 @@ export class ClusterController {
   start(intervalMs: number, ops: LogOperations, election: ControllerElection): void {
     this.ops = ops;
     this.election = election;
-    election.start();
+    election.start(() => this.task.runSoon());
     this.task.start(intervalMs);
   }
 
@@ -287,10 +287,15 @@ export class ClusterController {
         let refused = false;
         if (node.id === this.me.id) ident = this.selfIdent();
         else {
-          try {
-            ident = await this.http.call(node.address, 'ident', { timeoutMs: PROBE_TIMEOUT_MS });
-          } catch (err) {
-            refused = err instanceof TransportError && err.kind === 'refused';
+          // A connection that was reset may have been to a process that just died: a second try on
+          // a new connection tells (a dead one refuses).
+          for (let attempt = 1; attempt <= 2 && !ident; attempt++) {
+            try {
+              ident = await this.http.call(node.address, 'ident', { timeoutMs: PROBE_TIMEOUT_MS });
+            } catch (err) {
+              refused = err instanceof TransportError && err.kind === 'refused';
+              if (!(err instanceof TransportError && err.kind === 'reset')) break;
+            }
           }
         }
         const alive = ident?.status === 'alive' && ident.node_id === node.id && ident.generation === node.generation;

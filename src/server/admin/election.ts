@@ -20,7 +20,8 @@ export interface ControllerElection {
   acting(): boolean;
   /** The node acting as controller as far as this node knows (null: none known). */
   controllerId(): number | null;
-  start(): void;
+  /** `acquired` is called when this node starts acting, so that it need not wait for its next round. */
+  start(acquired: () => void): void;
   /** Stops campaigning; a holder gives the role up at once rather than letting its lease run out. */
   stop(): Promise<void>;
 }
@@ -75,6 +76,7 @@ export class LeaseElection implements ControllerElection {
   private validUntil = 0;
   private holder: Holder | null = null;
   private lastProblem: string | undefined;
+  private acquired: () => void = () => undefined;
   private readonly task = new PeriodicTask(
     () => this.round(),
     (err) => this.note(`cannot campaign for the cluster controller: ${err.message}`),
@@ -96,7 +98,8 @@ export class LeaseElection implements ControllerElection {
     return this.holder?.node_id ?? null;
   }
 
-  start(): void {
+  start(acquired: () => void): void {
+    this.acquired = acquired;
     this.task.start(RENEW_INTERVAL_MS);
   }
 
@@ -130,19 +133,27 @@ export class LeaseElection implements ControllerElection {
     this.lastProblem = undefined;
     if (this.holds()) return;
 
-    const mine: Holder = { node_id: this.me.id, generation: this.me.generation, lease: this.lease.id };
-    const { won, holder } = await this.leases.claim(CONTROLLER_KEY, mine, this.lease.id);
+    if ((await this.campaign()) === 'holder gone') await this.campaign();
+  }
+
+  /** Claims the controller key; a holder that is gone has its lease revoked (then claim again). */
+  private async campaign(): Promise<'won' | 'held' | 'holder gone'> {
+    const lease = this.lease!;
+    const mine: Holder = { node_id: this.me.id, generation: this.me.generation, lease: lease.id };
+    const { won, holder } = await this.leases.claim(CONTROLLER_KEY, mine, lease.id);
     const previous = this.holder;
     this.holder = holder as Holder | null;
     if (won) {
-      this.logger.info({ lease_ttl_ms: this.lease.ttlMs }, 'acting as the cluster controller (holding its lease)');
-      return;
+      this.logger.info({ lease_ttl_ms: lease.ttlMs }, 'acting as the cluster controller (holding its lease)');
+      this.acquired();
+      return 'won';
     }
-    if (this.holder && previous?.lease !== this.holder.lease) this.logger.info({ controller: this.holder.node_id }, 'the cluster controller is another node');
-    if (this.holder && this.holderGone(this.holder)) {
-      this.logger.info({ controller: this.holder.node_id }, 'the cluster controller is gone (its process no longer runs); revoking its lease');
-      await this.leases.revoke(this.holder.lease);
-    }
+    if (!this.holder) return 'held';
+    if (previous?.lease !== this.holder.lease) this.logger.info({ controller: this.holder.node_id }, 'the cluster controller is another node');
+    if (!this.holderGone(this.holder)) return 'held';
+    this.logger.info({ controller: this.holder.node_id }, 'the cluster controller is gone (its process no longer runs); revoking its lease');
+    await this.leases.revoke(this.holder.lease);
+    return 'holder gone';
   }
 
   /** Definitely not running any more: its port refuses connections, or its node runs a newer generation. */

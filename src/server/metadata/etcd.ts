@@ -53,6 +53,20 @@ export class EtcdMetadataStore implements MetadataStore {
   /** etcd's own leases (grant, keep alive, revoke), each request bounded like the others. */
   private leaseKeeper(): LeaseKeeper {
     const leases = this.client.leaseClient;
+    const keepAliveOnce = async (id: string) => {
+      const stream = await leases.leaseKeepAlive();
+      try {
+        const answer = await new Promise<{ TTL: string }>((resolve, reject) => {
+          stream.on('data', resolve);
+          stream.on('error', reject);
+          stream.write({ ID: id });
+        });
+        // etcd answers TTL 0 for a lease it no longer has.
+        return Number(answer.TTL) > 0;
+      } finally {
+        stream.end();
+      }
+    };
     return {
       grant: async (ttlMs) => {
         const answer = await this.request('grant a lease', () => leases.leaseGrant({ TTL: Math.ceil(ttlMs / 1000), ID: 0 }));
@@ -60,17 +74,14 @@ export class EtcdMetadataStore implements MetadataStore {
       },
       keepAlive: (id) =>
         this.request('keep a lease alive', async () => {
-          const stream = await leases.leaseKeepAlive();
-          try {
-            const answer = await new Promise<{ TTL: string }>((resolve, reject) => {
-              stream.on('data', resolve);
-              stream.on('error', reject);
-              stream.write({ ID: id });
-            });
-            // etcd answers TTL 0 for a lease it no longer has.
-            return Number(answer.TTL) > 0;
-          } finally {
-            stream.end();
+          // A stream is not retried on another member by the client's policy (unary calls are): a
+          // renewal that met a dead member tries the next one, as long as the deadline allows.
+          for (let attempt = 1; ; attempt++) {
+            try {
+              return await keepAliveOnce(id);
+            } catch (err) {
+              if (attempt >= this.options.addresses.length) throw err;
+            }
           }
         }),
       claim: async (key, value, id) => {

@@ -51,7 +51,8 @@ export class PartitionManager {
     return [...this.processors.values()].map((p) => p.statusReport());
   }
 
-  /** Starts, stops and re-moods processors to match the replica sets and leaders. */
+  /** Starts, stops and re-moods processors to match the replica sets and leaders, and has any
+   *  processor waiting to retry a failed read retry now (a new segment or leader may mend it). */
   private reconcile(): void {
     const table = this.metadata.get('partition_table')?.value;
     if (!table) return;
@@ -77,6 +78,7 @@ export class PartitionManager {
       if (processor.mode !== mode) this.logger.info({ partition: partition.id, epoch: epoch!.epoch }, `partition processor is now ${mode}`);
       processor.mode = mode;
       processor.epoch = epoch!.epoch;
+      processor.retrySoon();
     }
   }
 

@@ -11,7 +11,6 @@ import { decodeRecord } from '../bifrost/record';
 import type { StorageHealth } from '../health';
 import type { Logger } from '../logger';
 import { PeriodicTask } from '../periodic';
-import { sleep } from '../sleep';
 import type { PartitionStore } from './partition-store';
 import { archivedLsnOf, type LatestSnapshot, type SnapshotIdentity, type SnapshotRepository } from './snapshot-repository';
 
@@ -62,6 +61,7 @@ export class PartitionProcessor {
   private lastError: string | undefined;
   private running = false;
   private waiters: Array<{ lsn: number; resolve: () => void }> = [];
+  private retryNow: (() => void) | undefined;
   private archived: number | null = null;
   private archivedError: string | undefined;
   private readonly archivedRefresh = new PeriodicTask(
@@ -175,9 +175,29 @@ export class PartitionProcessor {
           this.lastError = message;
           backoff = Math.min(MAX_BACKOFF_MS, backoff ? backoff * 2 : 100);
         }
-        await sleep(backoff);
+        if (await this.pause(backoff)) backoff = 0;
       }
     }
+  }
+
+  /** Waits `ms` between retries, or less if retrySoon() is called; true if it was. */
+  private async pause(ms: number): Promise<boolean> {
+    try {
+      return await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), ms);
+        this.retryNow = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
+      });
+    } finally {
+      this.retryNow = undefined;
+    }
+  }
+
+  /** Ends a wait between retries at once: the logs or the leadership changed, so what failed may work now. */
+  retrySoon(): void {
+    this.retryNow?.();
   }
 
   private async applyAvailable(): Promise<void> {
