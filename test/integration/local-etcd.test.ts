@@ -1,12 +1,13 @@
 // `cairn-server local up --metadata etcd`: a real etcd member beside each node holds the cluster's
 // metadata; `local up` restarts dead members, `local down` stops them after the nodes, and without an
 // etcd binary nothing starts. One 3-node cluster serves the cases in order (the last one stops it).
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ident } from '../../src/api/schemas';
+import { readClusterFile } from '../../src/server/local/cluster';
 import { cairnServer } from '../helpers/cli';
 import { alive, TestCluster, waitUntil } from '../helpers/cluster';
 import { get, putWithRetry } from '../helpers/kv';
@@ -164,6 +165,38 @@ describe('local up --metadata etcd', () => {
     expect(processesIn(cluster.dir)).toEqual([]);
     // The data stays: the members' folders are still there.
     for (const member of members) expect(existsSync(path.join(member.data_dir, 'member'))).toBe(true);
+  });
+
+  it('local up after local down brings back every member with its data, then the nodes', async () => {
+    const result = await cluster.up();
+    expect([...result.stderr.matchAll(/^started (etcd member n\d|n\d) /gm)].map((m) => m[1])).toEqual([
+      'etcd member n1',
+      'etcd member n2',
+      'etcd member n3',
+      'n1',
+      'n2',
+      'n3',
+    ]);
+    // Not provisioned again: the metadata written before the restart is what etcd serves.
+    expect(result.stderr).not.toContain('provisioned');
+    for (const member of cluster.etcdMembers()) expect(await cluster.etcdMemberHealthy(member.name)).toBe(true);
+    for (const i of [0, 1, 2]) expect((await get(cluster.node('n1').ingress, `etcd-key-${i}`)).body.toString()).toBe(`value-${i}`);
+  });
+});
+
+describe('cluster.json from before etcd support', () => {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'cairn-old-cluster-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('reads as a cluster on the embedded store: --metadata etcd on it is refused', async () => {
+    const old = { address: 'http://127.0.0.1:1', clusterName: 'local', nodes: [] };
+    writeFileSync(path.join(scratch, 'cluster.json'), JSON.stringify(old));
+    expect(readClusterFile(scratch)).toEqual({ ...old, metadata: { kind: 'embedded' } });
+    const result = await cairnServer(['local', 'up', '--dir', scratch, '--metadata', 'etcd']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `error: ${scratch} holds a cluster whose metadata store is embedded; --metadata etcd does not match (a cluster keeps its metadata store: leave out --metadata, or use another --dir for a new etcd cluster)\n`,
+    );
   });
 });
 
