@@ -97,9 +97,10 @@ export class TestCluster {
   }
 
   /** `local up` on this cluster's folder: starts whichever nodes (and etcd members) are not running. */
-  async up(args: string[] = []): Promise<RunResult> {
+  /** `env` reaches the nodes this call starts (CAIRN_FAILPOINTS, say). */
+  async up(args: string[] = [], env: Record<string, string> = {}): Promise<RunResult> {
     // Tests run side by side: none may take 5122, which the user's own `npm run demo` may want.
-    const result = await cairnServer(['local', 'up', '--dir', this.dir, ...args], { timeoutMs: 90_000, env: { [NO_DEFAULT_PORT_ENV]: '1' } });
+    const result = await cairnServer(['local', 'up', '--dir', this.dir, ...args], { timeoutMs: 90_000, env: { [NO_DEFAULT_PORT_ENV]: '1', ...env } });
     if (existsSync(path.join(this.dir, 'cluster.json'))) {
       const { nodes, metadata } = this.info;
       for (const { pid } of [...nodes, ...(metadata.kind === 'etcd' ? metadata.members : [])]) if (pid) this.started.add(pid);

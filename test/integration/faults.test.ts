@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PartitionTable } from '../../src/api/schemas';
 import { partitionForKey } from '../../src/server/worker/partitioning';
 import { alive, startServer, TestCluster, waitUntil } from '../helpers/cluster';
+import { runCli } from '../helpers/in-process';
 import { get, putWithRetry } from '../helpers/kv';
 
 interface LogRow {
@@ -184,20 +185,38 @@ describe('faults around the data path', () => {
     }
   }, 120_000);
 
-  it('a seal whose metadata update failed is finished by the controller once the store is back', async () => {
-    // logs seal with the metadata store down: the loglet is sealed on the log-servers, the chain
-    // in the metadata is not changed.
+  it('a change command fails before sealing anything while the metadata store is down', async () => {
     const { partition } = await colocatedPartition();
     const before = await sequencerOf(partition.log_id);
     cluster.kill('n1');
     await waitUntil('n1 to die', async () => !alive(cluster.node('n1').pid));
     const others = { CAIRN_ADDRESS: [2, 3].map((id) => cluster.node(`n${id}`).address).join(',') };
     const seal = await cluster.ctl(['logs', 'seal', String(partition.log_id), '--yes'], { env: others });
-    expect(seal.code).not.toBe(0);
+    expect(seal.code, seal.stderr).toBe(3);
+    expect(seal.stderr).toContain('metadata');
     await cluster.up();
+    // Nothing was sealed: the log takes writes in the same segment.
     const [key] = keysOf(partition.id, 1);
-    const outcome = await putWithRetry([ingress(2), ingress(3)], key!, 'after the failed seal', 30_000);
-    expect(outcome.ok, `PUT after the failed seal: ${outcome.status} ${outcome.body}`).toBe(true);
+    const outcome = await putWithRetry([ingress(2), ingress(3)], key!, 'after the refused seal', 30_000);
+    expect(outcome.ok, `PUT after the refused seal: ${outcome.status} ${outcome.body}`).toBe(true);
+    expect((await sequencerOf(partition.log_id)).loglet_id).toBe(before.loglet_id);
+  }, 120_000);
+
+  it('a seal whose metadata update failed is finished by the controller', async () => {
+    // The failpoint fails the metadata update after the seal once on n2 (as a store lost between
+    // the two steps would): the loglet is sealed on the log-servers, the chain is not changed.
+    const { partition } = await colocatedPartition();
+    const before = await sequencerOf(partition.log_id);
+    cluster.kill('n2');
+    await waitUntil('n2 to die', async () => !alive(cluster.node('n2').pid));
+    await cluster.up([], { CAIRN_FAILPOINTS: 'seal-before-metadata=1' });
+    await cluster.settled();
+    const seal = await runCli(['-S', cluster.node('n2').address, 'logs', 'seal', String(partition.log_id), '--yes']);
+    expect(seal.code, seal.stdout).toBe(3);
+    expect(seal.stderr).toContain('failpoint seal-before-metadata');
+    const [key] = keysOf(partition.id, 1);
+    const outcome = await putWithRetry([ingress(1), ingress(2), ingress(3)], key!, 'after the half-done seal', 30_000);
+    expect(outcome.ok, `PUT after the half-done seal: ${outcome.status} ${outcome.body}`).toBe(true);
     expect((await sequencerOf(partition.log_id)).loglet_id).not.toBe(before.loglet_id);
   }, 120_000);
 });

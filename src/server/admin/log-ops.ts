@@ -7,6 +7,7 @@ import { findChain, tailSegment } from '../../api/logs';
 import type { LogTail, NodeConfig as NodeEntry, ReplicationProperty, SealOutcome, Segment, TrimOutcome } from '../../api/schemas';
 import type { Bifrost } from '../bifrost/bifrost';
 import { fMajority, sealLoglet, type MemberStates } from '../bifrost/sealer';
+import { failpoint } from '../failpoints';
 import { holdsData, isAuthoritative } from '../../api/states';
 import type { LogletState } from '../log-server/log-store';
 import type { LogServerRegistry } from '../log-server/registry';
@@ -157,6 +158,8 @@ export class LogOperations {
       };
     }
 
+    // Sealing cannot be undone: not while the metadata store could not record what follows.
+    await this.metadata.readFromStore('bifrost_config');
     let tailLsn = tail.base_lsn;
     let repaired = 0;
     if (tail.kind === 'replicated' && tail.params) {
@@ -167,6 +170,7 @@ export class LogOperations {
       throw new ApiError('VERSION_CONFLICT', `log ${logId} is already sealed at LSN ${tail.base_lsn}`);
     }
     const added = makeSegment(tailLsn);
+    failpoint('seal-before-metadata');
     const updated = await this.metadata.update('bifrost_config', (logs) => {
       const current = logs && findChain(logs, logId);
       if (!current) throw new ApiError('NOT_FOUND', `log ${logId} disappeared`);

@@ -150,6 +150,16 @@ export class MetadataManager extends EventEmitter<{ change: [MetadataKey] }> {
     throw new ApiError('VERSION_CONFLICT', `gave up updating ${key} after ${MAX_CAS_ATTEMPTS} concurrent modifications`);
   }
 
+  /**
+   * Reads `key` from the store itself (a quorum read on etcd) and caches it: fails, as UNAVAILABLE,
+   * when the store could not take a write either. A change with a step that cannot be undone (a
+   * seal) checks this first rather than leaving that step done and its record unwritten.
+   */
+  async readFromStore<K extends MetadataKey>(key: K): Promise<void> {
+    const stored = await this.store.get(key);
+    if (stored) this.accept(key, stored.version, stored.value);
+  }
+
   /** Resolves when `key` changes next, or after `timeoutMs`. */
   changed(key: MetadataKey, timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {

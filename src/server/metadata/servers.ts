@@ -36,7 +36,10 @@ interface EtcdMember {
 interface EtcdStatus {
   version: string;
   dbSize: string;
-  leader: string;
+  /** Absent (or 0) while the member knows no leader. */
+  leader?: string;
+  /** Such as `etcdserver: no leader`. */
+  errors?: string[];
   raftIndex: string;
   raftTerm: string;
   raftAppliedIndex?: string;
@@ -75,7 +78,7 @@ export async function etcdServers(addresses: readonly string[]): Promise<Metadat
           address,
           status: 'member',
           version: status.version,
-          leader: nameOf.get(status.leader) ?? status.leader,
+          leader: status.leader && status.leader !== '0' ? (nameOf.get(status.leader) ?? status.leader) : null,
           members: names,
           applied: Number(status.raftAppliedIndex ?? status.raftIndex),
           committed: Number(status.raftIndex),
@@ -83,7 +86,7 @@ export async function etcdServers(addresses: readonly string[]): Promise<Metadat
           log_length: null,
           snapshot_index: null,
           snapshot_size: Number(status.dbSize),
-          error: null,
+          error: status.errors?.length ? status.errors.join('; ') : null,
         };
       } catch (err) {
         return unreachable(address, reason(err), name);
