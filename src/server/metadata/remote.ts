@@ -87,6 +87,8 @@ export class RemoteMetadataStore implements MetadataStore {
     const abort = new AbortController();
     void (async () => {
       let since = { epoch: '', revision: 0 };
+      // The versions of the last answer: the server sends every key's, the watcher wants the changed ones.
+      let known: Record<string, number> = {};
       while (!stopped) {
         try {
           const changes = await this.attempt((address) =>
@@ -98,8 +100,9 @@ export class RemoteMetadataStore implements MetadataStore {
           );
           // A new store process (or the first answer) may have changed anything.
           if (changes.epoch !== since.epoch) watcher.onResync();
-          else if (changes.revision !== since.revision) watcher.onChange(Object.entries(changes.versions).map(([key, version]) => ({ key, version })));
+          else if (changes.revision !== since.revision) reportChanges(known, changes.versions, watcher);
           since = { epoch: changes.epoch, revision: changes.revision };
+          known = changes.versions;
         } catch {
           if (stopped) return;
           since = { epoch: '', revision: 0 };
@@ -114,4 +117,11 @@ export class RemoteMetadataStore implements MetadataStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/** Tells `watcher` which keys changed between two answers; a key that is gone was deleted, which a resync shows. */
+function reportChanges(before: Record<string, number>, after: Record<string, number>, watcher: MetadataWatch): void {
+  if (Object.keys(before).some((key) => !(key in after))) return watcher.onResync();
+  const changed = Object.entries(after).filter(([key, version]) => before[key] !== version);
+  if (changed.length) watcher.onChange(changed.map(([key, version]) => ({ key, version })));
 }
