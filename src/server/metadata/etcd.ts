@@ -52,14 +52,20 @@ export class EtcdMetadataStore implements MetadataStore {
     return `etcd at ${this.options.addresses.join(', ')} (prefix ${this.options.prefix})`;
   }
 
-  /** An etcd request that failed for another reason than a precondition: UNAVAILABLE, naming etcd. */
-  private async request<T>(what: string, run: () => Promise<T>): Promise<T> {
+  /**
+   * An etcd request that failed for another reason than a precondition: UNAVAILABLE, naming etcd.
+   * `run` passes `callOptions` to its builder: one deadline for every attempt the client's retry
+   * policy makes, so that no attempt outlives the request (a late failure, after etcd is back,
+   * would count against the member's circuit breaker and refuse the next requests).
+   */
+  private async request<T>(what: string, run: (callOptions: { deadline: number }) => Promise<T>): Promise<T> {
+    const callOptions = { deadline: Date.now() + this.options.timeoutMs };
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
     });
     try {
-      return await Promise.race([run(), deadline]);
+      return await Promise.race([run(callOptions), deadline]);
     } catch (err) {
       if (err instanceof ApiError) throw err;
       throw new ApiError(
@@ -73,7 +79,7 @@ export class EtcdMetadataStore implements MetadataStore {
   }
 
   async get(key: string): Promise<VersionedValue | null> {
-    const response = await this.request(`read ${key}`, () => this.kv.get(key).exec());
+    const response = await this.request(`read ${key}`, (callOptions) => this.kv.get(key).options(callOptions).exec());
     const kv = response.kvs[0];
     return kv ? { key, version: Number(kv.mod_revision), value: JSON.parse(kv.value.toString('utf8')) } : null;
   }
@@ -87,7 +93,7 @@ export class EtcdMetadataStore implements MetadataStore {
           ? this.kv.if(key, 'Mod', '==', precondition.version)
           : // An always-true comparison, so that every write is one transaction.
             this.kv.if(key, 'Mod', '>', -1);
-    const result = await this.request(what, () => txn.then(operation).else(this.kv.get(key)).commit());
+    const result = await this.request(what, (callOptions) => txn.options(callOptions).then(operation).else(this.kv.get(key)).commit());
     if (result.succeeded) return Number(result.header.revision);
     const current = result.responses[0]?.response_range?.kvs[0];
     throw versionConflict(key, precondition, current ? Number(current.mod_revision) : null);
@@ -102,7 +108,7 @@ export class EtcdMetadataStore implements MetadataStore {
   }
 
   async versions(): Promise<Record<string, number>> {
-    const response = await this.request('list the metadata keys', () => this.kv.getAll().exec());
+    const response = await this.request('list the metadata keys', (callOptions) => this.kv.getAll().options(callOptions).exec());
     // The namespace gives keys back without the prefix.
     return Object.fromEntries(response.kvs.map((kv: IKeyValue) => [kv.key.toString('utf8'), Number(kv.mod_revision)]));
   }
