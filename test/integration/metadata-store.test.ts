@@ -350,7 +350,7 @@ describe.each([
   });
 });
 
-describe('etcd: a member that hangs or dies', () => {
+describe('etcd: versions, and a member that hangs or dies', () => {
   let store: EtcdMetadataStore;
   let follower: Follower;
 
@@ -385,6 +385,19 @@ describe('etcd: a member that hangs or dies', () => {
     expect(await store.get(key)).toEqual({ key, version, value: 'back' });
     await waitUntil('the watch to deliver again', async () => follower.known.get(key)?.version === version, 15_000, 20);
   };
+
+  it("a re-created key's version goes on from the mod revision, while etcd's own per-key version restarts at 1", async () => {
+    const key = freshKey();
+    const raw = async () => (await etcdClients[0]!.get(`${etcdOptions().prefix}${key}`).exec()).kvs[0]!;
+    const v1 = await store.put(key, 'a', { kind: 'does-not-exist' });
+    const v2 = await store.put(key, 'b', { kind: 'matches-version', version: v1 });
+    expect(await raw()).toMatchObject({ version: '2', mod_revision: String(v2) });
+    await store.delete(key, { kind: 'matches-version', version: v2 });
+    const v3 = await store.put(key, 'c', { kind: 'does-not-exist' });
+    expect(v3).toBeGreaterThan(v2);
+    expect(await raw()).toMatchObject({ version: '1', mod_revision: String(v3) });
+    expect(await store.get(key)).toEqual({ key, version: v3, value: 'c' });
+  });
 
   it('SIGSTOP: requests fail within the timeout with UNAVAILABLE naming etcd and its endpoint; after SIGCONT all works again', async () => {
     await store.put(freshKey(), 'before', { kind: 'does-not-exist' });
