@@ -19,6 +19,9 @@ export interface EtcdOptions {
   timeoutMs: number;
 }
 
+/** How long a member that failed three requests in a row is left alone. */
+const MEMBER_PAUSE_MS = 1_000;
+
 /** The `etcd3` client, loaded only by nodes that use etcd (it brings gRPC along). */
 export async function connectEtcd(options: EtcdOptions): Promise<Etcd3> {
   const [{ Etcd3 }, { ExponentialBackoff, handleWhen, retry, circuitBreaker, ConsecutiveBreaker }] = await Promise.all([import('etcd3'), import('cockatiel')]);
@@ -28,9 +31,9 @@ export async function connectEtcd(options: EtcdOptions): Promise<Etcd3> {
     dialTimeout: options.timeoutMs,
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + options.timeoutMs }),
     faultHandling: {
-      // Another member is tried at once; a member that failed three times in a row is left alone for 1 s.
+      // Another member is tried at once; a member that failed three times in a row is left alone for a while.
       global: retry(handleWhen(isRecoverableError), { maxAttempts: options.addresses.length }),
-      host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1_000, breaker: new ConsecutiveBreaker(3) }),
+      host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: MEMBER_PAUSE_MS, breaker: new ConsecutiveBreaker(3) }),
       // A broken watch comes back within a second, not cockatiel's default 30 s. (etcd3 calls next()
       // on what it gets, i.e. wants the factory; its typing says IBackoff.)
       watchBackoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1_000 }) as unknown as IBackoff<unknown>,
@@ -68,9 +71,13 @@ export class EtcdMetadataStore implements MetadataStore {
       return await Promise.race([run(callOptions), deadline]);
     } catch (err) {
       if (err instanceof ApiError) throw err;
+      // The circuit breaker's own words ("Execution prevented because the circuit breaker is open") mean nothing to an operator.
+      const reason = (err as { isBrokenCircuitError?: boolean }).isBrokenCircuitError
+        ? `every member failed its last requests; each is tried again ${MEMBER_PAUSE_MS} ms after its last failure`
+        : (err as Error).message;
       throw new ApiError(
         'UNAVAILABLE',
-        `etcd did not ${what}: ${(err as Error).message} (endpoints ${this.options.addresses.join(', ')})`,
+        `etcd did not ${what}: ${reason} (endpoints ${this.options.addresses.join(', ')})`,
         'check that a majority of the etcd members is up and reachable (metadata-client.addresses)',
       );
     } finally {
