@@ -24,16 +24,18 @@ const MEMBER_PAUSE_MS = 1_000;
 
 /** The `etcd3` client, loaded only by nodes that use etcd (it brings gRPC along). */
 export async function connectEtcd(options: EtcdOptions): Promise<Etcd3> {
-  const [{ Etcd3 }, { ExponentialBackoff, handleWhen, retry, circuitBreaker, ConsecutiveBreaker }] = await Promise.all([import('etcd3'), import('cockatiel')]);
+  const [{ Etcd3 }, { ExponentialBackoff, handleWhen, retry, circuitBreaker, ConsecutiveBreaker, noop }] = await Promise.all([import('etcd3'), import('cockatiel')]);
   const { isRecoverableError } = await import('etcd3');
   return new Etcd3({
     hosts: options.addresses,
     dialTimeout: options.timeoutMs,
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + options.timeoutMs }),
     faultHandling: {
-      // Another member is tried at once; a member that failed three times in a row is left alone for a while.
+      // Another member is tried at once; a member that failed three times in a row is left alone for a
+      // while. With a single endpoint there is no other member to go to, and leaving it alone would
+      // only refuse requests once it is back (its watch failing as it reconnects trips the breaker too).
       global: retry(handleWhen(isRecoverableError), { maxAttempts: options.addresses.length }),
-      host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: MEMBER_PAUSE_MS, breaker: new ConsecutiveBreaker(3) }),
+      host: () => (options.addresses.length > 1 ? circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: MEMBER_PAUSE_MS, breaker: new ConsecutiveBreaker(3) }) : noop),
       // A broken watch comes back within a second, not cockatiel's default 30 s. (etcd3 calls next()
       // on what it gets, i.e. wants the factory; its typing says IBackoff.)
       watchBackoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1_000 }) as unknown as IBackoff<unknown>,
