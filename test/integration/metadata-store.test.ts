@@ -14,7 +14,7 @@ import { allocatePorts } from '../../src/server/local/cluster';
 import { startEtcdMember, waitEtcdHealthy, type EtcdMember } from '../../src/server/local/etcd';
 import { EmbeddedMetadataStore } from '../../src/server/metadata/embedded';
 import { connectEtcd, EtcdMetadataStore, type EtcdOptions } from '../../src/server/metadata/etcd';
-import { RemoteMetadataStore } from '../../src/server/metadata/remote';
+import { REQUEST_TIMEOUT_MS as REMOTE_REQUEST_TIMEOUT_MS, RemoteMetadataStore } from '../../src/server/metadata/remote';
 import type { MetadataChange, MetadataStore } from '../../src/server/metadata/store';
 import { openDatabase } from '../../src/server/storage/sqlite';
 import { alive, startServer, waitUntil, type NodeProcess } from '../helpers/cluster';
@@ -51,33 +51,58 @@ async function embeddedBackend(): Promise<Backend> {
   };
 }
 
-async function remoteBackend(): Promise<Backend> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'cairn-meta-remote-'));
-  const [port] = await allocatePorts(1);
-  const address = `http://127.0.0.1:${port}`;
-  const server: NodeProcess = startServer(['--set', `base-dir=${dir}`, '--set', `bind-address=127.0.0.1:${port}`, '--set', 'node-name=meta', '--set', 'roles=metadata-server']);
-  const clients: HttpClient[] = [];
-  const open = async () => {
-    const http = new HttpClient({ connectTimeoutMs: 1_000 });
-    clients.push(http);
-    return new RemoteMetadataStore([address], http);
-  };
-  try {
-    const probe = await open();
-    await waitUntil(`the metadata-server at ${address} to answer`, async () => (await probe.versions().then(() => true, () => false)) || !alive(server.pid) || undefined);
-    if (!alive(server.pid)) throw new Error(`the metadata-server exited: ${server.output()}`);
-  } catch (err) {
-    await killAndWait(server.pid);
-    throw err;
+/** A cairn-server with only the metadata-server role; `restart` brings it back on the same port and data. */
+class MetadataServerProcess {
+  private server!: NodeProcess;
+  private readonly clients: HttpClient[] = [];
+  private constructor(
+    private readonly dir: string,
+    private readonly port: number,
+  ) {}
+
+  get address(): string {
+    return `http://127.0.0.1:${this.port}`;
   }
-  return {
-    open,
-    stop: async () => {
-      await Promise.all(clients.map((c) => c.close()));
-      await killAndWait(server.pid);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+
+  get pid(): number {
+    return this.server.pid;
+  }
+
+  static async start(): Promise<MetadataServerProcess> {
+    const [port] = await allocatePorts(1);
+    const server = new MetadataServerProcess(mkdtempSync(path.join(tmpdir(), 'cairn-meta-remote-')), port!);
+    try {
+      await server.restart();
+    } catch (err) {
+      await server.stop();
+      throw err;
+    }
+    return server;
+  }
+
+  async restart(): Promise<void> {
+    this.server = startServer(['--set', `base-dir=${this.dir}`, '--set', `bind-address=127.0.0.1:${this.port}`, '--set', 'node-name=meta', '--set', 'roles=metadata-server']);
+    const probe = this.open();
+    await waitUntil(`the metadata-server at ${this.address} to answer`, async () => (await probe.versions().then(() => true, () => false)) || !alive(this.pid) || undefined);
+    if (!alive(this.pid)) throw new Error(`the metadata-server exited: ${this.server.output()}`);
+  }
+
+  open(): RemoteMetadataStore {
+    const http = new HttpClient({ connectTimeoutMs: 1_000 });
+    this.clients.push(http);
+    return new RemoteMetadataStore([this.address], http);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.clients.splice(0).map((c) => c.close()));
+    if (this.server) await killAndWait(this.server.pid);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function remoteBackend(): Promise<Backend> {
+  const server = await MetadataServerProcess.start();
+  return { open: async () => server.open(), stop: () => server.stop() };
 }
 
 /** One real etcd member in a temp folder; `restart` brings it back on the same ports and data. */
@@ -350,7 +375,70 @@ describe.each([
   });
 });
 
+/** A request that fails within `withinMs` (plus some slack for a busy machine) with UNAVAILABLE whose message matches each of `says`. */
+async function expectUnavailable(request: () => Promise<unknown>, withinMs: number, says: Array<string | RegExp>): Promise<void> {
+  const started = Date.now();
+  const err = await request().then(
+    () => new Error('expected the request to fail'),
+    (e: unknown) => e,
+  );
+  expect(Date.now() - started).toBeLessThan(withinMs + 1_500);
+  expect(err).toBeInstanceOf(ApiError);
+  expect((err as ApiError).code).toBe('UNAVAILABLE');
+  for (const words of says) expect((err as ApiError).message).toMatch(words);
+}
+
+/** The same store object and its watch work again once the store is back. */
+async function expectRecovered(store: MetadataStore, follower: Follower): Promise<void> {
+  const key = freshKey();
+  const version = await waitUntil('a write to succeed again', () => store.put(key, 'back', { kind: 'does-not-exist' }), 15_000, 100);
+  expect(await store.get(key)).toEqual({ key, version, value: 'back' });
+  await waitUntil('the watch to deliver again', async () => follower.known.get(key)?.version === version, 15_000, 20);
+}
+
+describe('remote: the metadata-server hangs or dies', () => {
+  let server: MetadataServerProcess;
+  let store: RemoteMetadataStore;
+  let follower: Follower;
+
+  beforeAll(async () => {
+    server = await MetadataServerProcess.start();
+    store = server.open();
+    follower = new Follower(store);
+    await waitUntil('the watch to start', async () => follower.resyncs > 0, 10_000, 20);
+  });
+  afterAll(async () => {
+    follower?.stop();
+    await server?.stop();
+  });
+
+  it('SIGSTOP: a request fails within its timeout with UNAVAILABLE naming the address; after SIGCONT all works again', async () => {
+    process.kill(server.pid, 'SIGSTOP');
+    try {
+      await expectUnavailable(() => store.get(freshKey()), REMOTE_REQUEST_TIMEOUT_MS, [/^metadata store unreachable: /, server.address]);
+    } finally {
+      process.kill(server.pid, 'SIGCONT');
+    }
+    await expectRecovered(store, follower);
+  }, 60_000);
+
+  it('kill -9 and restart on the same data: requests fail fast meanwhile; then the same store works, the watch resyncs and delivers', async () => {
+    const key = freshKey();
+    const version = await store.put(key, 'kept', { kind: 'does-not-exist' });
+    await killAndWait(server.pid);
+    await expectUnavailable(() => store.put(freshKey(), 'lost', { kind: 'does-not-exist' }), 1_000, [/^metadata store unreachable: /, server.address]);
+    const resyncs = follower.resyncs;
+    await server.restart();
+    // A new store process may have changed anything: the watcher is told to read it all again.
+    await waitUntil('a resync after the restart', async () => follower.resyncs > resyncs, 15_000, 20);
+    await expectRecovered(store, follower);
+    expect(await store.get(key)).toEqual({ key, version, value: 'kept' });
+  }, 60_000);
+});
+
 describe('etcd: versions, and a member that hangs or dies', () => {
+  const etcdFailure = () => [/^etcd did not /, etcd!.member.client_url];
+
   let store: EtcdMetadataStore;
   let follower: Follower;
 
@@ -364,27 +452,6 @@ describe('etcd: versions, and a member that hangs or dies', () => {
     follower?.stop();
     await stopEtcd();
   });
-
-  const expectUnavailableWithin = async (attempt: Promise<unknown>, started: number) => {
-    const err = await attempt.then(
-      () => new Error('expected the request to fail'),
-      (e: unknown) => e,
-    );
-    const elapsed = Date.now() - started;
-    expect(err).toBeInstanceOf(ApiError);
-    expect((err as ApiError).code).toBe('UNAVAILABLE');
-    expect((err as ApiError).message).toMatch(/^etcd /);
-    expect((err as ApiError).message).toContain(etcd!.member.client_url);
-    expect(elapsed).toBeLessThan(ETCD_TIMEOUT_MS + 1_500);
-  };
-
-  /** The same store object (and its watch) work again once etcd is back. */
-  const expectRecovered = async () => {
-    const key = freshKey();
-    const version = await waitUntil('a write to succeed again', () => store.put(key, 'back', { kind: 'does-not-exist' }), 15_000, 100);
-    expect(await store.get(key)).toEqual({ key, version, value: 'back' });
-    await waitUntil('the watch to deliver again', async () => follower.known.get(key)?.version === version, 15_000, 20);
-  };
 
   it("a re-created key's version goes on from the mod revision, while etcd's own per-key version restarts at 1", async () => {
     const key = freshKey();
@@ -403,24 +470,21 @@ describe('etcd: versions, and a member that hangs or dies', () => {
     await store.put(freshKey(), 'before', { kind: 'does-not-exist' });
     process.kill(etcd!.member.pid, 'SIGSTOP');
     try {
-      const started = Date.now();
-      await expectUnavailableWithin(store.get(freshKey()), started);
-      const writing = Date.now();
-      await expectUnavailableWithin(store.put(freshKey(), 'lost', { kind: 'does-not-exist' }), writing);
+      await expectUnavailable(() => store.get(freshKey()), ETCD_TIMEOUT_MS, etcdFailure());
+      await expectUnavailable(() => store.put(freshKey(), 'lost', { kind: 'does-not-exist' }), ETCD_TIMEOUT_MS, etcdFailure());
     } finally {
       process.kill(etcd!.member.pid, 'SIGCONT');
     }
-    await expectRecovered();
+    await expectRecovered(store, follower);
   }, 60_000);
 
   it('kill -9 and restart on the same data: requests fail fast meanwhile, then the same store and its watch work again', async () => {
     const key = freshKey();
     const version = await store.put(key, 'kept', { kind: 'does-not-exist' });
     await killAndWait(etcd!.member.pid);
-    const started = Date.now();
-    await expectUnavailableWithin(store.versions(), started);
+    await expectUnavailable(() => store.versions(), ETCD_TIMEOUT_MS, etcdFailure());
     await etcd!.restart();
-    await expectRecovered();
+    await expectRecovered(store, follower);
     expect(await store.get(key)).toEqual({ key, version, value: 'kept' });
   }, 60_000);
 });

@@ -7,7 +7,7 @@ import type { Precondition, VersionedValue } from '../../api/schemas';
 import { sleep } from '../sleep';
 import { versionConflict, type MetadataStore, type MetadataWatch } from './store';
 
-const REQUEST_TIMEOUT_MS = 5_000;
+export const REQUEST_TIMEOUT_MS = 5_000;
 /** How long the server holds a change poll open when nothing changes. */
 const CHANGES_WAIT_MS = 20_000;
 const CHANGES_RETRY_MS = 250;
