@@ -33,7 +33,7 @@ async function loadClients() {
         "export { HttpClient } from './src/api/http-client';",
         "export { RemoteMetadataStore } from './src/server/metadata/remote';",
         "export { connectEtcd, EtcdMetadataStore } from './src/server/metadata/etcd';",
-        "export { startEtcdMember, waitEtcdHealthy } from './src/server/local/etcd';",
+        "export { etcdHealthy, startEtcdMember } from './src/server/local/etcd';",
       ].join('\n'),
       resolveDir: ROOT,
       loader: 'ts',
@@ -53,7 +53,8 @@ async function loadClients() {
 
 /**
  * Puts CHANGES values one after the other through `writer` while `watcher` follows the store, and
- * returns, per change, the milliseconds from the put's start to the watcher holding its value.
+ * returns, per change, the milliseconds from the put's start to the watcher holding its value
+ * (`seen`) and to the put's answer (`acked`, for comparison).
  */
 async function measure(writer, watcher) {
   const key = 'pp_epoch_1';
@@ -84,11 +85,12 @@ async function measure(writer, watcher) {
       const begin = performance.now();
       const delivered = new Promise((resolve) => waiters.set(i, resolve));
       version = await writer.put(key, { i }, version === undefined ? { kind: 'does-not-exist' } : { kind: 'matches-version', version });
+      const acked = performance.now() - begin;
       const timer = setTimeout(() => waiters.get(i)?.(new Error(`change ${i} not delivered to the watcher within 10 s`)), 10_000);
       const missed = await delivered;
       clearTimeout(timer);
       if (missed) throw missed;
-      latencies.push(arrivals.get(i) - begin);
+      latencies.push({ seen: arrivals.get(i) - begin, acked });
     }
   } finally {
     unwatch();
@@ -97,10 +99,14 @@ async function measure(writer, watcher) {
 }
 
 function report(name, latencies) {
-  const p50 = percentile(latencies, 50);
-  const p99 = percentile(latencies, 99);
+  const seen = latencies.map((l) => l.seen);
+  const p50 = percentile(seen, 50);
+  const ackedP50 = percentile(latencies.map((l) => l.acked), 50);
   const met = p50 < GOAL_P50_MS ? 'meets' : 'MISSES';
-  process.stdout.write(`${name.padEnd(34)} p50 ${fmt(p50)}  p99 ${fmt(p99)}  max ${fmt(Math.max(...latencies))}  p50/goal ${(p50 / GOAL_P50_MS).toFixed(2)} (${met} the ${GOAL_P50_MS} ms goal)\n`);
+  process.stdout.write(
+    `${name.padEnd(38)} seen p50 ${fmt(p50)}  p99 ${fmt(percentile(seen, 99))}  max ${fmt(Math.max(...seen))}` +
+      `  | put acked p50 ${fmt(ackedP50)}  | p50/goal ${(p50 / GOAL_P50_MS).toFixed(2)} (${met} the ${GOAL_P50_MS} ms goal)\n`,
+  );
   return p50;
 }
 
@@ -140,7 +146,7 @@ async function etcdCluster(clients) {
   });
   const started = members.map((m) => ({ ...m, pid: clients.startEtcdMember(m, members, 'cairn-bench', path.join(work, `${m.name}.log`)) }));
   pids.push(...started.map((m) => m.pid));
-  await clients.waitEtcdHealthy(started, 30_000);
+  for (const member of members) await waitFor(`etcd member ${member.name} to be healthy`, () => clients.etcdHealthy(member.client_url));
   const options = { addresses: members.map((m) => m.client_url), prefix: '/cairn/bench/', timeoutMs: 3_000 };
   const writer = new clients.EtcdMetadataStore(await clients.connectEtcd(options), options);
   const watcher = new clients.EtcdMetadataStore(await clients.connectEtcd(options), options);

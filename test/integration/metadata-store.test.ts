@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/api/errors';
 import { HttpClient } from '../../src/api/http-client';
 import { allocatePorts } from '../../src/server/local/cluster';
-import { startEtcdMember, waitEtcdHealthy, type EtcdMember } from '../../src/server/local/etcd';
+import { etcdHealthy, startEtcdMember, type EtcdMember } from '../../src/server/local/etcd';
 import { EmbeddedMetadataStore } from '../../src/server/metadata/embedded';
 import { connectEtcd, EtcdMetadataStore, type EtcdOptions } from '../../src/server/metadata/etcd';
 import { REQUEST_TIMEOUT_MS as REMOTE_REQUEST_TIMEOUT_MS, RemoteMetadataStore } from '../../src/server/metadata/remote';
@@ -123,7 +123,7 @@ class EtcdProcess {
   async restart(): Promise<void> {
     const { pid: _, ...member } = this.member;
     this.member.pid = startEtcdMember(member, [member], 'cairn-contract-test', path.join(this.dir, 'etcd.log'));
-    await waitEtcdHealthy([this.member], 30_000);
+    await waitUntil(`etcd member ${member.name} (${member.client_url}) to be healthy`, () => etcdHealthy(member.client_url), 30_000, 100);
   }
 
   async stop(): Promise<void> {
