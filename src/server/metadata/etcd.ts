@@ -5,7 +5,7 @@
 // (or on the create revision being 0 for does-not-exist). Changes arrive by an etcd watch on the
 // prefix, carrying the new values; a (re)connected watch asks for a full resync.
 import type { IBackoff } from 'cockatiel';
-import type { Etcd3, IKeyValue, Namespace } from 'etcd3';
+import type { Etcd3, IKeyValue, Namespace, Watcher } from 'etcd3';
 import { ApiError } from '../../api/errors';
 import type { Precondition, VersionedValue } from '../../api/schemas';
 import { versionConflict, type MetadataChange, type MetadataStore, type MetadataWatch } from './store';
@@ -45,6 +45,8 @@ export async function connectEtcd(options: EtcdOptions): Promise<Etcd3> {
 
 export class EtcdMetadataStore implements MetadataStore {
   private readonly kv: Namespace;
+  /** Stops each watch still running, for close(). */
+  private readonly watches = new Set<() => Promise<void>>();
 
   constructor(
     private readonly client: Etcd3,
@@ -124,38 +126,45 @@ export class EtcdMetadataStore implements MetadataStore {
 
   watch(watcher: MetadataWatch): () => void {
     let stopped = false;
-    let cancel: (() => Promise<void>) | undefined;
+    let stream: Watcher | undefined;
     const start = () => {
       void this.kv
         .watch()
         .prefix('')
         .create()
         .then(
-          (stream) => {
-            if (stopped) return void stream.cancel();
-            cancel = () => stream.cancel();
+          (created) => {
+            if (stopped) return void created.cancel().catch(() => undefined);
+            stream = created;
             watcher.onResync();
-            stream.on('connected', () => watcher.onResync());
-            stream.on('put', (kv) => {
+            // Events can still come while a cancel is on its way: a stopped watch reports nothing.
+            created.on('connected', () => stopped || watcher.onResync());
+            created.on('put', (kv) => {
+              if (stopped) return;
               const change: MetadataChange = { key: kv.key.toString('utf8'), version: Number(kv.mod_revision), value: JSON.parse(kv.value.toString('utf8')) };
               watcher.onChange([change]);
             });
-            stream.on('delete', () => watcher.onResync());
-            stream.on('error', () => undefined); // it reconnects by itself ('connected' then resyncs)
+            created.on('delete', () => stopped || watcher.onResync());
+            created.on('error', () => undefined); // it reconnects by itself ('connected' then resyncs)
           },
           () => {
             if (!stopped) setTimeout(start, 500);
           },
         );
     };
-    start();
-    return () => {
+    const stop = async () => {
       stopped = true;
-      void cancel?.().catch(() => undefined);
+      this.watches.delete(stop);
+      await stream?.cancel().catch(() => undefined);
     };
+    this.watches.add(stop);
+    start();
+    return () => void stop();
   }
 
+  /** Ends the watches first: closing the client lets streams already open run on (gRPC closes a channel only for new calls). */
   async close(): Promise<void> {
+    await Promise.all([...this.watches].map((stop) => stop()));
     this.client.close();
   }
 }
