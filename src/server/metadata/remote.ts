@@ -14,6 +14,8 @@ const CHANGES_RETRY_MS = 250;
 
 export class RemoteMetadataStore implements MetadataStore {
   private preferred = 0;
+  /** Stops each watch still running, for close(). */
+  private readonly watches = new Set<() => void>();
 
   constructor(
     private readonly addresses: string[],
@@ -98,6 +100,7 @@ export class RemoteMetadataStore implements MetadataStore {
               signal: abort.signal,
             }),
           );
+          if (stopped) return;
           // A new store process (or the first answer) may have changed anything.
           if (changes.epoch !== since.epoch) watcher.onResync();
           else if (changes.revision !== since.revision) reportChanges(known, changes.versions, watcher);
@@ -110,13 +113,19 @@ export class RemoteMetadataStore implements MetadataStore {
         }
       }
     })();
-    return () => {
+    const stop = () => {
       stopped = true;
       abort.abort();
+      this.watches.delete(stop);
     };
+    this.watches.add(stop);
+    return stop;
   }
 
-  async close(): Promise<void> {}
+  /** Ends the watches, whose long polls would otherwise go on. */
+  async close(): Promise<void> {
+    for (const stop of [...this.watches]) stop();
+  }
 }
 
 /** Tells `watcher` which keys changed between two answers; a key that is gone was deleted, which a resync shows. */
