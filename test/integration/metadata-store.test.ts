@@ -214,6 +214,11 @@ class Follower {
     }
   }
 
+  /** True once every change and resync received so far has been applied. */
+  idle(): Promise<boolean> {
+    return this.queue.then(() => true);
+  }
+
   stop(): void {
     this.unwatch();
   }
@@ -358,22 +363,50 @@ describe.each([
       await writer.delete(key, { kind: 'matches-version', version: updated });
       await waitUntil('the watcher to learn of the delete', async () => !follower.known.has(key), 10_000, 20);
 
-      // Once stopped, nothing more arrives.
+      // Once stopped, nothing more arrives: a watcher still following sees the next write, this one does not.
       follower.stop();
-      const [received, resyncs] = [follower.changes.length, follower.resyncs];
-      const later = freshKey();
-      await writer.put(later, 'unseen', { kind: 'does-not-exist' });
-      await new Promise((r) => setTimeout(r, 500));
-      expect(follower.changes.length).toBe(received);
-      expect(follower.resyncs).toBe(resyncs);
-      expect(follower.known.has(later)).toBe(false);
+      await expectNotDelivered(follower, writer, await backend.open());
     } finally {
       follower.stop();
       if (watching !== store) await watching.close();
       if (writer !== store) await writer.close();
     }
   });
+
+  // Last: on the embedded store, `store` is the one object every client shares.
+  it('close() ends the watches made through the store', async () => {
+    const watching = await backend.open();
+    const follower = new Follower(watching);
+    await waitUntil('onResync at the start of the watch', async () => follower.resyncs > 0, 10_000, 20);
+    await watching.close();
+    // The embedded store announces a write before put() returns: that write is the barrier there.
+    const [writer, witnessStore] = watching === store ? [store, undefined] : [await backend.open(), await backend.open()];
+    await expectNotDelivered(follower, writer, witnessStore);
+    follower.stop();
+    if (writer !== store) await writer.close();
+  });
 });
+
+/**
+ * A write through `writer` does not reach `follower` (whose watch ended): once a new watcher on
+ * `witnessStore` holds it, `follower` has neither got the change nor been asked to resync.
+ */
+async function expectNotDelivered(follower: Follower, writer: MetadataStore, witnessStore: MetadataStore | undefined): Promise<void> {
+  const witness = witnessStore && new Follower(witnessStore);
+  try {
+    if (witness) await waitUntil('the witness to start watching', async () => witness.resyncs > 0 && (await witness.idle()), 10_000, 20);
+    const [received, resyncs] = [follower.changes.length, follower.resyncs];
+    const key = freshKey();
+    const version = await writer.put(key, 'unseen', { kind: 'does-not-exist' });
+    if (witness) await waitUntil('the witness to see the write', async () => witness.known.get(key)?.version === version, 10_000, 20);
+    expect(follower.changes.length).toBe(received);
+    expect(follower.resyncs).toBe(resyncs);
+    expect(follower.known.has(key)).toBe(false);
+  } finally {
+    witness?.stop();
+    if (witnessStore && witnessStore !== writer) await witnessStore.close();
+  }
+}
 
 /** A request that fails within `withinMs` (plus some slack for a busy machine) with UNAVAILABLE whose message matches each of `says`. */
 async function expectUnavailable(request: () => Promise<unknown>, withinMs: number, says: Array<string | RegExp>): Promise<void> {
