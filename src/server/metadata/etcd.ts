@@ -45,8 +45,6 @@ export async function connectEtcd(options: EtcdOptions): Promise<Etcd3> {
 
 export class EtcdMetadataStore implements MetadataStore {
   private readonly kv: Namespace;
-  /** Stops each watch still running, for close(). */
-  private readonly watches = new Set<() => Promise<void>>();
 
   constructor(
     private readonly client: Etcd3,
@@ -123,6 +121,9 @@ export class EtcdMetadataStore implements MetadataStore {
     // The namespace gives keys back without the prefix.
     return Object.fromEntries(response.kvs.map((kv: IKeyValue) => [kv.key.toString('utf8'), Number(kv.mod_revision)]));
   }
+
+  /** Stops each watch still running, for close(). */
+  private readonly watches = new Set<() => Promise<void>>();
 
   watch(watcher: MetadataWatch): () => void {
     let stopped = false;
