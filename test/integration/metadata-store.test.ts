@@ -1,8 +1,10 @@
 // The metadata store contract, run against every real backend: the embedded store on a SQLite file,
 // a metadata-server process reached over HTTP, and a real etcd member. Each backend must give the
 // same answers to reads, compare-and-set writes, concurrent writers, deletes and re-creates, and
-// deliver changes made by another client to a watcher. For etcd also: a hung or dead member fails
-// requests fast with UNAVAILABLE naming etcd, and the same store object recovers once it is back.
+// deliver changes made by another client to a watcher, until the watch is stopped or the store
+// closed. Then outages, for etcd and for the metadata-server: a hung or dead process fails requests
+// within the timeout with UNAVAILABLE naming the store, and the same store object and its watch
+// recover once it is back. On etcd, Cairn's version is the mod revision, not etcd's per-key version.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
