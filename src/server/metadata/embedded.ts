@@ -86,9 +86,17 @@ export class EmbeddedMetadataStore implements MetadataStore {
   }
 
   watch(watcher: MetadataWatch): () => void {
+    let stopped = false;
     const listener = (change: MetadataChange) => watcher.onChange([change]);
     this.changes.on('change', listener);
-    return () => this.changes.off('change', listener);
+    // Like every backend, a new watch starts with a resync: the watcher has read nothing yet.
+    queueMicrotask(() => {
+      if (!stopped) watcher.onResync();
+    });
+    return () => {
+      stopped = true;
+      this.changes.off('change', listener);
+    };
   }
 
   /** Resolves once a write after `revision` of `epoch` happened (at once if one did), or after `waitMs`. */

@@ -5,7 +5,7 @@
 // (or on the create revision being 0 for does-not-exist). Changes arrive by an etcd watch on the
 // prefix, carrying the new values; a (re)connected watch asks for a full resync.
 import type { IBackoff } from 'cockatiel';
-import type { Etcd3, IKeyValue, Namespace } from 'etcd3';
+import type { Etcd3, IKeyValue, Namespace, Watcher } from 'etcd3';
 import { ApiError } from '../../api/errors';
 import type { Precondition, VersionedValue } from '../../api/schemas';
 import { versionConflict, type LeaseKeeper, type MetadataChange, type MetadataStore, type MetadataWatch } from './store';
@@ -19,18 +19,23 @@ export interface EtcdOptions {
   timeoutMs: number;
 }
 
+/** How long a member that failed three requests in a row is left alone. */
+const MEMBER_PAUSE_MS = 1_000;
+
 /** The `etcd3` client, loaded only by nodes that use etcd (it brings gRPC along). */
 export async function connectEtcd(options: EtcdOptions): Promise<Etcd3> {
-  const [{ Etcd3 }, { ExponentialBackoff, handleWhen, retry, circuitBreaker, ConsecutiveBreaker }] = await Promise.all([import('etcd3'), import('cockatiel')]);
+  const [{ Etcd3 }, { ExponentialBackoff, handleWhen, retry, circuitBreaker, ConsecutiveBreaker, noop }] = await Promise.all([import('etcd3'), import('cockatiel')]);
   const { isRecoverableError } = await import('etcd3');
   return new Etcd3({
     hosts: options.addresses,
     dialTimeout: options.timeoutMs,
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + options.timeoutMs }),
     faultHandling: {
-      // Another member is tried at once; a member that failed three times in a row is left alone for 1 s.
+      // Another member is tried at once; a member that failed three times in a row is left alone for a
+      // while. With a single endpoint there is no other member to go to, and leaving it alone would
+      // only refuse requests once it is back (its watch failing as it reconnects trips the breaker too).
       global: retry(handleWhen(isRecoverableError), { maxAttempts: options.addresses.length }),
-      host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1_000, breaker: new ConsecutiveBreaker(3) }),
+      host: () => (options.addresses.length > 1 ? circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: MEMBER_PAUSE_MS, breaker: new ConsecutiveBreaker(3) }) : noop),
       // A broken watch comes back within a second, not cockatiel's default 30 s. (etcd3 calls next()
       // on what it gets, i.e. wants the factory; its typing says IBackoff.)
       watchBackoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1_000 }) as unknown as IBackoff<unknown>,
@@ -105,19 +110,29 @@ export class EtcdMetadataStore implements MetadataStore {
     return `etcd at ${this.options.addresses.join(', ')} (prefix ${this.options.prefix})`;
   }
 
-  /** An etcd request that failed for another reason than a precondition: UNAVAILABLE, naming etcd. */
-  private async request<T>(what: string, run: () => Promise<T>): Promise<T> {
+  /**
+   * An etcd request that failed for another reason than a precondition: UNAVAILABLE, naming etcd.
+   * `run` passes `callOptions` to its builder: one deadline for every attempt the client's retry
+   * policy makes, so that no attempt outlives the request (a late failure, after etcd is back,
+   * would count against the member's circuit breaker and refuse the next requests).
+   */
+  private async request<T>(what: string, run: (callOptions: { deadline: number }) => Promise<T>): Promise<T> {
+    const callOptions = { deadline: Date.now() + this.options.timeoutMs };
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
     });
     try {
-      return await Promise.race([run(), deadline]);
+      return await Promise.race([run(callOptions), deadline]);
     } catch (err) {
       if (err instanceof ApiError) throw err;
+      // The circuit breaker's own words ("Execution prevented because the circuit breaker is open") mean nothing to an operator.
+      const reason = (err as { isBrokenCircuitError?: boolean }).isBrokenCircuitError
+        ? `every member failed its last requests; each is tried again ${MEMBER_PAUSE_MS} ms after its last failure`
+        : (err as Error).message;
       throw new ApiError(
         'UNAVAILABLE',
-        `etcd did not ${what}: ${(err as Error).message} (endpoints ${this.options.addresses.join(', ')})`,
+        `etcd did not ${what}: ${reason} (endpoints ${this.options.addresses.join(', ')})`,
         'check that a majority of the etcd members is up and reachable (metadata-client.addresses)',
       );
     } finally {
@@ -126,7 +141,7 @@ export class EtcdMetadataStore implements MetadataStore {
   }
 
   async get(key: string): Promise<VersionedValue | null> {
-    const response = await this.request(`read ${key}`, () => this.kv.get(key).exec());
+    const response = await this.request(`read ${key}`, (callOptions) => this.kv.get(key).options(callOptions).exec());
     const kv = response.kvs[0];
     return kv ? { key, version: Number(kv.mod_revision), value: JSON.parse(kv.value.toString('utf8')) } : null;
   }
@@ -140,7 +155,7 @@ export class EtcdMetadataStore implements MetadataStore {
           ? this.kv.if(key, 'Mod', '==', precondition.version)
           : // An always-true comparison, so that every write is one transaction.
             this.kv.if(key, 'Mod', '>', -1);
-    const result = await this.request(what, () => txn.then(operation).else(this.kv.get(key)).commit());
+    const result = await this.request(what, (callOptions) => txn.options(callOptions).then(operation).else(this.kv.get(key)).commit());
     if (result.succeeded) return Number(result.header.revision);
     const current = result.responses[0]?.response_range?.kvs[0];
     throw versionConflict(key, precondition, current ? Number(current.mod_revision) : null);
@@ -155,45 +170,55 @@ export class EtcdMetadataStore implements MetadataStore {
   }
 
   async versions(): Promise<Record<string, number>> {
-    const response = await this.request('list the metadata keys', () => this.kv.getAll().exec());
+    const response = await this.request('list the metadata keys', (callOptions) => this.kv.getAll().options(callOptions).exec());
     // The namespace gives keys back without the prefix.
     return Object.fromEntries(response.kvs.map((kv: IKeyValue) => [kv.key.toString('utf8'), Number(kv.mod_revision)]));
   }
 
+  /** Stops each watch still running, for close(). */
+  private readonly watches = new Set<() => Promise<void>>();
+
   watch(watcher: MetadataWatch): () => void {
     let stopped = false;
-    let cancel: (() => Promise<void>) | undefined;
+    let stream: Watcher | undefined;
     const start = () => {
       void this.kv
         .watch()
         .prefix('')
         .create()
         .then(
-          (stream) => {
-            if (stopped) return void stream.cancel();
-            cancel = () => stream.cancel();
+          (created) => {
+            if (stopped) return void created.cancel().catch(() => undefined);
+            stream = created;
             watcher.onResync();
-            stream.on('connected', () => watcher.onResync());
-            stream.on('put', (kv) => {
+            // Events can still come while a cancel is on its way: a stopped watch reports nothing.
+            created.on('connected', () => stopped || watcher.onResync());
+            created.on('put', (kv) => {
+              if (stopped) return;
               const change: MetadataChange = { key: kv.key.toString('utf8'), version: Number(kv.mod_revision), value: JSON.parse(kv.value.toString('utf8')) };
               watcher.onChange([change]);
             });
-            stream.on('delete', () => watcher.onResync());
-            stream.on('error', () => undefined); // it reconnects by itself ('connected' then resyncs)
+            created.on('delete', () => stopped || watcher.onResync());
+            created.on('error', () => undefined); // it reconnects by itself ('connected' then resyncs)
           },
           () => {
             if (!stopped) setTimeout(start, 500);
           },
         );
     };
-    start();
-    return () => {
+    const stop = async () => {
       stopped = true;
-      void cancel?.().catch(() => undefined);
+      this.watches.delete(stop);
+      await stream?.cancel().catch(() => undefined);
     };
+    this.watches.add(stop);
+    start();
+    return () => void stop();
   }
 
+  /** Ends the watches first: closing the client lets streams already open run on (gRPC closes a channel only for new calls). */
   async close(): Promise<void> {
+    await Promise.all([...this.watches].map((stop) => stop()));
     this.client.close();
   }
 }

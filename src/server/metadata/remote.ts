@@ -7,13 +7,15 @@ import type { Precondition, VersionedValue } from '../../api/schemas';
 import { sleep } from '../sleep';
 import { versionConflict, type MetadataStore, type MetadataWatch } from './store';
 
-const REQUEST_TIMEOUT_MS = 5_000;
+export const REQUEST_TIMEOUT_MS = 5_000;
 /** How long the server holds a change poll open when nothing changes. */
 const CHANGES_WAIT_MS = 20_000;
 const CHANGES_RETRY_MS = 250;
 
 export class RemoteMetadataStore implements MetadataStore {
   private preferred = 0;
+  /** Stops each watch still running, for close(). */
+  private readonly watches = new Set<() => void>();
 
   constructor(
     private readonly addresses: string[],
@@ -87,6 +89,8 @@ export class RemoteMetadataStore implements MetadataStore {
     const abort = new AbortController();
     void (async () => {
       let since = { epoch: '', revision: 0 };
+      // The versions of the last answer: the server sends every key's, the watcher wants the changed ones.
+      let known: Record<string, number> = {};
       while (!stopped) {
         try {
           const changes = await this.attempt((address) =>
@@ -96,10 +100,12 @@ export class RemoteMetadataStore implements MetadataStore {
               signal: abort.signal,
             }),
           );
+          if (stopped) return;
           // A new store process (or the first answer) may have changed anything.
           if (changes.epoch !== since.epoch) watcher.onResync();
-          else if (changes.revision !== since.revision) watcher.onChange(Object.entries(changes.versions).map(([key, version]) => ({ key, version })));
+          else if (changes.revision !== since.revision) reportChanges(known, changes.versions, watcher);
           since = { epoch: changes.epoch, revision: changes.revision };
+          known = changes.versions;
         } catch {
           if (stopped) return;
           since = { epoch: '', revision: 0 };
@@ -107,11 +113,24 @@ export class RemoteMetadataStore implements MetadataStore {
         }
       }
     })();
-    return () => {
+    const stop = () => {
       stopped = true;
       abort.abort();
+      this.watches.delete(stop);
     };
+    this.watches.add(stop);
+    return stop;
   }
 
-  async close(): Promise<void> {}
+  /** Ends the watches, whose long polls would otherwise go on. */
+  async close(): Promise<void> {
+    for (const stop of [...this.watches]) stop();
+  }
+}
+
+/** Tells `watcher` which keys changed between two answers; a key that is gone was deleted, which a resync shows. */
+function reportChanges(before: Record<string, number>, after: Record<string, number>, watcher: MetadataWatch): void {
+  if (Object.keys(before).some((key) => !(key in after))) return watcher.onResync();
+  const changed = Object.entries(after).filter(([key, version]) => before[key] !== version);
+  if (changed.length) watcher.onChange(changed.map(([key, version]) => ({ key, version })));
 }

@@ -16,7 +16,8 @@ export interface MetadataChange {
 export interface MetadataWatch {
   /**
    * `onChange` gets keys written since the watch began; `onResync` says changes may have been
-   * missed (the watch started or broke and resumed), so the whole store must be read again.
+   * missed (the watch started or broke and resumed), so the whole store must be read again. A
+   * delete comes either as a change without a value (reading the key finds nothing) or as a resync.
    */
   onChange(changes: MetadataChange[]): void;
   onResync(): void;
