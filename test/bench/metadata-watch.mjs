@@ -142,9 +142,9 @@ async function etcdCluster(clients) {
   const members = Array.from({ length: ETCD_MEMBERS }, (_, i) => {
     const dataDir = path.join(work, `etcd-${i + 1}`);
     mkdirSync(dataDir, { recursive: true });
-    return { name: `m${i + 1}`, client_url: `http://127.0.0.1:${ports[i * 2]}`, peer_url: `http://127.0.0.1:${ports[i * 2 + 1]}`, data_dir: dataDir };
+    return { name: `m${i + 1}`, client_url: `http://127.0.0.1:${ports[i * 2]}`, peer_url: `http://127.0.0.1:${ports[i * 2 + 1]}`, data_dir: dataDir, log: path.join(work, `m${i + 1}.log`) };
   });
-  const started = members.map((m) => ({ ...m, pid: clients.startEtcdMember(m, members, 'cairn-bench', path.join(work, `${m.name}.log`)) }));
+  const started = members.map((m) => ({ ...m, pid: clients.startEtcdMember(m, members, 'cairn-bench') }));
   pids.push(...started.map((m) => m.pid));
   for (const member of members) await waitFor(`etcd member ${member.name} to be healthy`, () => clients.etcdHealthy(member.client_url));
   const options = { addresses: members.map((m) => m.client_url), prefix: '/cairn/bench/', timeoutMs: 3_000 };

@@ -117,14 +117,14 @@ class EtcdProcess {
     const [client, peer] = await allocatePorts(2);
     const dataDir = path.join(etcd.dir, 'm1');
     mkdirSync(dataDir, { recursive: true });
-    etcd.member = { name: 'm1', pid: 0, client_url: `http://127.0.0.1:${client}`, peer_url: `http://127.0.0.1:${peer}`, data_dir: dataDir };
+    etcd.member = { name: 'm1', pid: 0, client_url: `http://127.0.0.1:${client}`, peer_url: `http://127.0.0.1:${peer}`, data_dir: dataDir, log: path.join(etcd.dir, 'etcd.log') };
     await etcd.restart();
     return etcd;
   }
 
   async restart(): Promise<void> {
     const { pid: _, ...member } = this.member;
-    this.member.pid = startEtcdMember(member, [member], 'cairn-contract-test', path.join(this.dir, 'etcd.log'));
+    this.member.pid = startEtcdMember(member, [member], 'cairn-contract-test');
     await waitUntil(`etcd member ${member.name} (${member.client_url}) to be healthy`, () => etcdHealthy(member.client_url), 30_000, 100);
   }
 
