@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { epochKey, type PartitionTable, type ProcessorStatus } from '../../src/api/schemas';
 import { allocatePorts, NO_DEFAULT_PORT_ENV, readClusterFile, restartEtcdMember, type ClusterFile, type ClusterNodeEntry, type MetadataKind } from '../../src/server/local/cluster';
-import { etcdHealthy, type EtcdMember } from '../../src/server/local/etcd';
+import type { EtcdMember } from '../../src/server/local/etcd';
+import { etcdHealthy } from '../../src/server/metadata/servers';
 import { spawn } from 'node:child_process';
 import { CAIRN_SERVER, cairnServer, cairnctl, type RunOptions, type RunResult } from './cli';
 

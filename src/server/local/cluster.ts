@@ -12,7 +12,8 @@ import { HttpClient, HttpStatusError } from '../../api/http-client';
 import { ROLES } from '../../api/schemas';
 import { ConfigError, knownKeys, loadConfig, parseSet } from '../config';
 import { sleep } from '../sleep';
-import { etcdBinary, etcdHealthy, etcdIsLeader, isEtcdMemberRunning, startEtcdMember, type EtcdMember } from './etcd';
+import { etcdHealthy, etcdIsLeader } from '../metadata/servers';
+import { etcdBinary, isEtcdMemberRunning, startEtcdMember, type EtcdMember } from './etcd';
 import { runsWith } from './process';
 
 export interface ClusterNodeEntry {

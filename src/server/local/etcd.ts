@@ -85,24 +85,3 @@ export function startEtcdMember(member: Omit<EtcdMember, 'pid'>, members: Readon
   if (!child.pid) throw new EtcdUnavailableError(`could not start etcd member ${member.name} (${binary})`);
   return child.pid;
 }
-
-/** True once the member at `clientUrl` answers /health as healthy (it has a leader). */
-export async function etcdHealthy(clientUrl: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(1_000) });
-    return response.ok && ((await response.json()) as { health?: string }).health === 'true';
-  } catch {
-    return false;
-  }
-}
-
-/** True if the member at `clientUrl` says it is the raft leader (etcd's v3 JSON gateway, maintenance status). */
-export async function etcdIsLeader(clientUrl: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${clientUrl}/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(1_000) });
-    const status = (await response.json()) as { header?: { member_id?: string }; leader?: string };
-    return response.ok && status.leader !== undefined && status.leader === status.header?.member_id;
-  } catch {
-    return false;
-  }
-}

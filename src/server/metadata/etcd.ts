@@ -8,7 +8,11 @@ import type { IBackoff } from 'cockatiel';
 import type { Etcd3, IKeyValue, Namespace, Watcher } from 'etcd3';
 import { ApiError } from '../../api/errors';
 import type { Precondition, VersionedValue } from '../../api/schemas';
+import { etcdHealthy } from './servers';
 import { versionConflict, type LeaseKeeper, type MetadataChange, type MetadataStore, type MetadataWatch } from './store';
+
+/** How long each member's health check may take when a failure is explained. */
+const HEALTH_PROBE_MS = 300;
 
 export interface EtcdOptions {
   /** Client URLs of the etcd members (http://127.0.0.1:2379, ...). */
@@ -130,14 +134,20 @@ export class EtcdMetadataStore implements MetadataStore {
       const reason = (err as { isBrokenCircuitError?: boolean }).isBrokenCircuitError
         ? `every member failed its last requests; each is tried again ${MEMBER_PAUSE_MS} ms after its last failure`
         : (err as Error).message;
-      throw new ApiError(
-        'UNAVAILABLE',
-        `etcd did not ${what}: ${reason} (endpoints ${this.options.addresses.join(', ')})`,
-        'check that a majority of the etcd members is up and reachable (metadata-client.addresses)',
-      );
+      throw new ApiError('UNAVAILABLE', `etcd did not ${what}: ${reason} (endpoints ${this.options.addresses.join(', ')})`, await this.quorumHint());
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** What to look at when etcd does not answer: the members that do not answer their health check. */
+  private async quorumHint(): Promise<string> {
+    const health = await Promise.all(this.options.addresses.map((address) => etcdHealthy(address, HEALTH_PROBE_MS)));
+    const down = this.options.addresses.filter((_, i) => !health[i]);
+    const majority = Math.floor(this.options.addresses.length / 2) + 1;
+    return down.length
+      ? `etcd members not healthy: ${down.join(', ')}; a majority (${majority} of ${this.options.addresses.length}) must be up for any metadata change (cairnctl metadata-server list-servers shows each member)`
+      : 'check that a majority of the etcd members is up and reachable (metadata-client.addresses)';
   }
 
   async get(key: string): Promise<VersionedValue | null> {

@@ -51,6 +51,26 @@ async function etcdCall<T>(address: string, path: string): Promise<T> {
   return (await response.json()) as T;
 }
 
+/** True once the member at `clientUrl` answers /health as healthy (it has a leader). */
+export async function etcdHealthy(clientUrl: string, timeoutMs = STATUS_TIMEOUT_MS): Promise<boolean> {
+  try {
+    const response = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(timeoutMs) });
+    return response.ok && ((await response.json()) as { health?: string }).health === 'true';
+  } catch {
+    return false;
+  }
+}
+
+/** True if the member at `clientUrl` says it is the raft leader. */
+export async function etcdIsLeader(clientUrl: string): Promise<boolean> {
+  try {
+    const status = await etcdCall<EtcdStatus & { header: { member_id: string } }>(clientUrl, '/v3/maintenance/status');
+    return status.leader !== undefined && status.leader === status.header.member_id;
+  } catch {
+    return false;
+  }
+}
+
 const reason = (err: unknown) => ((err as Error).name === 'TimeoutError' ? `no answer within ${STATUS_TIMEOUT_MS} ms` : ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message);
 
 /** Every member etcd knows of (and every configured endpoint), each with its own status. */
