@@ -47,7 +47,7 @@ describe('runbook: handling missing snapshots', () => {
     }
     const settings = [
       'cluster-name=local',
-      `metadata-client.addresses=${cluster.node('n1').address}`,
+      ...cluster.metadataClientSettings(),
       'node-name=n4',
       'roles=worker,http-ingress',
       `base-dir=${n4Data}`,

@@ -32,12 +32,14 @@ export class TestCluster {
   /** `metadata: 'etcd'` puts a real etcd member beside each node (`local up --metadata etcd`). */
   static async start(options: { nodes: number; partitions?: number; sets?: string[]; metadata?: MetadataKind }): Promise<TestCluster> {
     const cluster = TestCluster.create();
+    // CAIRN_TEST_METADATA=etcd runs the tests that do not choose on etcd (npm run test:etcd).
+    const metadata = options.metadata ?? (process.env.CAIRN_TEST_METADATA as MetadataKind | undefined);
     cluster.adminToken = options.sets?.find((s) => s.startsWith('admin.token='))?.slice('admin.token='.length);
     const args = [
       '--nodes',
       String(options.nodes),
       ...(options.partitions ? ['--partitions', String(options.partitions)] : []),
-      ...(options.metadata ? ['--metadata', options.metadata] : []),
+      ...(metadata ? ['--metadata', metadata] : []),
     ];
     try {
       await cluster.up([...args, ...(options.sets ?? []).flatMap((s) => ['--set', s])]);
@@ -66,6 +68,14 @@ export class TestCluster {
   }
 
   /** The etcd members beside the nodes, as cluster.json records them (throws on the embedded store). */
+  /** `--set` values that point a node started outside `local up` at this cluster's metadata store. */
+  metadataClientSettings(): string[] {
+    const { metadata } = this.info;
+    return metadata.kind === 'etcd'
+      ? ['metadata-client.type=etcd', `metadata-client.addresses=${metadata.members.map((m) => m.client_url).join(',')}`]
+      : [`metadata-client.addresses=${this.node('n1').address}`];
+  }
+
   etcdMembers(): EtcdMember[] {
     const { metadata } = this.info;
     if (metadata.kind !== 'etcd') throw new Error(`the cluster in ${this.dir} runs on the ${metadata.kind} metadata store, not etcd`);
@@ -283,7 +293,7 @@ export async function startJoiningNode(cluster: TestCluster, options: { name: st
   const [bind, ingress] = await allocatePorts(2);
   const settings = [
     `cluster-name=${cluster.info.clusterName}`,
-    `metadata-client.addresses=${cluster.node('n1').address}`,
+    ...cluster.metadataClientSettings(),
     `node-name=${options.name}`,
     `roles=${options.roles}`,
     `base-dir=${options.dataDir}`,

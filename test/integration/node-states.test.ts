@@ -32,7 +32,7 @@ describe('node state changes', () => {
     dirs.push(dir);
     const settings = [
       'cluster-name=local',
-      `metadata-client.addresses=${cluster.node('n1').address}`,
+      ...cluster.metadataClientSettings(),
       `node-name=${name}`,
       `roles=${roles}`,
       `base-dir=${dir}`,
