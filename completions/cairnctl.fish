@@ -144,6 +144,7 @@ complete -c cairnctl -n 'test (__cairnctl_path) = '\''provision'\''' -l no-color
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''provision'\''' -l token -r -d 'admin bearer token (the nodes'\'' admin.token)'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''provision'\''' -l verbose -s v -d 'print discovery and request details to stderr'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''provision'\''' -l help -s h -d 'display help'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''status'\''' -l extra -d 'then nodes list --extra, logs list, partitions list and metadata-server list-servers (one JSON document with all of them)'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''status'\''' -l help -s h -d 'display help'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''status'\''' -l address -s s -r -d 'node addresses, comma-separated or repeated (default http://127.0.0.1:5122) [alias: --server]'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''status'\''' -l single-address -s S -r -d 'talk to this one node only: no discovery of other nodes (for load balancers)'

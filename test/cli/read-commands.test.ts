@@ -16,6 +16,7 @@ import {
   ServersDocument,
   SnapshotsListDocument,
   StatusDocument,
+  StatusExtraDocument,
 } from '../../src/cli/output/documents';
 import { TestCluster } from '../helpers/cluster';
 import { runCli, widestLine, type TerminalShape } from '../helpers/in-process';
@@ -46,6 +47,7 @@ describe('read commands, in process, against a 3-node cluster', () => {
     [['partitions', 'list'], PartitionsListDocument],
     [['snapshots', 'list'], SnapshotsListDocument],
     [['metadata-server', 'list-servers'], MetadataServersDocument],
+    [['status', '--extra'], StatusExtraDocument],
   ];
 
   it('prints JSON documents that match their schemas, with the node-id naming rule', async () => {
@@ -80,6 +82,22 @@ describe('read commands, in process, against a 3-node cluster', () => {
     const status = await ctl(['status']);
     expect(status.stdout).toMatch(/\n N1:1 +n1 +\S+ +Member /);
     expect(status.stderr).toContain('warning: the metadata store is one embedded server (N1): while N1 is down no log or partition can fail over');
+  });
+
+  it('status --extra: the overview, then nodes list --extra, logs list, partitions list and the metadata servers', async () => {
+    const result = await ctl(['status', '--extra']);
+    expect(result.code, result.stderr).toBe(0);
+    const sections = ['Node Configuration (v', ' NODE  GEN  NAME  ADDRESS', 'Logs v', 'Alive partition processors', 'Metadata service'].map((title) =>
+      result.stdout.indexOf(title),
+    );
+    expect(sections.every((at) => at >= 0), result.stdout).toBe(true);
+    expect([...sections].sort((a, b) => a - b)).toEqual(sections);
+    expect(result.stdout.split('\n').filter((line) => line === '')).toHaveLength(5);
+    // The single-point-of-failure warning is said once, not once per view.
+    expect(result.stderr.match(/one embedded server/g)).toHaveLength(1);
+    const document = StatusExtraDocument.parse(JSON.parse((await ctl(['status', '--extra', '-o', 'json'])).stdout));
+    expect(document.nodes.nodes.map((n) => n.node_id)).toEqual(document.status.nodes.map((n) => n.node_id));
+    expect(document.metadata_servers.kind).toBe('embedded');
   });
 
   it('prints piped tables whole and colourless, however wide', async () => {

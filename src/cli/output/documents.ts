@@ -241,6 +241,15 @@ export const PartitionsListDocument = z.strictObject({
   dead_nodes: z.array(z.strictObject({ node_id: nodeId, last_seen_alive: nullable(time) })),
 });
 
+/** `status --extra`: each view under its name, as its own command prints it. */
+export const StatusExtraDocument = z.strictObject({
+  status: StatusDocument,
+  nodes: NodesListDocument,
+  logs: LogsListDocument,
+  partitions: PartitionsListDocument,
+  metadata_servers: MetadataServersDocument,
+});
+
 export const CreateSnapshotDocument = z.strictObject({
   snapshots: z.array(
     z.strictObject({
@@ -310,6 +319,7 @@ export type SealJson = z.infer<typeof SealDocument>;
 export type ReconfigureJson = z.infer<typeof ReconfigureDocument>;
 export type TrimJson = z.infer<typeof TrimDocument>;
 export type ServersJson = z.infer<typeof ServersDocument>;
+export type StatusExtraJson = z.infer<typeof StatusExtraDocument>;
 export type MetadataServersJson = z.infer<typeof MetadataServersDocument>;
 export type LogletInfoJson = z.infer<typeof LogletInfoDocument>;
 export type DigestJson = z.infer<typeof DigestDocument>;

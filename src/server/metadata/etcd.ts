@@ -78,7 +78,7 @@ export class EtcdMetadataStore implements MetadataStore {
     };
     return {
       grant: async (ttlMs) => {
-        const answer = await this.request('grant a lease', () => leases.leaseGrant({ TTL: Math.ceil(ttlMs / 1000), ID: 0 }));
+        const answer = await this.request('grant a lease', (callOptions) => leases.leaseGrant({ TTL: Math.ceil(ttlMs / 1000), ID: 0 }, callOptions));
         return { id: String(answer.ID), ttlMs: Number(answer.TTL) * 1000 };
       },
       keepAlive: (id) =>
@@ -94,15 +94,15 @@ export class EtcdMetadataStore implements MetadataStore {
           }
         }),
       claim: async (key, value, id) => {
-        const result = await this.request(`claim ${key}`, () =>
-          this.kv.if(key, 'Create', '==', 0).then(this.kv.put(key).value(JSON.stringify(value)).lease(id)).else(this.kv.get(key)).commit(),
+        const result = await this.request(`claim ${key}`, (callOptions) =>
+          this.kv.if(key, 'Create', '==', 0).options(callOptions).then(this.kv.put(key).value(JSON.stringify(value)).lease(id)).else(this.kv.get(key)).commit(),
         );
         if (result.succeeded) return { won: true, holder: value };
         const current = result.responses[0]?.response_range?.kvs[0];
         return { won: false, holder: current ? JSON.parse(current.value.toString('utf8')) : null };
       },
       revoke: async (id) => {
-        await this.request('revoke a lease', () => leases.leaseRevoke({ ID: id })).catch((err: Error) => {
+        await this.request('revoke a lease', (callOptions) => leases.leaseRevoke({ ID: id }, callOptions)).catch((err: Error) => {
           // Already gone is what revoking wanted.
           if (!/lease not found/i.test(err.message)) throw err;
         });

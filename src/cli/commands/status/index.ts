@@ -1,12 +1,14 @@
 // `cairnctl status`.
-import { defineCommand, spec } from '../../registry';
+import { defineCommand, flag, spec } from '../../registry';
 
 export const statusSpec = spec({
   path: ['status'],
   description: 'Print cluster status overview: every node, its uptime, metadata role, nodeset and sequencer load',
-  examples: ['cairnctl status', "cairnctl status -o json | jq '.nodes[] | select(.alive | not)'"],
+  examples: ['cairnctl status', 'cairnctl status --extra', "cairnctl status -o json | jq '.nodes[] | select(.alive | not)'"],
   args: {},
-  options: {},
+  options: {
+    extra: flag('--extra', 'then nodes list --extra, logs list, partitions list and metadata-server list-servers (one JSON document with all of them)'),
+  },
 });
 
 export const statusCommands = [defineCommand(statusSpec, () => import('./status'))];

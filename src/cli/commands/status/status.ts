@@ -6,11 +6,42 @@ import { nodeOf, serverLabel } from '../metadata-server/list-servers';
 import { describeProblems } from '../../output/problems';
 import { ClusterConnection } from '../../connection';
 import type { CommandContext } from '../../context';
-import type { StatusJson } from '../../output/documents';
+import type { LogsListJson, MetadataServersJson, NodesListJson, PartitionsListJson, StatusExtraJson, StatusJson } from '../../output/documents';
+import type { ArgsOf } from '../../registry';
+import type { statusSpec } from './index';
 import { rolesCell } from '../../output/roles';
-import { line, styled, table, type Cell, type View } from '../../output/view';
+import { blank, line, styled, table, type Cell, type View } from '../../output/view';
 
-export async function run(ctx: CommandContext): Promise<View> {
+export async function run(ctx: CommandContext, args: ArgsOf<typeof statusSpec>): Promise<View> {
+  const status = await overview(ctx);
+  return args.extra ? withDetails(ctx, status) : status;
+}
+
+/** `status --extra`: the overview, then the views the reference prints after it, each as its own command would. */
+async function withDetails(ctx: CommandContext, status: View): Promise<View> {
+  const [nodes, logs, partitions, servers] = await Promise.all([
+    import('../nodes/list').then(({ run }) => run(ctx, { extra: true })),
+    import('../logs/list').then(({ run }) => run(ctx)),
+    import('../partitions/list').then(({ run }) => run(ctx, { sort: 'partition' })),
+    import('../metadata-server/list-servers').then(({ run }) => run(ctx)),
+  ]);
+  const views = [status, nodes, logs, partitions, servers];
+  const json: StatusExtraJson = {
+    status: status.json as StatusJson,
+    nodes: nodes.json as NodesListJson,
+    logs: logs.json as LogsListJson,
+    partitions: partitions.json as PartitionsListJson,
+    metadata_servers: servers.json as MetadataServersJson,
+  };
+  return {
+    json,
+    blocks: views.flatMap((view, i) => (i === 0 ? view.blocks : [blank, ...view.blocks])),
+    warnings: [...new Set(views.flatMap((view) => view.warnings ?? []))],
+    failures: views.flatMap((view) => view.failures ?? []),
+  };
+}
+
+async function overview(ctx: CommandContext): Promise<View> {
   const cluster = await ctx.cluster();
   const [nodes, logs] = await Promise.all([cluster.metadata('nodes_config'), cluster.metadata('bifrost_config')]);
   // The metadata store's own view of its servers; status still shows the rest without it.
