@@ -83,6 +83,11 @@ describe('cairnctl log operations', () => {
     expect(info.stdout).toMatch(/ {5}LOCAL-TAIL {2}GLOBAL-TAIL {2}TRIM-POINT {2}SEALED \n N1 {2}31 +\d+ +0 +NO /);
     const json = await cluster.ctlJson(['replicated-loglet', 'info', '0_0']);
     expect(json.log_servers.map((s: { state: { local_tail: number } }) => s.state.local_tail)).toEqual([31, 31, 31]);
+    // Idle, every log-server knows the committed tail as the global tail (no later store carries it).
+    await waitUntil('every log-server of the idle loglet 0_0 to know global tail 31', async () => {
+      const idle = await cluster.ctlJson(['replicated-loglet', 'info', '0_0']);
+      return idle.log_servers.every((s: { state: { known_global_tail: number } }) => s.state.known_global_tail === 31);
+    }, 2_000);
 
     const digest = await cluster.ctl(['replicated-loglet', 'digest', '0_0', '--from', '1', '--to', '3']);
     expect(digest.code).toBe(0);

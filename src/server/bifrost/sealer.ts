@@ -89,6 +89,8 @@ export async function sealLoglet(
   const [sourceId, sourceState] = byTail[0]!;
   const tail = sourceState.local_tail;
   let repaired = 0;
+  /** Local tails the repair raised. */
+  const targetTails = new Map<number, number>();
   // Every record below the tail must end on a write quorum: the source plus the next best holders.
   for (const [targetId, targetState] of byTail.slice(1, params.replication.node)) {
     let next = targetState.local_tail;
@@ -103,7 +105,17 @@ export async function sealLoglet(
       next = copy.first + chunk.length;
       repaired += chunk.length;
     }
+    targetTails.set(targetId, next);
   }
+  // The sealed tail is the loglet's global tail for good: its log-servers learn it (best effort;
+  // readers do not depend on it), so that info and digest agree with find-tail.
+  await Promise.all(
+    [...sealed.entries()].map(([nodeId, state]) =>
+      client(nodeId)
+        .store({ loglet_id: params.loglet_id, first_offset: Math.min(Math.max(state.local_tail, targetTails.get(nodeId) ?? 0), tail), known_global_tail: tail, repair: true }, [])
+        .catch(() => undefined),
+    ),
+  );
   logger.info({ loglet: formatLogletId(params.loglet_id), tail, repaired, sealed_on: [...sealed.keys()] }, 'loglet sealed');
   return { tail, repaired, sealedOn: [...sealed.keys()] };
 }

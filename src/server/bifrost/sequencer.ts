@@ -166,6 +166,7 @@ export class Sequencer {
       for (const waiter of done) waiter.resolve();
       this.wake('tail');
       this.wake('capacity');
+      for (const peer of this.peers) peer.releaseTail();
     }
     // Keep what some peer still needs, unless memory is short: then only what is uncommitted.
     const slowest = Math.min(...this.peers.map((p) => p.ackedTail));
@@ -282,6 +283,9 @@ export class Sequencer {
  * Stores in flight from this node to each log-server, across all of its sequencers: a log-server
  * receives at most `limit` batches from a node at a time, however many loglets it holds.
  */
+/** How long an idle peer waits for a store that would carry a new committed tail anyway. */
+const TAIL_RELEASE_DELAY_MS = 5;
+
 export class PeerWindows {
   private readonly inflight = new Map<number, number>();
   private readonly waiting = new Map<number, Set<() => void>>();
@@ -319,6 +323,9 @@ export class PeerReplicator {
   private backoffMs = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** The committed tail this peer was last told of, and the pending idle release of a newer one. */
+  private toldGlobalTail = 1;
+  private releaseTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly sequencer: Sequencer,
@@ -330,6 +337,7 @@ export class PeerReplicator {
   stop(): void {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.releaseTimer) clearTimeout(this.releaseTimer);
   }
 
   pump(): void {
@@ -360,6 +368,23 @@ export class PeerReplicator {
     }
   }
 
+  /**
+   * Tells an idle peer the committed tail: the stores carry the tail as it was when they left, so
+   * without a next record a log-server would stay one commit behind (and `info` and `digest` with
+   * it). A short wait lets a store that is coming anyway carry it instead.
+   */
+  releaseTail(): void {
+    if (this.releaseTimer || this.stopped || this.toldGlobalTail >= this.sequencer.committedTail) return;
+    this.releaseTimer = setTimeout(() => {
+      this.releaseTimer = undefined;
+      const { sequencer } = this;
+      const idle = !this.stopped && !this.retryTimer && this.inflight === 0 && this.next >= sequencer.nextOffset;
+      if (!idle || this.toldGlobalTail >= sequencer.committedTail || !this.windows.tryAcquire(this.nodeId)) return;
+      this.inflight++;
+      void this.send(this.next, []);
+    }, TAIL_RELEASE_DELAY_MS);
+  }
+
   /** One store of this peer ended (either way). */
   private finished(): void {
     this.inflight--;
@@ -385,6 +410,7 @@ export class PeerReplicator {
   private async send(from: number, records: Buffer[], trimPoint?: number): Promise<void> {
     const { sequencer } = this;
     let result;
+    this.toldGlobalTail = Math.max(this.toldGlobalTail, sequencer.committedTail);
     try {
       result = await this.client().store(
         {
@@ -415,6 +441,7 @@ export class PeerReplicator {
     }
     sequencer.onAck();
     this.pump();
+    this.releaseTail();
   }
 
   /** Resend everything after what the peer acknowledged, after a growing pause. */
