@@ -131,6 +131,20 @@ describe('cairnctl log operations', () => {
     expect(describe.stdout).toMatch(/\n▶︎ 1 +1 +replicated +1_1 /);
   });
 
+  it('describe --skip and --from-segment-id choose where the listing starts', async () => {
+    // Log 1 was sealed and extended above: segment 0 (1_0), its seal marker, segment 1 (1_1).
+    const segmentsOf = async (...args: string[]) =>
+      (await cluster.ctlJson<{ logs: Array<{ segments_total: number; segments: Array<{ index: number; kind: string }> }> }>(['logs', 'describe', '1', ...args])).logs[0]!;
+    expect((await segmentsOf()).segments.map((s) => [s.index, s.kind])).toEqual([[0, 'replicated'], [0, 'sealed'], [1, 'replicated']]);
+    expect((await segmentsOf('--skip', '1')).segments.map((s) => [s.index, s.kind])).toEqual([[0, 'sealed'], [1, 'replicated']]);
+    expect((await segmentsOf('--from-segment-id', '1')).segments.map((s) => [s.index, s.kind])).toEqual([[1, 'replicated']]);
+    expect((await segmentsOf('--skip', '1', '--head', '1')).segments.map((s) => [s.index, s.kind])).toEqual([[0, 'sealed']]);
+    const table = await cluster.ctl(['logs', 'describe', '1', '--from-segment-id', '1']);
+    expect(table.stdout).toContain('1/3 segments shown.');
+    expect((await cluster.ctl(['logs', 'describe', '1', '--from-segment-id', '9'])).stdout).toContain('No segments to display.');
+    expect((await cluster.ctl(['logs', 'describe', '1', '--skip', '1', '--from-segment-id', '1'])).code).toBe(2);
+  });
+
   it('reconfigure: --dry-run plans and changes nothing; then moves the sequencer', async () => {
     const before = await cluster.ctlJson<LogsJson>(['logs', 'list']);
     const plan = await cluster.ctl(['logs', 'reconfigure', '-l', '2', '--sequencer', 'N1', '--dry-run']);

@@ -1,4 +1,4 @@
-// `cairnctl logs describe [ids] [--tail N | --head N | --all] [--extra]`.
+// `cairnctl logs describe [ids] [--skip N | --from-segment-id N] [--tail N | --head N | --all] [--extra]`.
 import { formatGenId, formatLogletId, formatNodeSet, formatReplication, formatVersion } from '../../../api/ids';
 import { findChain } from '../../../api/logs';
 import type { NodesConfiguration, Segment } from '../../../api/schemas';
@@ -30,11 +30,8 @@ export async function run(ctx: CommandContext, args: ArgsOf<typeof logsDescribeS
   for (const [i, id] of ids.entries()) {
     const chain = findChain(logs.value, id)!;
     const total = chain.segments.length;
-    const shown = args.all
-      ? chain.segments
-      : args.head !== undefined
-        ? chain.segments.slice(0, args.head)
-        : chain.segments.slice(Math.max(0, total - args.tail));
+    const from = args.fromSegmentId !== undefined ? chain.segments.filter((s) => s.index >= args.fromSegmentId!) : chain.segments.slice(args.skip ?? 0);
+    const shown = args.all ? from : args.head !== undefined ? from.slice(0, args.head) : from.slice(Math.max(0, from.length - args.tail));
     const describe = (segment: Segment) => {
       const isTail = segment === chain.segments[total - 1];
       const params = segment.params;

@@ -21,9 +21,11 @@ export const logsListSpec = spec({
 export const logsDescribeSpec = spec({
   path: ['logs', 'describe'],
   description: 'Show the chain of segments of logs; ▶︎ marks the tail segment',
-  examples: ['cairnctl logs describe 1', 'cairnctl logs describe --all --extra -o json'],
+  examples: ['cairnctl logs describe 1', 'cairnctl logs describe 1 --from-segment-id 40 --head 10', 'cairnctl logs describe --all --extra -o json'],
   args: { ids: someLogs },
   options: {
+    skip: value('--skip <n>', 'leave out the first n segments (then --tail, --head or --all choose from the rest)', { parse: segmentCount, conflicts: ['fromSegmentId'] }),
+    fromSegmentId: value('--from-segment-id <index>', 'leave out the segments before this index', { parse: segmentIndex }),
     tail: value('--tail <n>', 'show the last n segments', { parse: segmentCount, default: 25, conflicts: ['head', 'all'] }),
     head: value('--head <n>', 'show the first n segments', { parse: segmentCount, conflicts: ['all'] }),
     all: flag('--all', 'show every segment'),
