@@ -33,6 +33,8 @@ export type WellKnownKey = (typeof METADATA_KEYS)[number];
 /** Per-partition leadership and placement: `pp_epoch_<partition id>`. */
 export type EpochKey = `pp_epoch_${number}`;
 export type MetadataKey = WellKnownKey | EpochKey;
+/** A key of the metadata store: a well-known document or a partition's epoch. */
+export const isMetadataKey = (key: string): key is MetadataKey => (METADATA_KEYS as readonly string[]).includes(key) || isEpochKey(key);
 export const epochKey = (partitionId: number): EpochKey => `pp_epoch_${partitionId}`;
 export const isEpochKey = (key: string): key is EpochKey => /^pp_epoch_\d+$/.test(key);
 /** Keys the store accepts: the well-known ones plus per-partition epochs. */
@@ -176,6 +178,27 @@ export const VersionedValue = z
   .object({ key: z.string(), version: z.int().min(1), value: z.unknown() })
   .meta({ id: 'VersionedValue' });
 export type VersionedValue = z.infer<typeof VersionedValue>;
+
+export const MetadataWriteRequest = z
+  .object({
+    value: z.unknown(),
+    version: z.int().min(1).optional().meta({ description: 'write only if the stored version is this one' }),
+    dry_run: z.boolean().optional(),
+    force: z.boolean().optional().meta({ description: "write even if the value does not match the key's schema" }),
+  })
+  .meta({ id: 'MetadataWriteRequest' });
+export type MetadataWriteRequest = z.infer<typeof MetadataWriteRequest>;
+
+export const MetadataWriteOutcome = z
+  .object({
+    key: z.string(),
+    previous_version: z.int().min(1).nullable(),
+    version: z.int().min(1).nullable().meta({ description: 'the new version (null for a dry run)' }),
+    value: z.unknown(),
+    dry_run: z.boolean(),
+  })
+  .meta({ id: 'MetadataWriteOutcome' });
+export type MetadataWriteOutcome = z.infer<typeof MetadataWriteOutcome>;
 
 // ---- metadata store (node-to-node) ----------------------------------------------------------------
 

@@ -4,7 +4,7 @@
 import { HttpClient, HttpStatusError, TransportError } from '../api/http-client';
 import type { RouteName, RouteResponse } from '../api/routes';
 import { formatPlainId } from '../api/ids';
-import { metadataSchema, type Ident, type MetadataDocument, type MetadataKey, type NodeConfig } from '../api/schemas';
+import { isEpochKey, metadataSchema, type Ident, type MetadataDocument, type MetadataKey, type NodeConfig } from '../api/schemas';
 import { CliError, EXIT, mapError, notAnAdminAddress, TOKEN_HINT } from './errors';
 
 /** How long a node may take to answer a probe before it is shown as unreachable. */
@@ -116,6 +116,7 @@ export class ClusterConnection {
   }
 
   private async fetchFreshest<K extends MetadataKey>(key: K): Promise<Versioned<MetadataDocument<K>>> {
+    if (isEpochKey(key)) return this.fetchNewestEpoch(key);
     const candidates = (await this.seeds())
       .filter((p) => (p.ident?.metadata_versions[key] ?? 0) > 0)
       .sort((a, b) => b.ident!.metadata_versions[key]! - a.ident!.metadata_versions[key]!);
@@ -141,6 +142,17 @@ export class ClusterConnection {
       }
     }
     throw lastError;
+  }
+
+  /** A partition's epoch (not listed in the nodes' idents): every node that answered is asked, the newest copy wins. */
+  private async fetchNewestEpoch<K extends MetadataKey>(key: K): Promise<Versioned<MetadataDocument<K>>> {
+    const seeds = (await this.seeds()).filter((p) => p.ident);
+    const answers = await Promise.allSettled(seeds.map((seed) => this.http.call(seed.address, 'metadataGet', { params: { key }, timeoutMs: this.options.requestTimeoutMs }).then((entry) => ({ entry, from: seed.address }))));
+    const newest = answers
+      .flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []))
+      .sort((a, b) => b.entry.version - a.entry.version)[0];
+    if (!newest) throw new CliError(`no node holds ${key}: no such partition, or the cluster is not provisioned`, EXIT.NOT_FOUND, 'see `cairnctl partitions list`');
+    return { version: newest.entry.version, value: metadataSchema(key).parse(newest.entry.value), from: newest.from };
   }
 
   /** Probes the given nodes in parallel (reusing probes of the same address). */

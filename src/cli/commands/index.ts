@@ -5,6 +5,7 @@
 import type { Definition } from '../registry';
 import { completionsCommands } from './completions/index';
 import { logsCommands } from './logs/index';
+import { metadataCommands } from './metadata/index';
 import { metadataServerCommands } from './metadata-server/index';
 import { nodesCommands } from './nodes/index';
 import { partitionsCommands } from './partitions/index';
@@ -22,5 +23,6 @@ export const COMMANDS: readonly Definition[] = [
   ...snapshotsCommands,
   ...replicatedLogletCommands,
   ...metadataServerCommands,
+  ...metadataCommands,
   ...completionsCommands,
 ];

@@ -241,6 +241,17 @@ export const PartitionsListDocument = z.strictObject({
   dead_nodes: z.array(z.strictObject({ node_id: nodeId, last_seen_alive: nullable(time) })),
 });
 
+export const MetadataDocumentDocument = z.strictObject({ key: z.string(), version: z.int(), value: z.unknown() });
+
+export const MetadataWriteDocument = z.strictObject({
+  key: z.string(),
+  previous_version: z.int().nullable(),
+  version: z.int().nullable(),
+  dry_run: z.boolean(),
+  changed: z.boolean(),
+  value: z.unknown(),
+});
+
 /** `status --extra`: each view under its name, as its own command prints it. */
 export const StatusExtraDocument = z.strictObject({
   status: StatusDocument,
@@ -319,6 +330,8 @@ export type SealJson = z.infer<typeof SealDocument>;
 export type ReconfigureJson = z.infer<typeof ReconfigureDocument>;
 export type TrimJson = z.infer<typeof TrimDocument>;
 export type ServersJson = z.infer<typeof ServersDocument>;
+export type MetadataDocumentJson = z.infer<typeof MetadataDocumentDocument>;
+export type MetadataWriteJson = z.infer<typeof MetadataWriteDocument>;
 export type StatusExtraJson = z.infer<typeof StatusExtraDocument>;
 export type MetadataServersJson = z.infer<typeof MetadataServersDocument>;
 export type LogletInfoJson = z.infer<typeof LogletInfoDocument>;

@@ -2,7 +2,7 @@
 import { ApiError, isErrorCode } from '../../api/errors';
 import { HttpStatusError, type HttpClient } from '../../api/http-client';
 import { formatPlainId } from '../../api/ids';
-import { epochKey, type CreateSnapshotRequest, type ReconfigureLogRequest, type SealOutcome, type TrimLogRequest } from '../../api/schemas';
+import { epochKey, isMetadataKey, METADATA_KEYS, type CreateSnapshotRequest, type MetadataWriteRequest, type ReconfigureLogRequest, type SealOutcome, type TrimLogRequest } from '../../api/schemas';
 import type { HttpServer } from '../http/server';
 import type { MetadataManager } from '../metadata/manager';
 import type { ClusterController } from './controller';
@@ -51,6 +51,13 @@ export function bindAdminRoutes(s: HttpServer, deps: AdminDeps): void {
       return { node_id: node.id, generation: node.generation, alive: !!peer?.alive, last_seen_alive: peer?.lastSeenAlive?.toISOString() ?? null };
     }),
   }));
+
+  s.route('metadataPut', ({ params, json }) => {
+    const key = params.key!;
+    if (!isMetadataKey(key)) throw new ApiError('NOT_FOUND', `unknown metadata key '${key}'`, `known keys: ${METADATA_KEYS.join(', ')}, pp_epoch_<partition>`);
+    const body = json as MetadataWriteRequest;
+    return metadata.write(key, body.value, { expected: body.version, dryRun: body.dry_run, force: body.force });
+  });
 
   s.route('findTail', ({ params }) => ops().findTail(log(params)));
   s.route('describeLog', ({ params }) => ({ log_id: log(params), trim_point_lsn: ops().trimPoint(log(params)) }));

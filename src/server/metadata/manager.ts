@@ -3,7 +3,7 @@
 // in case it missed something), plus read-modify-write with compare-and-set for updates.
 import { EventEmitter } from 'node:events';
 import { ApiError } from '../../api/errors';
-import { isEpochKey, METADATA_KEYS, metadataSchema, type MetadataDocument, type MetadataKey, type WellKnownKey } from '../../api/schemas';
+import { isEpochKey, METADATA_KEYS, metadataSchema, type MetadataDocument, type MetadataKey, type MetadataWriteOutcome, type WellKnownKey } from '../../api/schemas';
 import type { Logger } from '../logger';
 import { PeriodicTask } from '../periodic';
 import type { MetadataChange, MetadataStore } from './store';
@@ -148,6 +148,28 @@ export class MetadataManager extends EventEmitter<{ change: [MetadataKey] }> {
       }
     }
     throw new ApiError('VERSION_CONFLICT', `gave up updating ${key} after ${MAX_CAS_ATTEMPTS} concurrent modifications`);
+  }
+
+  /**
+   * An operator's write of a whole document: against the stored version (`expected`, if given, must
+   * be it), checked against the key's schema unless forced. A dry run checks and writes nothing.
+   */
+  async write(key: MetadataKey, value: unknown, options: { expected?: number; dryRun?: boolean; force?: boolean }): Promise<MetadataWriteOutcome> {
+    const stored = await this.store.get(key);
+    const previous = stored?.version ?? null;
+    if (options.expected !== undefined && options.expected !== previous) {
+      throw new ApiError('VERSION_CONFLICT', `${key} is at ${previous === null ? 'no version (absent)' : `v${previous}`}, not v${options.expected}`, 'read it again (cairnctl metadata get) and retry with its version');
+    }
+    const checked = metadataSchema(key).safeParse(value);
+    if (!checked.success && !options.force) {
+      const problems = checked.error.issues.map((issue) => `${issue.path.join('.') || '(document)'}: ${issue.message}`).join('; ');
+      throw new ApiError('BAD_REQUEST', `the value is not a valid ${key} document: ${problems}`, 'fix the document, or pass --force to write it anyway (nodes that cannot read it keep their last good copy)');
+    }
+    if (options.dryRun) return { key, previous_version: previous, version: null, value, dry_run: true };
+    const version = await this.store.put(key, checked.success ? checked.data : value, previous === null ? { kind: 'does-not-exist' } : { kind: 'matches-version', version: previous });
+    if (checked.success) this.accept(key, version, checked.data);
+    this.logger.warn({ key, previous_version: previous, version, forced: !checked.success }, 'metadata document written by an operator');
+    return { key, previous_version: previous, version, value, dry_run: false };
   }
 
   /**
