@@ -14,7 +14,7 @@ function __cairnctl_path
             continue
         end
         switch "$cmdpath|$word"
-            case 'provision|-n' 'provision|--num-partitions' 'provision|-r' 'provision|--replication' 'provision|--log-replication' 'provision|--partition-replication' 'provision|--nodeset-size' 'nodes set-storage-state|--nodes' 'nodes set-storage-state|--node' 'nodes set-storage-state|--storage-state' 'nodes set-storage-state|--reason' 'nodes set-worker-state|--nodes' 'nodes set-worker-state|--node' 'nodes set-worker-state|--worker-state' 'nodes remove|--nodes' 'nodes remove|--node' 'partitions list|--sort' 'logs describe|--skip' 'logs describe|--from-segment-id' 'logs describe|--tail' 'logs describe|--head' 'logs seal|--reason' 'logs seal|-i' 'logs seal|--segment-index' 'logs trim|-t' 'logs trim|--trim-point' 'logs reconfigure|-l' 'logs reconfigure|--log-id' 'logs reconfigure|--sequencer' 'logs reconfigure|--nodeset' 'logs reconfigure|--replication' 'logs reconfigure|-i' 'logs reconfigure|--segment-index' 'logs reconfigure|--reason' 'snapshots create-snapshot|-m' 'snapshots create-snapshot|--min-lsn' 'replicated-loglet digest|--from' 'replicated-loglet digest|--to' 'replicated-loglet set-storage-state|--node-id' 'replicated-loglet set-storage-state|--storage-state' 'replicated-loglet set-storage-state|--reason' 'metadata get|-k' 'metadata get|--key' 'metadata put|-k' 'metadata put|--key' 'metadata put|--expected-version' 'metadata patch|-k' 'metadata patch|--key' 'metadata patch|--expected-version' 'metadata patch|-p' 'metadata patch|--patch'
+            case 'provision|-n' 'provision|--num-partitions' 'provision|-r' 'provision|--replication' 'provision|--log-replication' 'provision|--partition-replication' 'provision|--nodeset-size' 'nodes set-storage-state|--nodes' 'nodes set-storage-state|--node' 'nodes set-storage-state|--storage-state' 'nodes set-storage-state|--reason' 'nodes set-worker-state|--nodes' 'nodes set-worker-state|--node' 'nodes set-worker-state|--worker-state' 'nodes remove|--nodes' 'nodes remove|--node' 'partitions list|--sort' 'logs describe|--skip' 'logs describe|--from-segment-id' 'logs describe|--tail' 'logs describe|--head' 'logs seal|--reason' 'logs seal|-i' 'logs seal|--segment-index' 'logs trim|-t' 'logs trim|--trim-point' 'logs reconfigure|-l' 'logs reconfigure|--log-id' 'logs reconfigure|--sequencer' 'logs reconfigure|--nodeset' 'logs reconfigure|--replication' 'logs reconfigure|-i' 'logs reconfigure|--segment-index' 'logs reconfigure|--reason' 'snapshots create-snapshot|-m' 'snapshots create-snapshot|--min-lsn' 'replicated-loglet digest|--from' 'replicated-loglet digest|--to' 'replicated-loglet set-storage-state|--node-id' 'replicated-loglet set-storage-state|--storage-state' 'replicated-loglet set-storage-state|--reason' 'metadata get|-k' 'metadata get|--key' 'metadata put|-k' 'metadata put|--key' 'metadata put|--expected-version' 'metadata patch|-k' 'metadata patch|--key' 'metadata patch|--expected-version' 'metadata patch|-p' 'metadata patch|--patch' 'config get|--node'
                 set skip 1
                 continue
         end
@@ -40,6 +40,8 @@ function __cairnctl_path
                 set cmdpath 'metadata-server'
             case '|metadata'
                 set cmdpath 'metadata'
+            case '|config'
+                set cmdpath 'config'
             case '|completions'
                 set cmdpath 'completions'
             case 'nodes|list'
@@ -104,6 +106,8 @@ function __cairnctl_path
                 set cmdpath 'metadata put'
             case 'metadata|patch'
                 set cmdpath 'metadata patch'
+            case 'config|get'
+                set cmdpath 'config get'
         end
     end
     echo $cmdpath
@@ -118,6 +122,7 @@ complete -c cairnctl -n 'test (__cairnctl_path) = '\'''\''' -a 'snapshots' -d 'P
 complete -c cairnctl -n 'test (__cairnctl_path) = '\'''\''' -a 'replicated-loglet' -d '[low-level] Commands that operate on replicated loglets'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\'''\''' -a 'metadata-server ms' -d 'Commands that operate on the metadata store (etcd members or the embedded server)'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\'''\''' -a 'metadata' -d '[dangerous] Read and write the metadata store'\''s documents'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\'''\''' -a 'config' -d 'Cluster configuration'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\'''\''' -a 'completions' -d 'Print a shell completion script generated from the command registry (-o json prints the tree)'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\'''\''' -l address -s s -r -d 'node addresses, comma-separated or repeated (default http://127.0.0.1:5122) [alias: --server]'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\'''\''' -l single-address -s S -r -d 'talk to this one node only: no discovery of other nodes (for load balancers)'
@@ -633,6 +638,36 @@ complete -c cairnctl -n 'test (__cairnctl_path) = '\''metadata patch'\''' -l no-
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''metadata patch'\''' -l token -r -d 'admin bearer token (the nodes'\'' admin.token)'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''metadata patch'\''' -l verbose -s v -d 'print discovery and request details to stderr'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''metadata patch'\''' -l help -s h -d 'display help'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config'\''' -a 'get' -d 'Show the cluster configuration (partitions, their replication, the logs provider); with --node, that node'\''s effective settings, secrets redacted'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config'\''' -l help -s h -d 'display help'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config'\''' -l address -s s -r -d 'node addresses, comma-separated or repeated (default http://127.0.0.1:5122) [alias: --server]'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config'\''' -l single-address -s S -r -d 'talk to this one node only: no discovery of other nodes (for load balancers)'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config'\''' -l yes -s y -d 'answer yes to confirmation prompts (needed for changes without a terminal; CI being set never implies it)'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config'\''' -l output -s o -r -a 'table json' -d 'output format'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config'\''' -l json -d 'shorthand for --output json'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config'\''' -l connect-timeout -r -d 'TCP connect timeout'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config'\''' -l request-timeout -r -d 'how long a node that answered may take, including waits such as --min-lsn'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config'\''' -l table-style -r -a 'compact borders' -d 'table layout'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config'\''' -l time-format -r -a 'human iso8601 rfc2822' -d 'how times are shown'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config'\''' -l no-color -d 'never colour output (NO_COLOR and CLICOLOR_FORCE are honoured too)'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config'\''' -l token -r -d 'admin bearer token (the nodes'\'' admin.token)'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config'\''' -l verbose -s v -d 'print discovery and request details to stderr'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config'\''' -l help -s h -d 'display help'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config get'\''' -l node -r -d 'a node whose own settings to show, e.g. N2 or 2'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config get'\''' -l help -s h -d 'display help'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config get'\''' -l address -s s -r -d 'node addresses, comma-separated or repeated (default http://127.0.0.1:5122) [alias: --server]'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config get'\''' -l single-address -s S -r -d 'talk to this one node only: no discovery of other nodes (for load balancers)'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config get'\''' -l yes -s y -d 'answer yes to confirmation prompts (needed for changes without a terminal; CI being set never implies it)'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config get'\''' -l output -s o -r -a 'table json' -d 'output format'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config get'\''' -l json -d 'shorthand for --output json'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config get'\''' -l connect-timeout -r -d 'TCP connect timeout'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config get'\''' -l request-timeout -r -d 'how long a node that answered may take, including waits such as --min-lsn'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config get'\''' -l table-style -r -a 'compact borders' -d 'table layout'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config get'\''' -l time-format -r -a 'human iso8601 rfc2822' -d 'how times are shown'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config get'\''' -l no-color -d 'never colour output (NO_COLOR and CLICOLOR_FORCE are honoured too)'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config get'\''' -l token -r -d 'admin bearer token (the nodes'\'' admin.token)'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config get'\''' -l verbose -s v -d 'print discovery and request details to stderr'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config get'\''' -l help -s h -d 'display help'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''completions'\''' -a 'bash zsh fish' -d 'shell'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''completions'\''' -l help -s h -d 'display help'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''completions'\''' -l address -s s -r -d 'node addresses, comma-separated or repeated (default http://127.0.0.1:5122) [alias: --server]'

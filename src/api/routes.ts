@@ -17,6 +17,7 @@ import {
   MetadataServers,
   MetadataWriteOutcome,
   MetadataWriteRequest,
+  NodeSettings,
   NodeStats,
   PartitionSnapshots,
   ReconfigureLogRequest,
@@ -86,6 +87,13 @@ export const routes = {
     summary: 'Identity, role status and metadata versions seen by this node',
     auth: 'admin',
     response: Ident,
+  },
+  nodeSettings: {
+    method: 'GET',
+    path: '/v1/node/config',
+    summary: "This node's effective configuration (secrets redacted)",
+    auth: 'admin',
+    response: NodeSettings,
   },
   metadataGet: {
     method: 'GET',

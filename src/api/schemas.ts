@@ -258,6 +258,10 @@ export const MetadataServers = z
   .meta({ id: 'MetadataServers', description: 'The servers of the metadata store, each as it reports itself' });
 export type MetadataServers = z.infer<typeof MetadataServers>;
 
+export const NodeSettings = z
+  .record(z.string(), z.unknown())
+  .meta({ id: 'NodeSettings', description: "A node's effective configuration, secrets redacted" });
+
 // ---- node ident ---------------------------------------------------------------------------------
 
 export const NodeStatus = z.enum(['starting-up', 'awaiting-provisioning', 'alive', 'shutting-down']);

@@ -295,6 +295,21 @@ export function parseSet(text: string): { key: string; value: string } {
   return { key: text.slice(0, eq).trim(), value: text.slice(eq + 1).trim() };
 }
 
+/** The configuration with its secrets replaced (for --dump-config and `cairnctl config get --node`). */
+export function redactedConfig(config: NodeConfig): NodeConfig {
+  const hidden = '(redacted)';
+  const destination = config.snapshotDestination;
+  return {
+    ...config,
+    adminToken: config.adminToken && hidden,
+    clusterSecret: config.clusterSecret && hidden,
+    snapshotDestination:
+      destination?.kind === 's3' && destination.credentials
+        ? { ...destination, credentials: { ...destination.credentials, secretAccessKey: hidden, sessionToken: destination.credentials.sessionToken && hidden } }
+        : destination,
+  };
+}
+
 export function loadConfig(sources: ConfigSources): NodeConfig {
   const flat: Flat = new Map();
   if (sources.file) {

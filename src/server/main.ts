@@ -1,6 +1,6 @@
 // cairn-server: runs one node, or manages a local multi-process cluster (`local up|down`).
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, loadConfig, type NodeConfig } from './config';
+import { ConfigError, loadConfig, redactedConfig, type NodeConfig } from './config';
 import { localDown, localUp, LocalClusterError, METADATA_KINDS, type DownResult, type MetadataKind } from './local/cluster';
 import { createLogger } from './logger';
 import { CairnNode, VERSION } from './node';
@@ -22,7 +22,7 @@ async function runNode(options: { config?: string; set: string[]; dumpConfig?: b
     throw err;
   }
   if (options.dumpConfig) {
-    process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(redactedConfig(config), null, 2)}\n`);
     return;
   }
   const logger = createLogger(config.logLevel, config.nodeName);

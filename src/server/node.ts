@@ -19,7 +19,7 @@ import { Bifrost } from './bifrost/bifrost';
 import { SequencerManager } from './bifrost/sequencers';
 import { bindSequencerRoutes } from './bifrost/service';
 import { encodeFrame } from './bifrost/wire';
-import type { NodeConfig } from './config';
+import { redactedConfig, type NodeConfig } from './config';
 import { CLUSTER_SECRET_HEADER, HttpServer } from './http/server';
 import { createIngress } from './ingress/ingress';
 import { StorageHealth } from './health';
@@ -242,6 +242,7 @@ export class CairnNode {
       body: JSON.stringify(buildOpenApi(VERSION), null, 2),
     }));
     s.route('ident', () => this.ident());
+    s.route('nodeSettings', () => ({ ...redactedConfig(this.config) }));
     s.route('metadataServers', () => metadataServers(this.config, this.metadataStore, this.http));
     s.route('metadataGet', ({ params }) => {
       const key = params.key!;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { ClusterConnection, type ConnectionOptions } from '../../src/cli/connection';
 import {
+  ConfigGetDocument,
   DigestDocument,
   FindTailDocument,
   LogletInfoDocument,
@@ -48,6 +49,8 @@ describe('read commands, in process, against a 3-node cluster', () => {
     [['snapshots', 'list'], SnapshotsListDocument],
     [['metadata-server', 'list-servers'], MetadataServersDocument],
     [['status', '--extra'], StatusExtraDocument],
+    [['config', 'get'], ConfigGetDocument],
+    [['config', 'get', '--node', 'N2'], ConfigGetDocument],
   ];
 
   it('prints JSON documents that match their schemas, with the node-id naming rule', async () => {
@@ -82,6 +85,22 @@ describe('read commands, in process, against a 3-node cluster', () => {
     const status = await ctl(['status']);
     expect(status.stdout).toMatch(/\n N1:1 +n1 +\S+ +Member /);
     expect(status.stderr).toContain('warning: the metadata store is one embedded server (N1): while N1 is down no log or partition can fail over');
+  });
+
+  it('config get: the cluster configuration tree, and a node\'s own settings with --node', async () => {
+    const tree = await ctl(['config', 'get']);
+    expect(tree.code, tree.stderr).toBe(0);
+    expect(tree.stdout.split('\n').slice(0, 6)).toEqual([
+      '⚙️ Cluster Configuration',
+      '├ Number of partitions: 4',
+      '├ Partition replication: {node: 2}',
+      '└ Logs Provider: replicated',
+      ' ├ Log replication: {node: 2}',
+      ' └ Nodeset size: 0',
+    ]);
+    const settings = await ctl(['config', 'get', '--node', 'N2']);
+    expect(settings.stdout).toMatch(/\n nodeName +"n2" +\n/);
+    expect((await ctl(['config', 'get', '--node', 'N9'])).code).toBe(4);
   });
 
   it('status --extra: the overview, then nodes list --extra, logs list, partitions list and the metadata servers', async () => {

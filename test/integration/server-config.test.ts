@@ -21,6 +21,13 @@ describe('cairn-server start-up validation', () => {
     }
   });
 
+  it('--dump-config redacts the secrets', async () => {
+    const result = await start(['--set', 'admin.token=hunter2', '--set', 'cluster-secret=s3cr3t', '--dump-config']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ adminToken: '(redacted)', clusterSecret: '(redacted)' });
+    expect(result.stdout).not.toMatch(/hunter2|s3cr3t/);
+  });
+
   it('refuses a bad value from the environment, naming the variable', async () => {
     const result = await start([], { CAIRN_NETWORKING__MESSAGE_SIZE_LIMIT: 'big' });
     expect(result.code).toBe(1);

@@ -4,6 +4,7 @@
 // completion scripts all come from this list.
 import type { Definition } from '../registry';
 import { completionsCommands } from './completions/index';
+import { configCommands } from './config/index';
 import { logsCommands } from './logs/index';
 import { metadataCommands } from './metadata/index';
 import { metadataServerCommands } from './metadata-server/index';
@@ -24,5 +25,6 @@ export const COMMANDS: readonly Definition[] = [
   ...replicatedLogletCommands,
   ...metadataServerCommands,
   ...metadataCommands,
+  ...configCommands,
   ...completionsCommands,
 ];

@@ -252,6 +252,17 @@ export const MetadataWriteDocument = z.strictObject({
   value: z.unknown(),
 });
 
+export const ConfigGetDocument = z.union([
+  z.strictObject({
+    partition_table_version: z.int(),
+    logs_version: z.int(),
+    num_partitions: z.int(),
+    partition_replication: z.union([z.literal('*'), replication]),
+    logs_provider: z.strictObject({ kind: z.string(), replication, nodeset_size: z.int() }),
+  }),
+  z.strictObject({ node_id: nodeId, settings: z.record(z.string(), z.unknown()) }),
+]);
+
 /** `status --extra`: each view under its name, as its own command prints it. */
 export const StatusExtraDocument = z.strictObject({
   status: StatusDocument,
@@ -332,6 +343,7 @@ export type TrimJson = z.infer<typeof TrimDocument>;
 export type ServersJson = z.infer<typeof ServersDocument>;
 export type MetadataDocumentJson = z.infer<typeof MetadataDocumentDocument>;
 export type MetadataWriteJson = z.infer<typeof MetadataWriteDocument>;
+export type ConfigGetJson = z.infer<typeof ConfigGetDocument>;
 export type StatusExtraJson = z.infer<typeof StatusExtraDocument>;
 export type MetadataServersJson = z.infer<typeof MetadataServersDocument>;
 export type LogletInfoJson = z.infer<typeof LogletInfoDocument>;
