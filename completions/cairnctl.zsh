@@ -16,6 +16,7 @@ _cairnctl() {
     case "$cmdpath|$word" in
       '|provision') cmdpath='provision' ;;
       '|status') cmdpath='status' ;;
+      '|doctor') cmdpath='doctor' ;;
       '|nodes') cmdpath='nodes' ;;
       '|partitions') cmdpath='partitions' ;;
       '|logs') cmdpath='logs' ;;
@@ -74,9 +75,10 @@ _cairnctl() {
   esac
   local words_list
   case "$cmdpath" in
-    '') words_list='provision status nodes partitions logs snapshots replicated-loglet metadata-server ms metadata config completions'; flags='-s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose -h --help -V --version' ;;
+    '') words_list='provision status doctor nodes partitions logs snapshots replicated-loglet metadata-server ms metadata config completions'; flags='-s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose -h --help -V --version' ;;
     'provision') words_list=''; flags='-n --num-partitions -r --replication --log-replication --partition-replication --nodeset-size --dry-run -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
     'status') words_list=''; flags='--extra -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
+    'doctor') words_list=''; flags='-h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
     'nodes') words_list='list ls set-storage-state set-worker-state remove rm'; flags='-h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
     'nodes list') words_list=''; flags='--extra -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;
     'nodes set-storage-state') words_list=''; flags='--nodes --node --storage-state --reason --force --dry-run -h --help -s --address --server --addresses -S --single-address -y --yes -o --output --json --connect-timeout --request-timeout --table-style --time-format --no-color --token -v --verbose' ;;

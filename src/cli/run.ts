@@ -26,7 +26,7 @@ export async function execute<A>(
     for (const failure of failures) writeErr(io, `error: ${failure.item}: ${failure.message}\n`);
     // Items failing for the same reason share one hint.
     for (const hint of new Set(failures.flatMap((f) => (f.hint ? [f.hint] : [])))) writeErr(io, `hint: ${hint}\n`);
-    return mostSevere(failures.map((f) => f.exitCode));
+    return mostSevere(failures.map((f) => f.exitCode)) || (view.exitCode ?? 0);
   } catch (err) {
     const failure = mapError(err);
     writeErr(io, `error: ${failure.message}\n`);

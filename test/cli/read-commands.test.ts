@@ -7,6 +7,7 @@ import { ClusterConnection, type ConnectionOptions } from '../../src/cli/connect
 import {
   ConfigGetDocument,
   DigestDocument,
+  DoctorDocument,
   FindTailDocument,
   LogletInfoDocument,
   LogsDescribeDocument,
@@ -50,6 +51,7 @@ describe('read commands, in process, against a 3-node cluster', () => {
     [['metadata-server', 'list-servers'], MetadataServersDocument],
     [['status', '--extra'], StatusExtraDocument],
     [['config', 'get'], ConfigGetDocument],
+    [['doctor'], DoctorDocument],
     [['config', 'get', '--node', 'N2'], ConfigGetDocument],
   ];
 

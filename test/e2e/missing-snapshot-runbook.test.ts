@@ -122,6 +122,11 @@ describe('runbook: handling missing snapshots', () => {
     // (a) No snapshot repository configured.
     let n4 = await startN4();
     await expectStopped(n4, TRIM_GAP_NO_REPOSITORY);
+    const doctor = await cluster.ctl(['doctor', '-o', 'json']);
+    expect(doctor.code).toBe(1);
+    const gaps = (JSON.parse(doctor.stdout) as { findings: Array<{ code: string; evidence: { node_id?: number }; commands: string[] }> }).findings.filter((f) => f.code === 'partition-trim-gap');
+    expect(gaps.map((f) => f.evidence.node_id)).toEqual([4, 4, 4, 4]);
+    expect(gaps[0]!.commands).toContain('cairnctl snapshots create-snapshot 0');
     await stopN4(n4);
 
     // (b) A repository with no snapshot of the partitions.
@@ -147,6 +152,9 @@ describe('runbook: handling missing snapshots', () => {
     }, 30_000);
     expect(n4.output()).toContain('restored the partition store from a snapshot');
     await write('after-recovery', 30);
+    const cured = await cluster.ctl(['doctor', '-o', 'json']);
+    expect(cured.code, cured.stdout).toBe(0);
+    expect((JSON.parse(cured.stdout) as { findings: Array<{ code: string }> }).findings.map((f) => f.code)).not.toContain('partition-trim-gap');
 
     // Every key reads back with its value: through n4's ingress, and from n4's own replica.
     const n4Address = `http://127.0.0.1:${n4Ports!.bind}`;

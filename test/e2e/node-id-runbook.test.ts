@@ -75,6 +75,12 @@ describe('runbook: node id misconfiguration puts a log-server in data-loss', () 
       const logsList = await cluster.ctl(['logs', 'list']);
       expect(logsList.stdout).toContain('[N1, N2]');
       await progress('while N3 is data-loss');
+      // doctor names both states, with the runbook's command.
+      const broken = await cluster.ctl(['doctor', '-o', 'json']);
+      expect(broken.code).toBe(1);
+      const findings = (JSON.parse(broken.stdout) as { findings: Array<{ code: string; evidence: { node_id?: number }; commands: string[] }> }).findings;
+      expect(findings.filter((f) => f.evidence.node_id === 3).map((f) => f.code).sort()).toEqual(['log-server-data-loss', 'node-down']);
+      expect(findings.find((f) => f.code === 'log-server-data-loss')!.commands).toContain('cairnctl replicated-loglet set-storage-state --node-id 3 --storage-state read-write --force');
 
       // The original node refuses to start while its storage-state is data-loss.
       const refused = startServer(['--config', original.config]);
@@ -102,6 +108,9 @@ describe('runbook: node id misconfiguration puts a log-server in data-loss', () 
       expect(back.servers.find((s) => s.node_id === 3)?.storage_state).toBe('read-write');
       await waitUntil('nodesets with N3 again', async () => (await cluster.ctlJson<LogsJson>(['logs', 'list'])).logs.every((l) => l.nodeset.includes(3)), 20_000);
       await progress('after the recovery');
+      const healthy = await cluster.ctl(['doctor']);
+      expect(healthy.code, healthy.stdout).toBe(0);
+      expect(healthy.stdout).not.toContain('✖');
     } finally {
       await writers.stop();
     }

@@ -5,6 +5,7 @@
 import type { Definition } from '../registry';
 import { completionsCommands } from './completions/index';
 import { configCommands } from './config/index';
+import { doctorCommands } from './doctor/index';
 import { logsCommands } from './logs/index';
 import { metadataCommands } from './metadata/index';
 import { metadataServerCommands } from './metadata-server/index';
@@ -18,6 +19,7 @@ import { statusCommands } from './status/index';
 export const COMMANDS: readonly Definition[] = [
   ...provisionCommands,
   ...statusCommands,
+  ...doctorCommands,
   ...nodesCommands,
   ...partitionsCommands,
   ...logsCommands,

@@ -263,6 +263,19 @@ export const ConfigGetDocument = z.union([
   z.strictObject({ node_id: nodeId, settings: z.record(z.string(), z.unknown()) }),
 ]);
 
+export const DoctorDocument = z.strictObject({
+  healthy: z.boolean(),
+  findings: z.array(
+    z.strictObject({
+      code: z.string(),
+      severity: z.enum(['error', 'warning']),
+      summary: z.string(),
+      evidence: z.record(z.string(), z.unknown()),
+      commands: z.array(z.string()),
+    }),
+  ),
+});
+
 /** `status --extra`: each view under its name, as its own command prints it. */
 export const StatusExtraDocument = z.strictObject({
   status: StatusDocument,
@@ -344,6 +357,7 @@ export type ServersJson = z.infer<typeof ServersDocument>;
 export type MetadataDocumentJson = z.infer<typeof MetadataDocumentDocument>;
 export type MetadataWriteJson = z.infer<typeof MetadataWriteDocument>;
 export type ConfigGetJson = z.infer<typeof ConfigGetDocument>;
+export type DoctorJson = z.infer<typeof DoctorDocument>;
 export type StatusExtraJson = z.infer<typeof StatusExtraDocument>;
 export type MetadataServersJson = z.infer<typeof MetadataServersDocument>;
 export type LogletInfoJson = z.infer<typeof LogletInfoDocument>;

@@ -68,6 +68,8 @@ export interface View {
   failures?: ItemFailure[];
   /** Printed to stderr in both modes. */
   warnings?: string[];
+  /** The exit code when nothing failed but the answer itself is "not good" (doctor's findings). */
+  exitCode?: number;
 }
 
 export const line = (...cells: Cell[]): Block => ({ kind: 'line', cells });
