@@ -14,7 +14,7 @@ function __cairnctl_path
             continue
         end
         switch "$cmdpath|$word"
-            case 'provision|-n' 'provision|--num-partitions' 'provision|-r' 'provision|--replication' 'provision|--log-replication' 'provision|--partition-replication' 'provision|--nodeset-size' 'nodes set-storage-state|--nodes' 'nodes set-storage-state|--node' 'nodes set-storage-state|--storage-state' 'nodes set-storage-state|--reason' 'nodes set-worker-state|--nodes' 'nodes set-worker-state|--node' 'nodes set-worker-state|--worker-state' 'nodes remove|--nodes' 'nodes remove|--node' 'partitions list|--sort' 'logs describe|--skip' 'logs describe|--from-segment-id' 'logs describe|--tail' 'logs describe|--head' 'logs seal|--reason' 'logs seal|-i' 'logs seal|--segment-index' 'logs trim|-t' 'logs trim|--trim-point' 'logs reconfigure|-l' 'logs reconfigure|--log-id' 'logs reconfigure|--sequencer' 'logs reconfigure|--nodeset' 'logs reconfigure|--replication' 'logs reconfigure|-i' 'logs reconfigure|--segment-index' 'logs reconfigure|--reason' 'snapshots create-snapshot|-m' 'snapshots create-snapshot|--min-lsn' 'replicated-loglet digest|--from' 'replicated-loglet digest|--to' 'replicated-loglet set-storage-state|--node-id' 'replicated-loglet set-storage-state|--storage-state' 'replicated-loglet set-storage-state|--reason' 'metadata get|-k' 'metadata get|--key' 'metadata put|-k' 'metadata put|--key' 'metadata put|--expected-version' 'metadata patch|-k' 'metadata patch|--key' 'metadata patch|--expected-version' 'metadata patch|-p' 'metadata patch|--patch' 'config get|--node'
+            case 'provision|-n' 'provision|--num-partitions' 'provision|-r' 'provision|--replication' 'provision|--log-replication' 'provision|--partition-replication' 'provision|--nodeset-size' 'status|--interval' 'status|--count' 'nodes set-storage-state|--nodes' 'nodes set-storage-state|--node' 'nodes set-storage-state|--storage-state' 'nodes set-storage-state|--reason' 'nodes set-worker-state|--nodes' 'nodes set-worker-state|--node' 'nodes set-worker-state|--worker-state' 'nodes remove|--nodes' 'nodes remove|--node' 'partitions list|--sort' 'partitions list|--interval' 'partitions list|--count' 'logs list|--interval' 'logs list|--count' 'logs describe|--skip' 'logs describe|--from-segment-id' 'logs describe|--tail' 'logs describe|--head' 'logs seal|--reason' 'logs seal|-i' 'logs seal|--segment-index' 'logs trim|-t' 'logs trim|--trim-point' 'logs reconfigure|-l' 'logs reconfigure|--log-id' 'logs reconfigure|--sequencer' 'logs reconfigure|--nodeset' 'logs reconfigure|--replication' 'logs reconfigure|-i' 'logs reconfigure|--segment-index' 'logs reconfigure|--reason' 'snapshots create-snapshot|-m' 'snapshots create-snapshot|--min-lsn' 'replicated-loglet servers|--interval' 'replicated-loglet servers|--count' 'replicated-loglet digest|--from' 'replicated-loglet digest|--to' 'replicated-loglet set-storage-state|--node-id' 'replicated-loglet set-storage-state|--storage-state' 'replicated-loglet set-storage-state|--reason' 'metadata get|-k' 'metadata get|--key' 'metadata put|-k' 'metadata put|--key' 'metadata put|--expected-version' 'metadata patch|-k' 'metadata patch|--key' 'metadata patch|--expected-version' 'metadata patch|-p' 'metadata patch|--patch' 'config get|--node'
                 set skip 1
                 continue
         end
@@ -161,6 +161,9 @@ complete -c cairnctl -n 'test (__cairnctl_path) = '\''provision'\''' -l no-color
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''provision'\''' -l token -r -d 'admin bearer token (the nodes'\'' admin.token)'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''provision'\''' -l verbose -s v -d 'print discovery and request details to stderr'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''provision'\''' -l help -s h -d 'display help'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''status'\''' -l watch -s w -d 'run again every --interval: a redrawn screen on a terminal, one JSON document per line when piped or with -o json'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''status'\''' -l interval -r -d 'how often --watch runs the command'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''status'\''' -l count -r -d 'with --watch, stop after n rounds'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''status'\''' -l extra -d 'then nodes list --extra, logs list, partitions list and metadata-server list-servers (one JSON document with all of them)'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''status'\''' -l help -s h -d 'display help'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''status'\''' -l address -s s -r -d 'node addresses, comma-separated or repeated (default http://127.0.0.1:5122) [alias: --server]'
@@ -293,6 +296,9 @@ complete -c cairnctl -n 'test (__cairnctl_path) = '\''partitions'\''' -l token -
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''partitions'\''' -l verbose -s v -d 'print discovery and request details to stderr'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''partitions'\''' -l help -s h -d 'display help'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''partitions list'\''' -l sort -r -a 'partition node active' -d 'row order'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''partitions list'\''' -l watch -s w -d 'run again every --interval: a redrawn screen on a terminal, one JSON document per line when piped or with -o json'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''partitions list'\''' -l interval -r -d 'how often --watch runs the command'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''partitions list'\''' -l count -r -d 'with --watch, stop after n rounds'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''partitions list'\''' -l help -s h -d 'display help'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''partitions list'\''' -l address -s s -r -d 'node addresses, comma-separated or repeated (default http://127.0.0.1:5122) [alias: --server]'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''partitions list'\''' -l single-address -s S -r -d 'talk to this one node only: no discovery of other nodes (for load balancers)'
@@ -327,6 +333,9 @@ complete -c cairnctl -n 'test (__cairnctl_path) = '\''logs'\''' -l no-color -d '
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''logs'\''' -l token -r -d 'admin bearer token (the nodes'\'' admin.token)'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''logs'\''' -l verbose -s v -d 'print discovery and request details to stderr'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''logs'\''' -l help -s h -d 'display help'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''logs list'\''' -l watch -s w -d 'run again every --interval: a redrawn screen on a terminal, one JSON document per line when piped or with -o json'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''logs list'\''' -l interval -r -d 'how often --watch runs the command'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''logs list'\''' -l count -r -d 'with --watch, stop after n rounds'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''logs list'\''' -l help -s h -d 'display help'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''logs list'\''' -l address -s s -r -d 'node addresses, comma-separated or repeated (default http://127.0.0.1:5122) [alias: --server]'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''logs list'\''' -l single-address -s S -r -d 'talk to this one node only: no discovery of other nodes (for load balancers)'
@@ -493,6 +502,9 @@ complete -c cairnctl -n 'test (__cairnctl_path) = '\''replicated-loglet'\''' -l 
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''replicated-loglet'\''' -l token -r -d 'admin bearer token (the nodes'\'' admin.token)'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''replicated-loglet'\''' -l verbose -s v -d 'print discovery and request details to stderr'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''replicated-loglet'\''' -l help -s h -d 'display help'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''replicated-loglet servers'\''' -l watch -s w -d 'run again every --interval: a redrawn screen on a terminal, one JSON document per line when piped or with -o json'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''replicated-loglet servers'\''' -l interval -r -d 'how often --watch runs the command'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''replicated-loglet servers'\''' -l count -r -d 'with --watch, stop after n rounds'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''replicated-loglet servers'\''' -l help -s h -d 'display help'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''replicated-loglet servers'\''' -l address -s s -r -d 'node addresses, comma-separated or repeated (default http://127.0.0.1:5122) [alias: --server]'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''replicated-loglet servers'\''' -l single-address -s S -r -d 'talk to this one node only: no discovery of other nodes (for load balancers)'

@@ -14,6 +14,16 @@ export const asArgument =
     }
   };
 
+/** A duration such as `2s`, `500ms` or `1m` (a bare number is seconds), in milliseconds, at least `minMs`. */
+export const duration =
+  (minMs: number) =>
+  (value: string): number => {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(value);
+    const ms = match ? Number(match[1]) * { ms: 1, s: 1_000, m: 60_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm'] : NaN;
+    if (!(ms >= minMs)) throw new InvalidArgumentError(`expected a duration of at least ${minMs} ms, such as 2s, 500ms or 1m`);
+    return Math.round(ms);
+  };
+
 /** A whole number within [min, max]; `what` names it in the message (e.g. "an LSN"). */
 export const wholeNumber =
   (what: string, min = 0, max = Number.MAX_SAFE_INTEGER) =>

@@ -7,6 +7,7 @@ import type { GlobalOptions } from './globals';
 import { writeErr, writeOut, type IO } from './output/io';
 import { render } from './output/render';
 import type { Handler } from './registry';
+import type { WatchArgs } from './watch-options';
 
 export async function execute<A>(
   io: IO,
@@ -16,6 +17,10 @@ export async function execute<A>(
   args: A,
   connect?: Connect,
 ): Promise<number> {
+  if ((args as Partial<WatchArgs>).watch) {
+    const [{ watch }, handler] = await Promise.all([import('./watch'), load()]);
+    return watch(io, globals, addressSource, handler as Handler<A & WatchArgs>, args as A & WatchArgs, connect);
+  }
   const ctx = new CommandContext(io, globals, addressSource, connect);
   try {
     const handler = await load();

@@ -2,6 +2,7 @@
 import { parsePlainId, parseReplication } from '../../../api/ids';
 import { idList, idRanges, nodeIds, wholeNumber } from '../../args';
 import { argument, defineCommand, defineGroup, flag, list, spec, text, value } from '../../registry';
+import { watchOptions } from '../../watch-options';
 
 const segmentCount = wholeNumber('a segment count');
 const segmentIndex = wholeNumber('a segment index');
@@ -13,9 +14,9 @@ export const logsListSpec = spec({
   path: ['logs', 'list'],
   aliases: ['ls'],
   description: "List the logs: each log's tail segment, its loglet, replication, sequencer and nodeset",
-  examples: ['cairnctl logs list', "cairnctl logs list -o json | jq '.logs[] | {log_id, sequencer_node_id}'"],
+  examples: ['cairnctl logs list', "cairnctl logs list -o json | jq '.logs[] | {log_id, sequencer_node_id}'", 'cairnctl logs list --watch'],
   args: {},
-  options: {},
+  options: { ...watchOptions },
 });
 
 export const logsDescribeSpec = spec({

@@ -1,5 +1,6 @@
 // `cairnctl partitions ...`.
 import { defineCommand, defineGroup, spec, value } from '../../registry';
+import { watchOptions } from '../../watch-options';
 
 export const partitionsListSpec = spec({
   path: ['partitions', 'list'],
@@ -9,6 +10,7 @@ export const partitionsListSpec = spec({
   args: {},
   options: {
     sort: value('--sort <order>', 'row order', { choices: ['partition', 'node', 'active'] as const, default: 'partition' }),
+    ...watchOptions,
   },
 });
 

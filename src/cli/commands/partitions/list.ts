@@ -10,7 +10,7 @@ import { blank, line, styled, table, type Block, type Cell, type View } from '..
 
 const STORAGE_VERSION = 1;
 
-export async function run(ctx: CommandContext, args: ArgsOf<typeof partitionsListSpec>): Promise<View> {
+export async function run(ctx: CommandContext, args: Pick<ArgsOf<typeof partitionsListSpec>, 'sort'>): Promise<View> {
   const cluster = await ctx.cluster();
   const [nodes, partitionTable] = await Promise.all([cluster.metadata('nodes_config'), cluster.metadata('partition_table')]);
   const probes = await cluster.probeNodes(nodes.value.nodes);

@@ -2,6 +2,7 @@
 import { parsePlainId } from '../../../api/ids';
 import { asArgument, wholeNumber } from '../../args';
 import { argument, defineCommand, defineGroup, flag, spec, value } from '../../registry';
+import { watchOptions } from '../../watch-options';
 import { storageStateHelp, storageStateOptions } from '../nodes/index';
 
 const offset = wholeNumber('an offset', 1);
@@ -11,9 +12,9 @@ export const serversSpec = spec({
   path: ['replicated-loglet', 'servers'],
   aliases: ['list-servers', 'nodes'],
   description: 'List the log-servers: storage state and how many loglets each one holds',
-  examples: ['cairnctl replicated-loglet servers', 'cairnctl replicated-loglet list-servers -o json'],
+  examples: ['cairnctl replicated-loglet servers', 'cairnctl replicated-loglet list-servers -o json', 'cairnctl replicated-loglet servers --watch --interval 1s'],
   args: {},
-  options: {},
+  options: { ...watchOptions },
 });
 
 export const infoSpec = spec({
