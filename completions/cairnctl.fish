@@ -14,7 +14,7 @@ function __cairnctl_path
             continue
         end
         switch "$cmdpath|$word"
-            case 'provision|-n' 'provision|--num-partitions' 'provision|-r' 'provision|--replication' 'provision|--log-replication' 'provision|--partition-replication' 'provision|--nodeset-size' 'status|--interval' 'status|--count' 'nodes set-storage-state|--nodes' 'nodes set-storage-state|--node' 'nodes set-storage-state|--storage-state' 'nodes set-storage-state|--reason' 'nodes set-worker-state|--nodes' 'nodes set-worker-state|--node' 'nodes set-worker-state|--worker-state' 'nodes remove|--nodes' 'nodes remove|--node' 'partitions list|--sort' 'partitions list|--interval' 'partitions list|--count' 'logs list|--interval' 'logs list|--count' 'logs describe|--skip' 'logs describe|--from-segment-id' 'logs describe|--tail' 'logs describe|--head' 'logs seal|--reason' 'logs seal|-i' 'logs seal|--segment-index' 'logs trim|-t' 'logs trim|--trim-point' 'logs reconfigure|-l' 'logs reconfigure|--log-id' 'logs reconfigure|--sequencer' 'logs reconfigure|--nodeset' 'logs reconfigure|--replication' 'logs reconfigure|-i' 'logs reconfigure|--segment-index' 'logs reconfigure|--reason' 'snapshots create-snapshot|-m' 'snapshots create-snapshot|--min-lsn' 'replicated-loglet servers|--interval' 'replicated-loglet servers|--count' 'replicated-loglet digest|--from' 'replicated-loglet digest|--to' 'replicated-loglet set-storage-state|--node-id' 'replicated-loglet set-storage-state|--storage-state' 'replicated-loglet set-storage-state|--reason' 'metadata get|-k' 'metadata get|--key' 'metadata put|-k' 'metadata put|--key' 'metadata put|--expected-version' 'metadata patch|-k' 'metadata patch|--key' 'metadata patch|--expected-version' 'metadata patch|-p' 'metadata patch|--patch' 'config get|--node'
+            case 'provision|-n' 'provision|--num-partitions' 'provision|-r' 'provision|--replication' 'provision|--log-replication' 'provision|--partition-replication' 'provision|--nodeset-size' 'status|--interval' 'status|--count' 'nodes set-storage-state|--nodes' 'nodes set-storage-state|--node' 'nodes set-storage-state|--storage-state' 'nodes set-storage-state|--reason' 'nodes set-worker-state|--nodes' 'nodes set-worker-state|--node' 'nodes set-worker-state|--worker-state' 'nodes remove|--nodes' 'nodes remove|--node' 'partitions list|--sort' 'partitions list|--interval' 'partitions list|--count' 'logs list|--interval' 'logs list|--count' 'logs describe|--skip' 'logs describe|--from-segment-id' 'logs describe|--tail' 'logs describe|--head' 'logs seal|--reason' 'logs seal|-i' 'logs seal|--segment-index' 'logs trim|-t' 'logs trim|--trim-point' 'logs reconfigure|-l' 'logs reconfigure|--log-id' 'logs reconfigure|--sequencer' 'logs reconfigure|--nodeset' 'logs reconfigure|--replication' 'logs reconfigure|-i' 'logs reconfigure|--segment-index' 'logs reconfigure|--reason' 'snapshots create-snapshot|-m' 'snapshots create-snapshot|--min-lsn' 'replicated-loglet servers|--interval' 'replicated-loglet servers|--count' 'replicated-loglet digest|--from' 'replicated-loglet digest|--to' 'replicated-loglet set-storage-state|--node-id' 'replicated-loglet set-storage-state|--storage-state' 'replicated-loglet set-storage-state|--reason' 'metadata get|-k' 'metadata get|--key' 'metadata put|-k' 'metadata put|--key' 'metadata put|--expected-version' 'metadata patch|-k' 'metadata patch|--key' 'metadata patch|--expected-version' 'metadata patch|-p' 'metadata patch|--patch' 'config get|--node' 'config set|-n' 'config set|--num-partitions' 'config set|-r' 'config set|--replication' 'config set|--log-replication' 'config set|--partition-replication' 'config set|--nodeset-size'
                 set skip 1
                 continue
         end
@@ -110,6 +110,8 @@ function __cairnctl_path
                 set cmdpath 'metadata patch'
             case 'config|get'
                 set cmdpath 'config get'
+            case 'config|set'
+                set cmdpath 'config set'
         end
     end
     echo $cmdpath
@@ -668,6 +670,7 @@ complete -c cairnctl -n 'test (__cairnctl_path) = '\''metadata patch'\''' -l tok
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''metadata patch'\''' -l verbose -s v -d 'print discovery and request details to stderr'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''metadata patch'\''' -l help -s h -d 'display help'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''config'\''' -a 'get' -d 'Show the cluster configuration (partitions, their replication, the logs provider); with --node, that node'\''s effective settings, secrets redacted'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config'\''' -a 'set' -d 'Change the cluster configuration (partition and log replication, nodeset size): a diff of the tree, a prompt, then compare-and-set writes'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''config'\''' -l help -s h -d 'display help'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''config'\''' -l address -s s -r -d 'node addresses, comma-separated or repeated (default http://127.0.0.1:5122) [alias: --server]'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''config'\''' -l single-address -s S -r -d 'talk to this one node only: no discovery of other nodes (for load balancers)'
@@ -697,6 +700,27 @@ complete -c cairnctl -n 'test (__cairnctl_path) = '\''config get'\''' -l no-colo
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''config get'\''' -l token -r -d 'admin bearer token (the nodes'\'' admin.token)'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''config get'\''' -l verbose -s v -d 'print discovery and request details to stderr'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''config get'\''' -l help -s h -d 'display help'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config set'\''' -l num-partitions -s n -r -d 'number of partitions (only before any exist: no repartitioning)'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config set'\''' -l replication -s r -r -d 'log and partition replication, e.g. 2 or {node: 2}'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config set'\''' -l log-replication -r -d 'log replication (new segments use it)'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config set'\''' -l partition-replication -r -d 'partition replication'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config set'\''' -l nodeset-size -r -d 'target nodeset size (0: all writeable log-servers)'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config set'\''' -l dry-run -d 'show the diff and change nothing'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config set'\''' -l force -d 'skip the check that enough log-servers and workers exist for the replication'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config set'\''' -l help -s h -d 'display help'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config set'\''' -l address -s s -r -d 'node addresses, comma-separated or repeated (default http://127.0.0.1:5122) [alias: --server]'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config set'\''' -l single-address -s S -r -d 'talk to this one node only: no discovery of other nodes (for load balancers)'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config set'\''' -l yes -s y -d 'answer yes to confirmation prompts (needed for changes without a terminal; CI being set never implies it)'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config set'\''' -l output -s o -r -a 'table json' -d 'output format'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config set'\''' -l json -d 'shorthand for --output json'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config set'\''' -l connect-timeout -r -d 'TCP connect timeout'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config set'\''' -l request-timeout -r -d 'how long a node that answered may take, including waits such as --min-lsn'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config set'\''' -l table-style -r -a 'compact borders' -d 'table layout'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config set'\''' -l time-format -r -a 'human iso8601 rfc2822' -d 'how times are shown'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config set'\''' -l no-color -d 'never colour output (NO_COLOR and CLICOLOR_FORCE are honoured too)'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config set'\''' -l token -r -d 'admin bearer token (the nodes'\'' admin.token)'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config set'\''' -l verbose -s v -d 'print discovery and request details to stderr'
+complete -c cairnctl -n 'test (__cairnctl_path) = '\''config set'\''' -l help -s h -d 'display help'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''completions'\''' -a 'bash zsh fish' -d 'shell'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''completions'\''' -l help -s h -d 'display help'
 complete -c cairnctl -n 'test (__cairnctl_path) = '\''completions'\''' -l address -s s -r -d 'node addresses, comma-separated or repeated (default http://127.0.0.1:5122) [alias: --server]'

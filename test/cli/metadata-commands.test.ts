@@ -1,11 +1,11 @@
-// cairnctl metadata get|put|patch against a real 3-node cluster (in process): a dry run checks and
-// writes nothing, a stale --expected-version and a document that breaks the key's schema are
-// refused, and a confirmed write is a compare-and-set the nodes take.
+// cairnctl metadata get|put|patch and config set against a real 3-node cluster (in process): a dry
+// run checks and writes nothing, a stale --expected-version and a document that breaks the key's
+// schema are refused, and a confirmed write is a compare-and-set the nodes take.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MetadataDocumentDocument, MetadataWriteDocument } from '../../src/cli/output/documents';
+import { ConfigSetDocument, MetadataDocumentDocument, MetadataWriteDocument } from '../../src/cli/output/documents';
 import { TestCluster, waitUntil } from '../helpers/cluster';
 import { runCli } from '../helpers/in-process';
 
@@ -80,5 +80,28 @@ describe('metadata commands, in process, against a 3-node cluster', () => {
     expect(outcome).toMatchObject({ dry_run: false, changed: true, previous_version: epoch.version });
     expect(outcome.version).toBeGreaterThan(epoch.version);
     await waitUntil('every node to hold epoch 50 of partition 0 (or a later one)', async () => (await get('pp_epoch_0')).version >= outcome.version!);
+  });
+
+  it('config set: a diff and no write on a dry run, refusals for repartitioning and too few log-servers, then the change', async () => {
+    const logsBefore = await get('bifrost_config');
+    const dry = await ctl('config', 'set', '--log-replication', '3', '--dry-run');
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('-  ├ Log replication: {node: 2}');
+    expect(dry.stdout).toContain('+  ├ Log replication: {node: 3}');
+    expect((await get('bifrost_config')).version).toBe(logsBefore.version);
+    const same = await ctl('config', 'set', '--log-replication', '2');
+    expect(`${same.code} ${same.stdout}`).toBe('0 🤷 No changes\n');
+    const repartition = await ctl('config', 'set', '-n', '9', '--yes');
+    expect(repartition.code).toBe(5);
+    expect(repartition.stderr).toContain('cairn does not repartition');
+    const tooMany = await ctl('config', 'set', '--log-replication', '4', '--yes');
+    expect(tooMany.code).toBe(5);
+    expect(tooMany.stderr).toContain('the cluster has 3 log-servers and 3 workers, too few for log replication {node: 4}');
+    const applied = await ctl('config', 'set', '--log-replication', '3', '--nodeset-size', '3', '--yes', '-o', 'json');
+    expect(applied.code, applied.stderr).toBe(0);
+    const outcome = ConfigSetDocument.parse(JSON.parse(applied.stdout));
+    expect(outcome.logs_version).toBeGreaterThan(logsBefore.version);
+    const tree = await ctl('config', 'get');
+    expect(tree.stdout).toContain(' ├ Log replication: {node: 3}\n └ Nodeset size: 3\n');
   });
 });

@@ -263,6 +263,13 @@ export const ConfigGetDocument = z.union([
   z.strictObject({ node_id: nodeId, settings: z.record(z.string(), z.unknown()) }),
 ]);
 
+export const ConfigSetDocument = z.strictObject({
+  dry_run: z.boolean(),
+  changed: z.boolean(),
+  partition_table_version: z.int().nullable(),
+  logs_version: z.int().nullable(),
+});
+
 export const DoctorDocument = z.strictObject({
   healthy: z.boolean(),
   findings: z.array(
@@ -357,6 +364,7 @@ export type ServersJson = z.infer<typeof ServersDocument>;
 export type MetadataDocumentJson = z.infer<typeof MetadataDocumentDocument>;
 export type MetadataWriteJson = z.infer<typeof MetadataWriteDocument>;
 export type ConfigGetJson = z.infer<typeof ConfigGetDocument>;
+export type ConfigSetJson = z.infer<typeof ConfigSetDocument>;
 export type DoctorJson = z.infer<typeof DoctorDocument>;
 export type StatusExtraJson = z.infer<typeof StatusExtraDocument>;
 export type MetadataServersJson = z.infer<typeof MetadataServersDocument>;

@@ -1,12 +1,13 @@
 // `cairnctl config get [--node N]`: the tree restatectl prints (partitions, partition replication,
 // logs provider), or a node's effective settings as key = value lines.
-import { formatPlainId, formatReplication, formatVersion } from '../../../api/ids';
+import { formatPlainId, formatVersion } from '../../../api/ids';
 import type { CommandContext } from '../../context';
 import { CliError, EXIT } from '../../errors';
 import type { ConfigGetJson } from '../../output/documents';
 import { line, styled, table, type Block, type View } from '../../output/view';
 import type { ArgsOf } from '../../registry';
 import type { configGetSpec } from './index';
+import { configTree } from './tree';
 
 /** `{a: {b: 1}}` → [['a.b', '1']]: one row per setting. */
 function flatten(value: unknown, prefix = ''): Array<[string, string]> {
@@ -37,12 +38,7 @@ export async function run(ctx: CommandContext, args: ArgsOf<typeof configGetSpec
     logs_provider: { kind: provider.kind, replication: provider.replication, nodeset_size: provider.target_nodeset_size },
   };
   const blocks: Block[] = [
-    line('⚙️ Cluster Configuration'),
-    line(`├ Number of partitions: ${json.num_partitions}`),
-    line(`├ Partition replication: ${replication.kind === 'everywhere' ? '*' : formatReplication(replication.property)}`),
-    line(`└ Logs Provider: ${provider.kind}`),
-    line(` ├ Log replication: ${formatReplication(provider.replication)}`),
-    line(` └ Nodeset size: ${provider.target_nodeset_size}`),
+    ...configTree(partitions.value, logs.value).map((text) => line(text)),
     line(styled(`(partition table ${formatVersion(partitions.version)}, logs ${formatVersion(logs.version)})`, 'muted')),
   ];
   return { json, blocks };
