@@ -98,11 +98,11 @@ async function measure(label, node, dataSizeOf) {
   const appends = await stopAppends();
   const stall = (await nodeStats(node.address)).event_loop.max_delay_ms;
   const peak = statusOf(node.pid, 'VmHWM');
-  if (!created.snapshot) throw new Error(`${label}: ${created.error}`);
-  const size = dataSizeOf(created.snapshot);
+  if (!created.snapshot_id) throw new Error(`${label}: ${created.error}`);
+  const size = dataSizeOf(created);
   const published = readFileSync(node.log, 'utf8')
     .split('\n')
-    .map((line) => (line.includes(created.snapshot.snapshot_id) && line.includes('snapshot published') ? JSON.parse(line) : undefined))
+    .map((line) => (line.includes(created.snapshot_id) && line.includes('snapshot published') ? JSON.parse(line) : undefined))
     .find(Boolean);
   console.log(
     `  ${label.padEnd(8)} ${(size / MIB).toFixed(0)} MiB data file in ${seconds.toFixed(1)} s = ${(size / MIB / seconds).toFixed(1)} MiB/s ` +

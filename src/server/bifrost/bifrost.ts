@@ -275,8 +275,9 @@ export class Bifrost {
       const tail = tailSegment(this.chain(logId));
       try {
         if (tail.kind !== 'replicated' || !tail.params) {
-          // A seal marker ends the chain only if the store still says so.
-          await this.metadata.refresh();
+          // A seal marker ends the chain only if the store still says so, read now: a refresh already
+          // under way may have read the store before the chain was extended (a stale read in chaos).
+          await this.metadata.readFromStore('bifrost_config');
           const current = tailSegment(this.chain(logId));
           if (current.index === tail.index && current.kind === tail.kind) return tail.base_lsn;
           continue;
