@@ -6,7 +6,7 @@ import type { Fault, FaultContext } from '../nemesis';
 async function snapshotAndTrim(ctx: FaultContext, partitions: number[]): Promise<void> {
   const ids = partitions.map(String);
   if (ctx.rng.chance(0.5)) {
-    const result = await ctx.cluster.ctl(['snapshots', 'create-snapshot', ...ids, '--trim-log']);
+    const result = await ctx.cluster.ctl(['snapshots', 'create-snapshot', ...ids, '--trim-log', '--yes']);
     const snapshots = (result.json as { snapshots?: Array<{ partition_id: number; snapshot: { trimmed_to: number | null } | null; error: string | null }> })?.snapshots ?? [];
     const detail = snapshots.map((s) => `p${s.partition_id}:${s.error ? `error ${s.error}` : `trimmed to ${s.snapshot?.trimmed_to}`}`).join(' ');
     ctx.event('snapshot+trim', `p${ids.join(',p')}`, detail || result.error);
@@ -30,9 +30,9 @@ async function snapshotAndTrim(ctx: FaultContext, partitions: number[]): Promise
 export function trimFault(): Fault {
   return {
     name: 'trim',
-    summary: 'kill -9 a node (not the metadata one), snapshot and trim while it is down, restart it',
+    summary: 'kill -9 a node (not one serving the embedded metadata store), snapshot and trim while it is down, restart it',
     async run(ctx) {
-      // Not the metadata node: with it down no trim can be recorded.
+      // Not a node serving the embedded metadata store: with it down no trim can be recorded.
       const target = ctx.rng.pick(ctx.cluster.nodesWithoutMetadata());
       ctx.event('kill -9', target, `pid ${ctx.cluster.kill(target)}`);
       // Past the failover grace, so that the partitions it led have moved and writes go on.
