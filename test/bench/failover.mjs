@@ -12,7 +12,7 @@
 // failing over while the others go unmeasured.
 //
 // Env: ROUNDS (default 5), WRITERS (default 8), SEED (victims; default random, printed).
-import { fmt, percentile, startCluster } from './lib.mjs';
+import { alive, fmt, percentile, startCluster } from './lib.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const WRITERS = Number(process.env.WRITERS ?? 8);
@@ -138,15 +138,6 @@ async function isEtcdLeader(member) {
 
 /** "1234 ms", or "> 30000 ms" for a partition that did not resume before the deadline. */
 const shown = (ms) => (Number.isFinite(ms) ? fmt(ms) : `> ${RESUME_DEADLINE_MS} ms`);
-
-const alive = (pid) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const random = rng(SEED);
 const cluster = startCluster({ nodes: 3, metadata: 'etcd' });

@@ -64,6 +64,16 @@ export function startCluster({ nodes = 3, sets = [], partitions, metadata } = {}
   return cluster;
 }
 
+/** True while a process with this pid exists (a zombie included). */
+export function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Wall time of one run of a command, in milliseconds; rejects on a non-zero exit. */
 export function timeRun(command, args, env = {}) {
   return new Promise((resolve, reject) => {
