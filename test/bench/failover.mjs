@@ -136,6 +136,18 @@ async function isEtcdLeader(member) {
   }
 }
 
+/**
+ * What the victim held before the kill: the partitions it led and the logs whose tail it sequenced
+ * (a node restarted by the previous round may hold nothing yet, so its loss costs no failover).
+ */
+async function heldBy(address, partitions, nodeId) {
+  const epochs = await Promise.all(partitions.map((p) => json(`${address}/v1/metadata/pp_epoch_${p}`).catch(() => undefined)));
+  const { logs } = (await json(`${address}/v1/metadata/bifrost_config`)).value;
+  const led = partitions.filter((_, i) => epochs[i]?.value.leader === nodeId).length;
+  const sequenced = logs.filter((chain) => chain.segments.at(-1).params?.sequencer.startsWith(`N${nodeId}:`)).length;
+  return `led ${led} partition${led === 1 ? '' : 's'}, sequenced ${sequenced} log${sequenced === 1 ? '' : 's'}`;
+}
+
 /** "1234 ms", or "> 30000 ms" for a partition that did not resume before the deadline. */
 const shown = (ms) => (Number.isFinite(ms) ? fmt(ms) : `> ${RESUME_DEADLINE_MS} ms`);
 
@@ -152,7 +164,7 @@ try {
     const victim = nodes[Math.floor(random() * nodes.length)];
     const member = cluster.info.metadata.members.find((m) => m.name === victim.name);
     const survivors = nodes.filter((n) => n !== victim);
-    const role = (await isEtcdLeader(member)) ? 'the etcd leader' : 'an etcd follower';
+    const etcdRole = (await isEtcdLeader(member)) ? 'the etcd leader' : 'an etcd follower';
     let down = false;
     const writers = new Writers(round, () => (down ? survivors : nodes).map((n) => n.ingress));
     const loadStarted = performance.now();
@@ -160,6 +172,8 @@ try {
       performance.now() - loadStarted >= LOAD_AROUND_KILL_MS && partitions.every((p) => writers.acks.filter((a) => a.partition === p).length >= ACKS_BEFORE_KILL),
     );
     if (!ready) throw new Error(`round ${round}: not every partition took ${ACKS_BEFORE_KILL} writes within 30 s of the round's start`);
+
+    const held = await heldBy(survivors[0].address, partitions, nodes.indexOf(victim) + 1);
 
     // The writers stop using the victim's ingress from the kill on, as a client would after a refusal.
     down = true;
@@ -177,7 +191,7 @@ try {
     results.push({ worst, acked: writers.acks.length, lost: lost.length });
     const perPartition = [...resumed].map(([p, ms]) => `p${p} ${Number.isFinite(ms) ? ms.toFixed(0) : `>${RESUME_DEADLINE_MS}`}`).join(', ');
     console.log(
-      `round ${round}: kill -9 ${victim.name} and its etcd member (${role}): worst partition p${worstPartition} ${shown(worst)} without writes` +
+      `round ${round}: kill -9 ${victim.name} and its etcd member (${etcdRole}; ${held}): worst partition p${worstPartition} ${shown(worst)} without writes` +
         ` (ms per partition: ${perPartition}); acked ${writers.acks.length}, lost ${lost.length}`,
     );
     for (const l of lost.slice(0, 5)) console.log(`  lost: ${l.key} (partition ${l.partition}, acked ${(l.ackedAt - killedAt).toFixed(0)} ms after the kill) read back as ${String(l.seen).slice(0, 120)}`);
