@@ -137,15 +137,17 @@ async function isEtcdLeader(member) {
 }
 
 /**
- * What the victim held before the kill: the partitions it led and the logs whose tail it sequenced
- * (a node restarted by the previous round may hold nothing yet, so its loss costs no failover).
+ * What the victim held before the kill: the controller's role, the partitions it led and the logs
+ * whose tail it sequenced (a node restarted by the previous round may hold nothing yet, so its loss
+ * costs no failover).
  */
 async function heldBy(address, partitions, nodeId) {
   const epochs = await Promise.all(partitions.map((p) => json(`${address}/v1/metadata/pp_epoch_${p}`).catch(() => undefined)));
   const { logs } = (await json(`${address}/v1/metadata/bifrost_config`)).value;
+  const controller = (await json(`${address}/v1/node`)).cluster_controller === nodeId;
   const led = partitions.filter((_, i) => epochs[i]?.value.leader === nodeId).length;
   const sequenced = logs.filter((chain) => chain.segments.at(-1).params?.sequencer.startsWith(`N${nodeId}:`)).length;
-  return `led ${led} partition${led === 1 ? '' : 's'}, sequenced ${sequenced} log${sequenced === 1 ? '' : 's'}`;
+  return `${controller ? 'controller, ' : ''}led ${led} partition${led === 1 ? '' : 's'}, sequenced ${sequenced} log${sequenced === 1 ? '' : 's'}`;
 }
 
 /** "1234 ms", or "> 30000 ms" for a partition that did not resume before the deadline. */
