@@ -6,21 +6,13 @@
 // Env: BACKLOG_MIB (default 300), VALUE_KIB (default 256).
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
-import { CAIRN_SERVER, startCluster } from './lib.mjs';
+import { alive, startCluster } from './lib.mjs';
 
 const BACKLOG_MIB = Number(process.env.BACKLOG_MIB ?? 300);
 const VALUE_KIB = Number(process.env.VALUE_KIB ?? 256);
 const MIB = 1024 * 1024;
 
 const json = async (url) => (await fetch(url)).json();
-const alive = (pid) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const cluster = startCluster({ nodes: 3 });
 try {
@@ -64,7 +56,7 @@ try {
   );
   const writeSeconds = (performance.now() - started) / 1000;
 
-  execFileSync(process.execPath, [CAIRN_SERVER, 'local', 'up', '--dir', cluster.dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  cluster.up();
   const restarted = n3();
   const catchUpStarted = performance.now();
   const logs = (await json(`${cluster.info.nodes[0].address}/v1/metadata/bifrost_config`)).value.logs;

@@ -1,6 +1,6 @@
 // Shared by the benchmarks: a local cluster in a temp folder (stopped by pid at the end) and timing.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,26 +9,43 @@ export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const CAIRNCTL = path.join(ROOT, 'bin', 'cairnctl');
 export const CAIRN_SERVER = path.join(ROOT, 'bin', 'cairn-server');
 
-export function startCluster({ nodes = 3, sets = [], partitions } = {}) {
+/**
+ * A local cluster from `cairn-server local up` in a temp folder, on the embedded metadata store or
+ * (`metadata: 'etcd'`) with an etcd member beside each node. `up()` starts whatever is down again
+ * and waits until it is healthy; `stop()` kills every node and member by pid and removes the folder.
+ */
+export function startCluster({ nodes = 3, sets = [], partitions, metadata } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'cairn-bench-'));
-  const args = ['local', 'up', '--dir', dir, '--nodes', String(nodes), ...sets.flatMap((s) => ['--set', s])];
+  const localUp = (args) => {
+    try {
+      // A benchmark's throwaway cluster leaves 127.0.0.1:5122 to the user's own `npm run demo`.
+      execFileSync(process.execPath, [CAIRN_SERVER, 'local', 'up', '--dir', dir, ...args], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, CAIRN_LOCAL_NO_DEFAULT_PORT: '1' },
+      });
+    } catch (err) {
+      process.stderr.write(String(err.stderr ?? err.message));
+      throw err;
+    }
+  };
+  const readInfo = () => JSON.parse(readFileSync(path.join(dir, 'cluster.json'), 'utf8'));
+  const args = ['--nodes', String(nodes), ...sets.flatMap((s) => ['--set', s])];
   if (partitions) args.push('--partitions', String(partitions));
-  try {
-    // A benchmark's throwaway cluster leaves 127.0.0.1:5122 to the user's own `npm run demo`.
-    execFileSync(process.execPath, [CAIRN_SERVER, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CAIRN_LOCAL_NO_DEFAULT_PORT: '1' } });
-  } catch (err) {
-    process.stderr.write(String(err.stderr ?? err.message));
-    throw err;
-  }
-  const info = JSON.parse(readFileSync(path.join(dir, 'cluster.json'), 'utf8'));
-  return {
+  if (metadata) args.push('--metadata', metadata);
+  const cluster = {
     dir,
-    info,
+    info: undefined,
+    up() {
+      localUp([]);
+      cluster.info = readInfo();
+    },
     stop() {
-      for (const node of JSON.parse(readFileSync(path.join(dir, 'cluster.json'), 'utf8')).nodes) {
+      const info = readInfo();
+      const members = info.metadata?.kind === 'etcd' ? info.metadata.members : [];
+      for (const { pid } of [...info.nodes, ...members]) {
         try {
-          process.kill(node.pid, 'SIGCONT');
-          process.kill(node.pid, 'SIGKILL');
+          process.kill(pid, 'SIGCONT');
+          process.kill(pid, 'SIGKILL');
         } catch {
           // already stopped
         }
@@ -36,6 +53,25 @@ export function startCluster({ nodes = 3, sets = [], partitions } = {}) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  try {
+    localUp(args);
+  } catch (err) {
+    // A start that failed half-way may have left members or nodes running.
+    if (existsSync(path.join(dir, 'cluster.json'))) cluster.stop();
+    throw err;
+  }
+  cluster.info = readInfo();
+  return cluster;
+}
+
+/** True while a process with this pid exists (a zombie included). */
+export function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Wall time of one run of a command, in milliseconds; rejects on a non-zero exit. */

@@ -1,7 +1,8 @@
-// The cluster under test: `cairn-server local up` in a temporary folder, the processes it started
-// (signalled by pid), the tmpfs mounts of the disk-full fault, cairnctl and the node API. Cleanup
-// is synchronous so that it also runs from a signal handler or an exit hook: every process is
-// killed by pid, every mount unmounted, the folder removed.
+// The cluster under test: `cairn-server local up` in a temporary folder, on the embedded metadata
+// store or with an etcd member beside each node, the processes it started (nodes and members,
+// signalled by pid), the tmpfs mounts of the disk-full fault, cairnctl and the node API. Cleanup is
+// synchronous so that it also runs from a signal handler or an exit hook: every process is killed
+// by pid, every mount unmounted, the folder removed.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,8 @@ import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { HttpClient } from '../../src/api/http-client';
 import type { Logs, PartitionTable } from '../../src/api/schemas';
-import type { ClusterFile, ClusterNodeEntry } from '../../src/server/local/cluster';
+import type { ClusterFile, ClusterNodeEntry, MetadataKind } from '../../src/server/local/cluster';
+import { etcdIsLeader, type EtcdMember } from '../../src/server/local/etcd';
 import { cairnctl, cairnServer, type RunResult } from '../helpers/cli';
 
 export type ChaosNode = ClusterNodeEntry;
@@ -35,10 +37,11 @@ export class ChaosCluster {
     readonly dir: string,
     readonly nodeCount: number,
     private readonly sets: string[],
+    readonly metadataKind: MetadataKind,
   ) {}
 
-  static create(nodeCount: number, sets: string[]): ChaosCluster {
-    return new ChaosCluster(mkdtempSync(path.join(tmpdir(), 'cairn-chaos-')), nodeCount, sets);
+  static create(nodeCount: number, sets: string[], metadataKind: MetadataKind = 'embedded'): ChaosCluster {
+    return new ChaosCluster(mkdtempSync(path.join(tmpdir(), 'cairn-chaos-')), nodeCount, sets, metadataKind);
   }
 
   /** `local up` names nodes n1..nN and puts node n's data in <dir>/n<i>/data. */
@@ -80,14 +83,36 @@ export class ChaosCluster {
     return node;
   }
 
-  /** The first `local up` creates the cluster; later ones start whichever nodes are down. */
+  /** The etcd members beside the nodes (none on the embedded store). */
+  get etcdMembers(): EtcdMember[] {
+    const { metadata } = this.info;
+    return metadata.kind === 'etcd' ? metadata.members : [];
+  }
+
+  etcdMember(name: string): EtcdMember {
+    const member = this.etcdMembers.find((m) => m.name === name);
+    if (!member) throw new Error(`no etcd member ${name} in ${this.dir}/cluster.json`);
+    return member;
+  }
+
+  /** The name of the member that says it is etcd's raft leader, if one does. */
+  async etcdLeader(): Promise<string | undefined> {
+    const running = this.etcdMembers.filter((m) => isOurProcess(m.pid, this.dir));
+    const leaders = await Promise.all(running.map((m) => etcdIsLeader(m.client_url)));
+    return running.find((_, i) => leaders[i])?.name;
+  }
+
+  /**
+   * The first `local up` creates the cluster; later ones start whichever nodes and etcd members are
+   * down.
+   */
   async up(): Promise<RunResult> {
     const first = !existsSync(path.join(this.dir, 'cluster.json'));
     const args = ['local', 'up', '--dir', this.dir];
-    if (first) args.push('--nodes', String(this.nodeCount), ...this.sets.flatMap((s) => ['--set', s]));
+    if (first) args.push('--nodes', String(this.nodeCount), '--metadata', this.metadataKind, ...this.sets.flatMap((s) => ['--set', s]));
     const result = await cairnServer(args, { timeoutMs: LOCAL_UP_TIMEOUT_MS });
     this.file = undefined;
-    if (existsSync(path.join(this.dir, 'cluster.json'))) for (const node of this.nodes) if (node.pid) this.pids.add(node.pid);
+    if (existsSync(path.join(this.dir, 'cluster.json'))) for (const { pid } of [...this.nodes, ...this.etcdMembers]) if (pid) this.pids.add(pid);
     if (first && result.code !== 0) throw new Error(`local up failed (exit ${result.code}):\n${result.stderr}`);
     return result;
   }
@@ -100,6 +125,13 @@ export class ChaosCluster {
     const { pid } = this.node(name);
     signal(pid, 'SIGKILL');
     this.paused.delete(name);
+    return pid;
+  }
+
+  /** kill -9 of the etcd member beside node `name`. */
+  killEtcdMember(name: string): number {
+    const { pid } = this.etcdMember(name);
+    signal(pid, 'SIGKILL');
     return pid;
   }
 
@@ -127,7 +159,7 @@ export class ChaosCluster {
     return this.node(name).ingress;
   }
 
-  /** `cairnctl <args> -o json --yes` against the whole cluster. */
+  /** `cairnctl <args> -o json` against the whole cluster (a change passes its own --yes). */
   async ctl(args: string[]): Promise<CtlResult> {
     const result = await cairnctl([...args, '-o', 'json'], { env: { CAIRN_ADDRESS: this.info.address }, timeoutMs: 60_000 });
     let json: unknown;
@@ -162,7 +194,7 @@ export class ChaosCluster {
     for (const mount of this.mounts) cpSync(mount, `${mount}.kept`, { recursive: true });
   }
 
-  /** Kills every process this run started, unmounts, and removes the folder unless `keep`. */
+  /** Kills every process this run started (nodes and etcd members), unmounts, and removes the folder unless `keep`. */
   cleanup(keep: boolean): string[] {
     if (this.cleaned) return [];
     this.cleaned = true;

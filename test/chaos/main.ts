@@ -1,9 +1,11 @@
-// `npm run chaos -- --seconds N --seed S [--nodes 3|5] [--faults kill,pause,...]`: the options, the
-// run, and the teardown that happens whatever the ending (success, violation, error, Ctrl-C): every
-// node killed by pid, the tmpfs unmounted, the folder removed (kept with --keep).
+// `npm run chaos -- --seconds N --seed S [--nodes 3|5] [--metadata embedded|etcd] [--faults ...]`:
+// the options, the run, and the teardown that happens whatever the ending (success, violation,
+// error, Ctrl-C): every node and etcd member killed by pid, the tmpfs unmounted, the folder removed
+// (kept with --keep).
 import { randomInt } from 'node:crypto';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { wholeNumber } from '../../src/cli/args';
+import { METADATA_KINDS, type MetadataKind } from '../../src/server/local/cluster';
 import { ChaosCluster } from './cluster';
 import { FAULTS } from './faults';
 import { CHAOS_SETTINGS, Interrupted, runChaos, type ChaosOptions } from './run';
@@ -29,6 +31,7 @@ const program = new Command('chaos')
   .option('--seconds <n>', 'how long the nemesis injects faults', wholeNumber('a number of seconds', 1, 24 * 3600), 60)
   .option('--seed <n>', 'seed of the fault schedule and the clients (default: random, printed)', wholeNumber('a seed', 0, 2 ** 32 - 1))
   .addOption(new Option('--nodes <n>', 'cluster size').choices(['3', '5']).default('3'))
+  .addOption(new Option('--metadata <kind>', 'metadata store: the embedded one, or an etcd member beside each node').choices(METADATA_KINDS).default('embedded'))
   .option('--faults <list>', `comma-separated faults (default: all): ${Object.keys(FAULTS).join(', ')}`, faultList, Object.keys(FAULTS))
   .option('--clients <n>', 'concurrent clients, bound to the nodes in turn (default: 2 per node)', wholeNumber('a number of clients', 1, 64))
   .option('--keys <n>', 'keys in the key space', wholeNumber('a number of keys', 1, 10_000), 8)
@@ -42,7 +45,8 @@ Ends with "chaos: <ops> ops, <faults> faults, <violations> violations"; exit 0 w
 
 Examples:
   npm run chaos -- --seconds 120 --seed 7
-  npm run chaos -- --seconds 60 --seed 3 --nodes 5 --faults kill,pause,trim`,
+  npm run chaos -- --seconds 60 --seed 3 --nodes 5 --faults kill,pause,trim
+  npm run chaos -- --seconds 600 --metadata etcd`,
   )
   .exitOverride();
 
@@ -53,11 +57,12 @@ async function main(): Promise<number> {
     const code = (err as { exitCode?: number }).exitCode ?? EXIT_USAGE;
     return code === 0 ? 0 : EXIT_USAGE;
   }
-  const raw = program.opts<{ seconds: number; seed?: number; nodes: string; faults: string[]; clients?: number; keys: number; set: string[]; keep?: boolean }>();
+  const raw = program.opts<{ seconds: number; seed?: number; nodes: string; metadata: MetadataKind; faults: string[]; clients?: number; keys: number; set: string[]; keep?: boolean }>();
   const options: ChaosOptions = {
     seconds: raw.seconds,
     seed: raw.seed ?? randomInt(2 ** 32 - 1),
     nodes: Number(raw.nodes),
+    metadata: raw.metadata,
     faults: raw.faults,
     clients: raw.clients ?? 2 * Number(raw.nodes),
     keys: raw.keys,
@@ -65,7 +70,7 @@ async function main(): Promise<number> {
     keep: raw.keep ?? false,
   };
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  const cluster = ChaosCluster.create(options.nodes, options.sets);
+  const cluster = ChaosCluster.create(options.nodes, options.sets, options.metadata);
   const controller = new AbortController();
   const teardown = () => {
     for (const problem of cluster.cleanup(options.keep)) process.stderr.write(`chaos: cleanup: ${problem}\n`);

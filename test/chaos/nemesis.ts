@@ -22,7 +22,7 @@ export interface FaultContext {
   event(action: string, target: string, detail?: string): void;
   /** Waits, or returns early once the run is interrupted. */
   sleep(ms: number): Promise<void>;
-  /** `local up`: starts every node that is down and waits for the cluster to be healthy. */
+  /** `local up`: starts every node and etcd member that is down and waits for the cluster to be healthy. */
   restart(): Promise<void>;
   /** The node running the sequencer of a log's tail segment, if it is known. */
   sequencerNode(logId: number): Promise<string | undefined>;
@@ -66,7 +66,8 @@ export class Nemesis {
     restart: async () => {
       const started = this.now();
       const result = await this.cluster.up();
-      const names = [...result.stderr.matchAll(/^started (\S+) \(pid (\d+)\)/gm)].map((m) => `${m[1]}(pid ${m[2]})`);
+      // "started n2 (pid 7)" and "started etcd member n2 (pid 8)" read n2(pid 7) and etcd n2(pid 8).
+      const names = [...result.stderr.matchAll(/^started (etcd member )?(\S+) \(pid (\d+)\)/gm)].map((m) => `${m[1] ? 'etcd ' : ''}${m[2]}(pid ${m[3]})`);
       const took = `in ${seconds(this.now() - started)}`;
       const outcome = result.code === 0 ? `healthy ${took}` : `local up exit ${result.code}: ${lastLine(result.stderr)} ${took}`;
       this.schedule.push({ at: this.now(), fault, action: 'restart', target: names.join(',') || '-', detail: outcome });

@@ -3,6 +3,7 @@
 // the report. The cluster is always torn down by the caller through `cluster.cleanup`.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { MetadataKind } from '../../src/server/local/cluster';
 import { checkLiveness } from './checks/liveness';
 import { finalReads, isFinalRead } from './checks/final-reads';
 import { checkHistory, type Violation } from './checks/register';
@@ -20,6 +21,7 @@ export interface ChaosOptions {
   seconds: number;
   seed: number;
   nodes: number;
+  metadata: MetadataKind;
   faults: string[];
   clients: number;
   keys: number;
@@ -62,7 +64,7 @@ export async function runChaos(options: ChaosOptions, cluster: ChaosCluster, sig
     if (unavailable) out(`chaos: fault ${name} left out: ${unavailable}`);
     else faults.push(fault);
   }
-  out(`chaos: seed ${options.seed}, ${options.nodes} nodes, ${options.seconds}s of faults: ${faults.map((f) => `${f.name} (${f.summary})`).join('; ')}`);
+  out(`chaos: seed ${options.seed}, ${options.nodes} nodes on the ${options.metadata} metadata store, ${options.seconds}s of faults: ${faults.map((f) => `${f.name} (${f.summary})`).join('; ')}`);
   out(`chaos: cluster folder ${cluster.dir}`);
   await cluster.up();
   checkpoint();
