@@ -11,7 +11,8 @@ import { parse as parseToml } from 'smol-toml';
 import { HttpClient } from '../../src/api/http-client';
 import type { Logs, PartitionTable } from '../../src/api/schemas';
 import type { ClusterFile, ClusterNodeEntry, MetadataKind } from '../../src/server/local/cluster';
-import { etcdIsLeader, type EtcdMember } from '../../src/server/local/etcd';
+import type { EtcdMember } from '../../src/server/local/etcd';
+import { etcdIsLeader } from '../../src/server/metadata/servers';
 import { cairnctl, cairnServer, type RunResult } from '../helpers/cli';
 
 export type ChaosNode = ClusterNodeEntry;
