@@ -1,15 +1,34 @@
-// The embedded metadata store's HTTP endpoints, served by the node with the metadata-server role to
-// the other nodes (remote.ts): versions, a change long poll, and compare-and-set reads and writes.
+// Metadata endpoints. Every node: a key as this node sees it, and the servers of its store. The
+// node with the metadata-server role also serves the embedded store to the other nodes (remote.ts):
+// versions, a change long poll, and compare-and-set reads and writes.
+import type { HttpClient } from '../../api/http-client';
 import { ApiError } from '../../api/errors';
-import { MetadataKeyText, type Precondition } from '../../api/schemas';
+import { isEpochKey, METADATA_KEYS, MetadataKeyText, type MetadataKey, type Precondition } from '../../api/schemas';
+import type { NodeConfig } from '../config';
 import type { HttpServer } from '../http/server';
 import type { EmbeddedMetadataStore } from './embedded';
+import type { MetadataManager } from './manager';
+import { metadataServers } from './servers';
+import type { MetadataStore } from './store';
 
 const MAX_CHANGES_WAIT_MS = 30_000;
 
 function checkKey(key: string): string {
   if (!MetadataKeyText.safeParse(key).success) throw new ApiError('BAD_REQUEST', `invalid metadata key '${key}'`);
   return key;
+}
+
+export function bindMetadataRoutes(s: HttpServer, deps: { config: NodeConfig; store: MetadataStore; metadata: MetadataManager; http: HttpClient }): void {
+  s.route('metadataServers', () => metadataServers(deps.config, deps.store, deps.http));
+  s.route('metadataGet', ({ params }) => {
+    const key = params.key!;
+    if (!(METADATA_KEYS as readonly string[]).includes(key) && !isEpochKey(key)) {
+      throw new ApiError('NOT_FOUND', `unknown metadata key '${key}'`, `known keys: ${METADATA_KEYS.join(', ')}, pp_epoch_<partition>`);
+    }
+    const entry = deps.metadata.get(key as MetadataKey);
+    if (!entry) throw new ApiError('NOT_FOUND', `no ${key} yet: the cluster is not provisioned`, 'provision it with `cairnctl provision`');
+    return { key, version: entry.version, value: entry.value };
+  });
 }
 
 export function bindMetadataStoreRoutes(s: HttpServer, store: EmbeddedMetadataStore): void {
