@@ -277,9 +277,18 @@ export class CairnNode implements NodeServices {
    * ingress, once everything it serves runs.
    */
   private async startRoles(me: GenerationalNodeId): Promise<void> {
-    const { roles, config } = this;
+    const { roles } = this;
     await roles['metadata-server']?.start();
     await roles['log-server']?.start(me);
+    this.startSequencers(me);
+    await roles.worker?.start(me);
+    await roles.admin?.start(me);
+    await roles['http-ingress']?.start(me);
+  }
+
+  /** Every node sequences the loglets the logs metadata gives it. */
+  private startSequencers(me: GenerationalNodeId): void {
+    const { config } = this;
     this.sequencers = new SequencerManager(
       me,
       this.metadata,
@@ -292,9 +301,6 @@ export class CairnNode implements NodeServices {
       },
       this.logger,
     );
-    await roles.worker?.start(me);
-    await roles.admin?.start(me);
-    await roles['http-ingress']?.start(me);
   }
 
   /** A fatal condition after start: say why on stderr and in the log, then stop with exit code 1. */
@@ -307,9 +313,10 @@ export class CairnNode implements NodeServices {
   }
 
   /**
-   * Work stops from the edge inwards: no new reads, the ingress, the processors, the sequencers;
-   * the controller last of all, so that it hands over (revoking its lease) once nothing here acts.
-   * Storage closes once the listener has closed, the lock last.
+   * Work stops from the edge inwards: appends stop waiting for segments, then the ingress, the
+   * processors and the sequencers stop; the controller last of all, so that it hands over (revoking
+   * its lease) once nothing here acts. Storage closes once the listener has closed: the roles', then
+   * the node's own (the lock, the embedded metadata store).
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
