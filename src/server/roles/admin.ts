@@ -13,7 +13,6 @@ import { ready, replicationBatch, type NodeRole, type NodeServices, type RoleRep
 const CONTROLLER_INTERVAL_MS = 500;
 
 export class AdminRole implements NodeRole {
-  readonly name = 'admin';
   private controller: ClusterController | undefined;
   private ops: LogOperations | undefined;
   private started = false;

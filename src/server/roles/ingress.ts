@@ -8,7 +8,6 @@ import type { NodeRole, NodeServices, RoleReport } from './role';
 import { workerDeps, type WorkerRole } from './worker';
 
 export class IngressRole implements NodeRole {
-  readonly name = 'http-ingress';
   private server: HttpServer | undefined;
 
   constructor(

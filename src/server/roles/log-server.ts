@@ -11,7 +11,6 @@ import { bindLogServerRoutes } from '../log-server/service';
 import { ready, type NodeRole, type NodeServices, type RoleReport } from './role';
 
 export class LogServerRole implements NodeRole {
-  readonly name = 'log-server';
   private store: LogStoreHandle | undefined;
   private started = false;
 

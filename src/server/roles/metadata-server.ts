@@ -6,8 +6,6 @@ import type { OpenedMetadataStore } from '../metadata/factory';
 import type { NodeRole, RoleReport } from './role';
 
 export class MetadataServerRole implements NodeRole {
-  readonly name = 'metadata-server';
-
   constructor(private readonly opened: () => OpenedMetadataStore) {}
 
   bindRoutes(server: HttpServer): void {

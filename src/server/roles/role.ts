@@ -1,13 +1,12 @@
 // The shape every role of a node has (metadata-server, log-server, worker, admin, http-ingress), and
 // what the node lends its roles. node.ts builds the roles the configuration names, binds their
-// routes before joining, starts them once joined and stops them; a role never looks at another's
-// config or at which roles its node runs.
+// routes before joining, starts them once joined and stops them; a role is handed what it uses and
+// never checks which roles its node runs.
 import { ApiError } from '../../api/errors';
 import type { HttpClient } from '../../api/http-client';
 import type { GenerationalNodeId } from '../../api/ids';
-import type { Ident, Role } from '../../api/schemas';
+import type { Ident } from '../../api/schemas';
 import type { Bifrost } from '../bifrost/bifrost';
-import type { SequencerManager } from '../bifrost/sequencers';
 import type { NodeConfig } from '../config';
 import type { StorageHealth } from '../health';
 import type { HttpServer } from '../http/server';
@@ -20,7 +19,6 @@ import type { MetadataStore } from '../metadata/store';
 export type RoleReport = Partial<Pick<Ident, 'admin' | 'worker' | 'log_server' | 'metadata_server' | 'partitions' | 'sealed_tail_loglets' | 'cluster_controller'>>;
 
 export interface NodeRole {
-  readonly name: Role;
   /** Opens what the role cannot run without, before the node reaches the metadata store, so a bad setting ends the start early. */
   open?(): Promise<void>;
   /** Binds the role's endpoints; they answer NOT_READY until `start` has run (see `ready`). */
@@ -44,7 +42,6 @@ export interface NodeServices {
   readonly metadataStore: MetadataStore;
   readonly logServers: LogServerRegistry;
   readonly bifrost: Bifrost;
-  readonly sequencers: SequencerManager | undefined;
   ident(): Ident;
   /** Stops the node for a condition it cannot run on (exit code 1). */
   fail(err: Error): void;

@@ -12,7 +12,6 @@ import { SnapshotRepository } from '../worker/snapshot-repository';
 import { replicationBatch, type NodeRole, type NodeServices, type RoleReport } from './role';
 
 export class WorkerRole implements NodeRole {
-  readonly name = 'worker';
   private repository: SnapshotRepository | undefined;
   private db: Db | undefined;
   private store: PartitionStore | undefined;
