@@ -1,86 +1,64 @@
-// One cairn-server process: its HTTP listener, metadata view, cluster membership and roles.
+// One cairn-server process: what every node runs (its listener, the metadata store the factory picks
+// and this node's view of it, bifrost, the sequencers and the core routes), composed with the roles
+// its configuration names (roles/): lock, open, bind, listen, join, start the roles, stop them.
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { ApiError } from '../api/errors';
 import { HttpClient } from '../api/http-client';
-import { formatGenId, parseGenId, type GenerationalNodeId } from '../api/ids';
-import { tailLoglet } from '../api/logs';
+import { formatGenId, type GenerationalNodeId } from '../api/ids';
 import { buildOpenApi } from '../api/openapi';
-import { isEpochKey, METADATA_KEYS, MetadataKeyText, type Ident, type MetadataKey, type NodeStats } from '../api/schemas';
-import { ClusterController } from './admin/controller';
-import { LeaseElection, LowestAliveAdmin } from './admin/election';
-import { LogOperations } from './admin/log-ops';
-import { NodeOperations } from './admin/node-ops';
-import { bindAdminRoutes, idParam } from './admin/service';
+import type { Ident, NodeStats, Role } from '../api/schemas';
 import { provisionCluster } from './admin/provision';
 import { Bifrost } from './bifrost/bifrost';
 import { SequencerManager } from './bifrost/sequencers';
-import { bindSequencerRoutes } from './bifrost/service';
-import { encodeFrame } from './bifrost/wire';
+import { bindLogReadRoutes, bindSequencerRoutes } from './bifrost/service';
 import { redactedConfig, type NodeConfig } from './config';
 import { CLUSTER_SECRET_HEADER, HttpServer } from './http/server';
-import { createIngress } from './ingress/ingress';
 import { StorageHealth } from './health';
 import type { Logger } from './logger';
-import { LogStoreHandle } from './log-server/log-store-handle';
-import { provisionLogServer } from './log-server/provision';
 import { LogServerRegistry } from './log-server/registry';
-import { bindLogServerRoutes } from './log-server/service';
+import { createMetadataStore, type OpenedMetadataStore } from './metadata/factory';
 import { MetadataManager } from './metadata/manager';
-import { EmbeddedMetadataStore } from './metadata/embedded';
-import { createMetadataStore } from './metadata/factory';
-import { metadataServers } from './metadata/servers';
-import { bindMetadataStoreRoutes } from './metadata/service';
+import { bindMetadataRoutes } from './metadata/service';
 import type { MetadataStore } from './metadata/store';
 import { FatalNodeError, fencedReason, joinCluster } from './node-join';
+import { AdminRole } from './roles/admin';
+import { IngressRole } from './roles/ingress';
+import { LogServerRole } from './roles/log-server';
+import { MetadataServerRole } from './roles/metadata-server';
+import { replicationBatch, type NodeRole, type NodeServices } from './roles/role';
+import { WorkerRole } from './roles/worker';
 import { sleep } from './sleep';
 import { openDatabase, type Db } from './storage/sqlite';
-import { PartitionManager } from './worker/manager';
-import { PartitionStore } from './worker/partition-store';
-import { bindWorkerRoutes, type WorkerDeps } from './worker/service';
-import { SnapshotRepository } from './worker/snapshot-repository';
 
 export const VERSION = '0.1.0';
 /** The metadata change feed is the way changes arrive; reading everything this often catches anything it missed. */
 const METADATA_RESYNC_MS = 5_000;
-const CONTROLLER_INTERVAL_MS = 500;
 const JOIN_RETRY_MS = 250;
 
-/** Throws NOT_READY until a component exists (it is created once the node has joined). */
-function ready<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new ApiError('NOT_READY', `${what} is not running on this node yet`, 'retry in a moment');
-  return value;
+/** The roles this node runs, by name; each is there only if the configuration names it. */
+interface Roles {
+  'metadata-server'?: MetadataServerRole;
+  'log-server'?: LogServerRole;
+  worker?: WorkerRole;
+  admin?: AdminRole;
+  'http-ingress'?: IngressRole;
 }
 
-
-type RoleStatus = 'starting-up' | 'ready' | 'failsafe' | 'stopped';
-
-export class CairnNode {
+export class CairnNode implements NodeServices {
   readonly startedAt = new Date();
   readonly http: HttpClient;
   private readonly server: HttpServer;
   private readonly databases: Db[] = [];
-  private metadataStore!: MetadataStore;
+  private opened!: OpenedMetadataStore;
   metadata!: MetadataManager;
+  logServers!: LogServerRegistry;
+  bifrost!: Bifrost;
+  sequencers: SequencerManager | undefined;
   me: GenerationalNodeId | undefined;
   private status: Ident['status'] = 'starting-up';
-  private readonly roleStatus: Record<'admin' | 'worker' | 'log-server', RoleStatus> = {
-    admin: 'starting-up',
-    worker: 'starting-up',
-    'log-server': 'starting-up',
-  };
-  private controller: ClusterController | undefined;
-  private logServers!: LogServerRegistry;
-  private logStore: LogStoreHandle | undefined;
-  private sequencers: SequencerManager | undefined;
-  private bifrost!: Bifrost;
-  private ops: LogOperations | undefined;
-  private partitionStore: PartitionStore | undefined;
-  private partitions: PartitionManager | undefined;
-  private repository: SnapshotRepository | undefined;
-  private ingress: HttpServer | undefined;
+  private readonly roles: Roles;
   private stopping: Promise<void> | undefined;
   /** Stores whose writes fail right now (reported in the ident, logged when it starts and ends). */
   readonly storage = new StorageHealth((problem, resolved) =>
@@ -115,6 +93,29 @@ export class CairnNode {
       adminToken: config.adminToken,
       clusterSecret: config.clusterSecret,
     });
+    this.roles = this.createRoles();
+  }
+
+  private createRoles(): Roles {
+    const has = (role: Role) => this.config.roles.includes(role);
+    const worker = has('worker') ? new WorkerRole(this) : undefined;
+    return {
+      'metadata-server': has('metadata-server') ? new MetadataServerRole(() => this.opened) : undefined,
+      'log-server': has('log-server') ? new LogServerRole(this) : undefined,
+      worker,
+      admin: has('admin') ? new AdminRole(this) : undefined,
+      'http-ingress': has('http-ingress') ? new IngressRole(this, worker) : undefined,
+    };
+  }
+
+  /** The roles this node runs, in the order they start. */
+  private get roleList(): NodeRole[] {
+    const { roles } = this;
+    return [roles['metadata-server'], roles['log-server'], roles.worker, roles.admin, roles['http-ingress']].filter((role) => role !== undefined);
+  }
+
+  get metadataStore(): MetadataStore {
+    return this.opened.store;
   }
 
   /** The event loop's delay since the previous call (the window then starts again). */
@@ -126,13 +127,8 @@ export class CairnNode {
     return window;
   }
 
-  hasRole(role: NodeConfig['roles'][number]): boolean {
-    return this.config.roles.includes(role);
-  }
-
   ident(): Ident {
-    const role = <R extends 'admin' | 'worker' | 'log-server'>(r: R) => (this.hasRole(r) ? this.roleStatus[r] : null);
-    return {
+    const ident: Ident = {
       status: this.status,
       name: this.config.nodeName,
       cluster_name: this.config.clusterName,
@@ -142,33 +138,24 @@ export class CairnNode {
       roles: this.config.roles,
       started_at: this.startedAt.toISOString(),
       uptime_ms: Date.now() - this.startedAt.getTime(),
-      admin: role('admin'),
-      worker: role('worker'),
-      log_server: role('log-server'),
-      metadata_server: this.hasRole('metadata-server') ? 'member' : null,
+      admin: null,
+      worker: null,
+      log_server: null,
+      metadata_server: null,
       metadata_versions: this.metadata ? this.metadata.versions() : {},
-      partitions: this.partitions?.statuses() ?? [],
-      sealed_tail_loglets: this.sealedTailLoglets(),
+      partitions: [],
+      sealed_tail_loglets: [],
       problems: this.storage.list(),
-      cluster_controller: this.controller?.controllerId() ?? null,
+      cluster_controller: null,
     };
-  }
-
-  /** Tail loglets this node's log-server has sealed: the controller finishes their reconfiguration. */
-  private sealedTailLoglets(): number[] {
-    const store = this.logStore;
-    const logs = this.metadata?.get('bifrost_config')?.value;
-    if (!store || !logs) return [];
-    return logs.logs.flatMap((chain) => {
-      const loglet = tailLoglet(chain)?.params.loglet_id;
-      return loglet !== undefined && store.isSealed(loglet) ? [loglet] : [];
-    });
+    for (const role of this.roleList) Object.assign(ident, role.report());
+    return ident;
   }
 
   async start(): Promise<void> {
     mkdirSync(this.config.baseDir, { recursive: true });
     this.acquireLock();
-    await this.openSnapshotRepository();
+    for (const role of this.roleList) await role.open?.();
     await this.openMetadata();
     this.bindRoutes();
     const address = await this.server.listen(this.config.bindAddress);
@@ -178,7 +165,7 @@ export class CairnNode {
     );
     this.metadata.start(METADATA_RESYNC_MS);
     await this.join();
-    await this.startRoles();
+    await this.startRoles(this.me!);
     this.status = 'alive';
     this.logger.info({ node_id: formatGenId(this.me!) }, `My Node ID is ${formatGenId(this.me!)}`);
   }
@@ -202,18 +189,8 @@ export class CairnNode {
     this.databases.push(lock);
   }
 
-  private async openSnapshotRepository(): Promise<void> {
-    const destination = this.config.snapshotDestination;
-    if (!destination || !this.hasRole('worker')) return;
-    try {
-      this.repository = await SnapshotRepository.open(destination, path.join(this.config.baseDir, 'snapshot-staging'));
-    } catch (err) {
-      throw new FatalNodeError(`cannot open the snapshot repository ${destination.url} (worker.snapshots.destination): ${(err as Error).message}`);
-    }
-  }
-
   private async openMetadata(): Promise<void> {
-    this.metadataStore = await createMetadataStore(this.config, {
+    this.opened = await createMetadataStore(this.config, {
       http: this.http,
       openEmbedded: () => {
         const db = openDatabase(path.join(this.config.baseDir, 'metadata.db'));
@@ -224,7 +201,7 @@ export class CairnNode {
     this.metadata = new MetadataManager(this.metadataStore, this.logger);
     this.logServers = new LogServerRegistry(this.metadata, this.http, this.config.messageSizeLimit);
     this.bifrost = new Bifrost(() => this.me, this.metadata, () => this.sequencers, this.logServers, this.http, this.config.recordSizeLimit, {
-      ...this.batch,
+      ...replicationBatch(this.config),
       inflight: this.config.replicationInflightBatches,
     });
     this.metadata.on('change', (key) => {
@@ -234,56 +211,32 @@ export class CairnNode {
     });
   }
 
+  /** The routes every node answers, then each role's; all of them before the node joins. */
   private bindRoutes(): void {
     const s = this.server;
-    s.route('health', () => ({ status: this.status === 'alive' ? 'ok' : 'starting', node: this.config.nodeName }));
+    const { config } = this;
+    s.route('health', () => ({ status: this.status === 'alive' ? 'ok' : 'starting', node: config.nodeName }));
     s.raw('GET', '/v1/openapi.json', 'none', () => ({
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(buildOpenApi(VERSION), null, 2),
     }));
     s.route('ident', () => this.ident());
-    s.route('nodeSettings', () => ({ ...redactedConfig(this.config) }));
-    s.route('metadataServers', () => metadataServers(this.config, this.metadataStore, this.http));
-    s.route('metadataGet', ({ params }) => {
-      const key = params.key!;
-      if (!(METADATA_KEYS as readonly string[]).includes(key) && !isEpochKey(key)) {
-        throw new ApiError('NOT_FOUND', `unknown metadata key '${key}'`, `known keys: ${METADATA_KEYS.join(', ')}, pp_epoch_<partition>`);
-      }
-      const entry = this.metadata.get(key as MetadataKey);
-      if (!entry) throw new ApiError('NOT_FOUND', `no ${key} yet: the cluster is not provisioned`, 'provision it with `cairnctl provision`');
-      return { key, version: entry.version, value: entry.value };
-    });
-    s.route('provision', ({ json }) => provisionCluster(json as never, this.config, this.metadata));
+    s.route('nodeSettings', () => ({ ...redactedConfig(config) }));
+    bindMetadataRoutes(s, { config, store: this.metadataStore, metadata: this.metadata, http: this.http });
+    s.route('provision', ({ json }) => provisionCluster(json as never, config, this.metadata));
     s.route('stats', async () => {
       const memory = process.memoryUsage();
       return {
-        log_store: this.logStore ? await this.logStore.stats() : null,
+        log_store: (await this.roles['log-server']?.stats()) ?? null,
         sequencers: this.sequencers?.stats() ?? [],
         memory: { rss_bytes: memory.rss, max_rss_bytes: process.resourceUsage().maxRSS * 1024 },
         event_loop: this.eventLoopWindow(),
       };
     });
-    if (this.hasRole('log-server')) bindLogServerRoutes(s, () => ready(this.logStore, 'the log-server'), this.readLimitBytes());
-    bindSequencerRoutes(s, () => this.sequencers, this.metadata, this.config.recordSizeLimit);
-    s.rawRoute('logRecords', async ({ params, query }) => {
-      const logId = idParam(params.log, 'log');
-      const from = Math.max(1, Number(query.get('from') ?? 1));
-      const max = Math.max(1, Math.min(Number(query.get('max_records') ?? 1000), 100_000));
-      const tail = await this.bifrost.tailLsn(logId);
-      const { records } = from < tail ? await this.bifrost.read(logId, from, max, this.readLimitBytes(), tail) : { records: [] };
-      return { headers: { 'content-type': 'application/octet-stream' }, body: encodeFrame({ log_id: logId, from, tail_lsn: tail }, records) };
-    });
-    if (this.hasRole('admin')) {
-      bindAdminRoutes(s, {
-        ops: () => ready(this.ops, 'the cluster controller'),
-        nodeOps: new NodeOperations(this.metadata, this.logger),
-        controller: () => ready(this.controller, 'the cluster controller'),
-        metadata: this.metadata,
-        http: this.http,
-      });
-    }
-    if (this.hasRole('worker')) bindWorkerRoutes(s, this.workerDeps());
-    if (this.metadataStore instanceof EmbeddedMetadataStore) bindMetadataStoreRoutes(s, this.metadataStore);
+    bindSequencerRoutes(s, () => this.sequencers, this.metadata, config.recordSizeLimit);
+    // Reads are cut like replication batches.
+    bindLogReadRoutes(s, this.bifrost, config.replicationBatchBytes);
+    for (const role of this.roleList) role.bindRoutes(s);
   }
 
   private async join(): Promise<void> {
@@ -319,47 +272,24 @@ export class CairnNode {
     }
   }
 
-  private workerDeps(): WorkerDeps {
-    return {
-      manager: () => this.partitions,
-      store: () => this.partitionStore,
-      bifrost: this.bifrost,
-      repository: this.repository,
-      nodeName: this.config.nodeName,
-    };
+  /**
+   * The log-server first (the sequencers store to it), then the sequencers every node runs, the
+   * worker, the admin (its controller sees the worker's processors from its first round) and the
+   * ingress, once everything it serves runs.
+   */
+  private async startRoles(me: GenerationalNodeId): Promise<void> {
+    const { roles } = this;
+    await roles['metadata-server']?.start();
+    await roles['log-server']?.start(me);
+    this.startSequencers(me);
+    await roles.worker?.start(me);
+    await roles.admin?.start(me);
+    await roles['http-ingress']?.start(me);
   }
 
-  /** Reads and repairs are cut like replication batches. */
-  private readLimitBytes(): number {
-    return this.config.replicationBatchBytes;
-  }
-
-  private get batch(): { bytes: number; records: number } {
-    return { bytes: this.config.replicationBatchBytes, records: this.config.replicationBatchRecords };
-  }
-
-  private async startRoles(): Promise<void> {
-    const me = this.me!;
+  /** Every node sequences the loglets the logs metadata gives it. */
+  private startSequencers(me: GenerationalNodeId): void {
     const { config } = this;
-    if (this.hasRole('log-server')) {
-      const store = new LogStoreHandle(
-        path.join(config.baseDir, 'log-store.db'),
-        (err) => this.fail(err),
-        this.storage,
-        (sequencer) => {
-          // Only what this node knows for sure: a newer generation, or a removed node (an unknown
-          // one may just be newer than this node's copy of the nodes configuration).
-          const id = parseGenId(sequencer);
-          const nodes = this.metadata.get('nodes_config')?.value;
-          const node = nodes?.nodes.find((n) => n.id === id.id);
-          return node ? node.generation > id.generation : !!nodes?.tombstones.some((t) => t.id === id.id);
-        },
-      );
-      this.logStore = store;
-      await provisionLogServer(store, this.metadata, me, this.logger);
-      this.logServers.attachLocal(me.id, store);
-      this.roleStatus['log-server'] = 'ready';
-    }
     this.sequencers = new SequencerManager(
       me,
       this.metadata,
@@ -372,55 +302,6 @@ export class CairnNode {
       },
       this.logger,
     );
-    if (this.hasRole('worker')) {
-      const db = openDatabase(path.join(config.baseDir, 'partition-store.db'), { durable: false });
-      this.databases.push(db);
-      this.partitionStore = new PartitionStore(db);
-      this.partitions = new PartitionManager(
-        me,
-        this.metadata,
-        this.partitionStore,
-        this.bifrost,
-        this.storage,
-        {
-          repository: this.repository,
-          retained: config.snapshotsRetained,
-          identity: () => {
-            const nodes = this.metadata.require('nodes_config').value;
-            return { clusterName: nodes.cluster_name, clusterFingerprint: nodes.cluster_fingerprint, nodeName: config.nodeName };
-          },
-        },
-        this.batch,
-        this.logger,
-      );
-      this.partitions.start();
-      this.roleStatus.worker = 'ready';
-    }
-    if (this.hasRole('admin')) {
-      this.controller = new ClusterController(me, this.metadata, this.http, () => this.ident(), config.logTrimDelayMs, this.logger);
-      this.ops = new LogOperations(me, this.metadata, this.logServers, this.bifrost, this.controller.peers, this.batch, this.logger);
-      const nodes = () => this.metadata.get('nodes_config')?.value;
-      const leases = this.metadataStore.leases;
-      const election = leases
-        ? new LeaseElection(me, leases, nodes, this.controller.peers, this.logger)
-        : new LowestAliveAdmin(me, nodes, this.controller.peers);
-      this.controller.start(CONTROLLER_INTERVAL_MS, this.ops, election);
-      this.roleStatus.admin = 'ready';
-    }
-    if (this.hasRole('http-ingress')) {
-      this.ingress = createIngress({
-        metadata: this.metadata,
-        bifrost: this.bifrost,
-        http: this.http,
-        worker: this.workerDeps(),
-        me: () => this.me?.id,
-        recordSizeLimit: config.recordSizeLimit,
-        logger: this.logger,
-        nodeName: config.nodeName,
-      });
-      const address = await this.ingress.listen(config.ingressBindAddress);
-      this.logger.info({ ingress: `${address.address}:${address.port}` }, 'ingress listening');
-    }
   }
 
   /** A fatal condition after start: say why on stderr and in the log, then stop with exit code 1. */
@@ -432,21 +313,29 @@ export class CairnNode {
     void this.stop().then(() => this.onStopped?.());
   }
 
+  /**
+   * Work stops from the edge inwards: appends stop waiting for segments, then the ingress, the
+   * processors and the sequencers stop; the controller last of all, so that it hands over (revoking
+   * its lease) once nothing here acts. Storage closes once the listener has closed: the roles', then
+   * the node's own (the lock, the embedded metadata store).
+   */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      const { roles } = this;
       this.status = 'shutting-down';
       this.bifrost?.close();
-      await this.ingress?.close().catch(() => undefined);
-      this.partitions?.stop();
+      await roles['http-ingress']?.stop();
+      await roles.worker?.stop();
       this.sequencers?.stopAll();
-      await this.controller?.stop();
+      await roles.admin?.stop();
+      await roles['log-server']?.stop();
+      await roles['metadata-server']?.stop();
       this.metadata?.stop();
       this.loopDelay.disable();
-      await this.metadataStore?.close().catch(() => undefined);
+      await this.opened?.store.close().catch(() => undefined);
       await this.server.close().catch(() => undefined);
       this.http.destroy();
-      await this.logStore?.close();
-      this.repository?.close();
+      for (const role of this.roleList) await role.close?.();
       for (const db of this.databases) db.close();
       this.logger.info('node stopped');
     })();

@@ -2,9 +2,10 @@
 import { ApiError, isErrorCode } from '../../api/errors';
 import { HttpStatusError, type HttpClient } from '../../api/http-client';
 import { formatPlainId } from '../../api/ids';
-import { epochKey, isMetadataKey, METADATA_KEYS, type CreateSnapshotRequest, type MetadataWriteRequest, type ReconfigureLogRequest, type SealOutcome, type TrimLogRequest } from '../../api/schemas';
+import { epochKey, type CreateSnapshotRequest, type MetadataWriteRequest, type ReconfigureLogRequest, type SealOutcome, type TrimLogRequest } from '../../api/schemas';
 import type { HttpServer } from '../http/server';
 import type { MetadataManager } from '../metadata/manager';
+import { knownKey } from '../metadata/service';
 import type { ClusterController } from './controller';
 import type { LogOperations } from './log-ops';
 import type { NodeOperations } from './node-ops';
@@ -53,10 +54,8 @@ export function bindAdminRoutes(s: HttpServer, deps: AdminDeps): void {
   }));
 
   s.route('metadataPut', ({ params, json }) => {
-    const key = params.key!;
-    if (!isMetadataKey(key)) throw new ApiError('NOT_FOUND', `unknown metadata key '${key}'`, `known keys: ${METADATA_KEYS.join(', ')}, pp_epoch_<partition>`);
     const body = json as MetadataWriteRequest;
-    return metadata.write(key, body.value, { expected: body.version, dryRun: body.dry_run, force: body.force });
+    return metadata.write(knownKey(params.key!), body.value, { expected: body.version, dryRun: body.dry_run, force: body.force });
   });
 
   s.route('findTail', ({ params }) => ops().findTail(log(params)));

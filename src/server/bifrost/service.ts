@@ -1,13 +1,15 @@
-// The sequencer's HTTP endpoints: appends from other nodes' bifrost clients, and the committed tail
-// (with a long-poll) for readers.
+// Bifrost's HTTP endpoints: the sequencer's (appends from other nodes' bifrost clients, and the
+// committed tail, with a long-poll, for readers) and a log's records for `cairnctl logs dump`.
 import { ApiError } from '../../api/errors';
 import { formatLogletId } from '../../api/ids';
+import { idParam } from '../admin/service';
 import type { HttpServer } from '../http/server';
 import type { MetadataManager } from '../metadata/manager';
+import type { Bifrost } from './bifrost';
 import { enforceRecordSize } from './record';
 import type { Sequencer } from './sequencer';
 import type { SequencerManager } from './sequencers';
-import { decodeFrame } from './wire';
+import { decodeFrame, encodeFrame } from './wire';
 
 const MAX_TAIL_WAIT_MS = 10_000;
 
@@ -49,5 +51,17 @@ export function bindSequencerRoutes(
     const waitMs = Math.min(Number(query.get('wait_ms') ?? 0), MAX_TAIL_WAIT_MS);
     const committed = query.get('confirm') === '1' ? await sequencer.confirmedTail() : await sequencer.waitForTail(after, waitMs);
     return { loglet_id: logletId, committed_tail: committed, sealed: sequencer.sealed };
+  });
+}
+
+/** A log's records from `?from=` (LSN, default 1), at most `?max_records=` (1 to 100000) and `readLimitBytes`. */
+export function bindLogReadRoutes(server: HttpServer, bifrost: Bifrost, readLimitBytes: number): void {
+  server.rawRoute('logRecords', async ({ params, query }) => {
+    const logId = idParam(params.log, 'log');
+    const from = Math.max(1, Number(query.get('from') ?? 1));
+    const max = Math.max(1, Math.min(Number(query.get('max_records') ?? 1000), 100_000));
+    const tail = await bifrost.tailLsn(logId);
+    const { records } = from < tail ? await bifrost.read(logId, from, max, readLimitBytes, tail) : { records: [] };
+    return { headers: { 'content-type': 'application/octet-stream' }, body: encodeFrame({ log_id: logId, from, tail_lsn: tail }, records) };
   });
 }
