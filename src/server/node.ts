@@ -29,6 +29,7 @@ import { provisionLogServer } from './log-server/provision';
 import { LogServerRegistry } from './log-server/registry';
 import { bindLogServerRoutes } from './log-server/service';
 import { MetadataManager } from './metadata/manager';
+import { nodeMetrics } from './metrics';
 import { EmbeddedMetadataStore } from './metadata/embedded';
 import { createMetadataStore } from './metadata/factory';
 import { metadataServers } from './metadata/servers';
@@ -252,6 +253,7 @@ export class CairnNode {
       if (!entry) throw new ApiError('NOT_FOUND', `no ${key} yet: the cluster is not provisioned`, 'provision it with `cairnctl provision`');
       return { key, version: entry.version, value: entry.value };
     });
+    s.rawRoute('metrics', () => nodeMetrics().scrape({ sequencers: this.sequencers, logStore: this.logStore, partitions: this.partitions }));
     s.route('provision', ({ json }) => provisionCluster(json as never, this.config, this.metadata));
     s.route('stats', async () => {
       const memory = process.memoryUsage();
