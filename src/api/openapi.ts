@@ -43,7 +43,9 @@ export function buildOpenApi(version: string): Record<string, unknown> {
             ? { description: `${FRAME}; the header is a ${z.globalRegistry.get(spec.response)?.id}`, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }
             : spec.responseKind === 'bytes'
               ? { description: 'the stored bytes', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }
-              : { description: 'OK', content: { 'application/json': { schema: schemaRef(spec.response) } } },
+              : spec.responseKind === 'prometheus'
+                ? { description: 'the Prometheus text exposition format, version 0.0.4', content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } } }
+                : { description: 'OK', content: { 'application/json': { schema: schemaRef(spec.response) } } },
         default: { description: 'Error', content: { 'application/json': { schema: schemaRef(ErrorBody) } } },
       },
       ...(spec.auth === 'none' ? { security: [] } : { security: [{ [spec.auth === 'admin' ? 'adminToken' : 'clusterSecret']: [] }] }),

@@ -70,7 +70,8 @@ export interface RouteSpec {
   response: z.ZodType;
   /** `frame`: a binary data-path frame (src/server/bifrost/wire.ts) instead of JSON. */
   bodyKind?: 'json' | 'frame';
-  responseKind?: 'json' | 'frame' | 'bytes';
+  /** `bytes` and `prometheus` answers carry no JSON: their `response` is only the error body. */
+  responseKind?: 'json' | 'frame' | 'bytes' | 'prometheus';
 }
 
 export const routes = {
@@ -167,6 +168,14 @@ export const routes = {
     role: 'metadata-server',
     body: MetadataDeleteRequest,
     response: MetadataDeleteResponse,
+  },
+  metrics: {
+    method: 'GET',
+    path: '/metrics',
+    summary: 'Prometheus metrics of this node: append latency by stage, batch sizes, in-flight stores, processor lag, snapshot age, metadata latency, process CPU and memory',
+    auth: 'admin',
+    responseKind: 'prometheus',
+    response: ErrorBody,
   },
   stats: {
     method: 'GET',

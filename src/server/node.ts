@@ -21,6 +21,7 @@ import { LogServerRegistry } from './log-server/registry';
 import { createMetadataStore, type OpenedMetadataStore } from './metadata/factory';
 import { MetadataManager } from './metadata/manager';
 import { bindMetadataRoutes } from './metadata/service';
+import { nodeMetrics } from './metrics';
 import type { MetadataStore } from './metadata/store';
 import { FatalNodeError, fencedReason, joinCluster } from './node-join';
 import { AdminRole } from './roles/admin';
@@ -224,6 +225,9 @@ export class CairnNode implements NodeServices {
     s.route('nodeSettings', () => ({ ...redactedConfig(config) }));
     bindMetadataRoutes(s, { config, store: this.metadataStore, metadata: this.metadata, http: this.http });
     s.route('provision', ({ json }) => provisionCluster(json as never, config, this.metadata));
+    s.rawRoute('metrics', () =>
+      nodeMetrics().scrape({ sequencers: this.sequencers, logStore: this.roles['log-server']?.logStore, partitions: this.roles.worker?.partitionManager }),
+    );
     s.route('stats', async () => {
       const memory = process.memoryUsage();
       return {

@@ -2,7 +2,9 @@
 // 3.4 (Debian's etcd-server, 3 members on loopback, its default durability) driven by the same
 // closed client loop, in one run. Method as in shared/reference/etcd-baseline.md: one keep-alive
 // node:http agent per endpoint, requests round-robin over the 3 members, unique keys, 2 s warm-up,
-// then a 10 s window; an op counts if it completes inside the window.
+// then a 10 s window; an op counts if it completes inside the window. For cairn it also prints the
+// CPU seconds per 1000 appends, summed over the node processes: process_cpu_seconds_total of each
+// node's GET /metrics, read as the window opens and as it closes.
 //
 // Env: DUR (s, default 10), WARM (s, default 2), SCEN ("1024:1 1024:8 1024:32 65536:8 1048576:4").
 import { execFileSync, spawn } from 'node:child_process';
@@ -33,11 +35,25 @@ function httpPut(agents) {
     });
 }
 
-async function runLoad({ put, concurrency, valueSize }) {
+/** CPU seconds the processes behind `addresses` have used so far, summed, from their /metrics. */
+async function cpuSeconds(addresses) {
+  const texts = await Promise.all(addresses.map(async (address) => (await fetch(`${address}/metrics`)).text()));
+  return texts.reduce((sum, text, i) => {
+    const match = /^process_cpu_seconds_total (\S+)$/m.exec(text);
+    if (!match) throw new Error(`no process_cpu_seconds_total in ${addresses[i]}/metrics`);
+    return sum + Number(match[1]);
+  }, 0);
+}
+
+/** `probe()` run at the time `at` (a performance.now() reading). */
+const probeAt = (at, probe) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now()))).then(probe);
+
+async function runLoad({ put, concurrency, valueSize, cpuProbe }) {
   const value = randomBytes(valueSize);
   const started = performance.now();
   const windowStart = started + WARM * 1000;
   const windowEnd = windowStart + DUR * 1000;
+  const cpuWindow = cpuProbe && Promise.all([probeAt(windowStart, cpuProbe), probeAt(windowEnd, cpuProbe)]);
   const latencies = [];
   let ops = 0;
   let errors = 0;
@@ -59,7 +75,9 @@ async function runLoad({ put, concurrency, valueSize }) {
     }
   };
   await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
+  const [cpuAtStart, cpuAtEnd] = cpuWindow ? await cpuWindow : [];
   return {
+    cpuPer1000: cpuWindow && ops ? ((cpuAtEnd - cpuAtStart) / ops) * 1000 : undefined,
     opsPerSec: ops / DUR,
     mibPerSec: (ops * valueSize) / DUR / (1024 * 1024),
     p50: percentile(latencies, 50),
@@ -174,7 +192,8 @@ for (const [size, concurrency] of SCENARIOS) {
   const cluster = startCluster({ nodes: 3 });
   let cairnResult;
   try {
-    cairnResult = await runLoad({ put: cairnAdapter(cluster), concurrency, valueSize: size });
+    const addresses = cluster.info.nodes.map((n) => n.address);
+    cairnResult = await runLoad({ put: cairnAdapter(cluster), concurrency, valueSize: size, cpuProbe: () => cpuSeconds(addresses) });
   } finally {
     cluster.stop();
   }
@@ -183,5 +202,6 @@ for (const [size, concurrency] of SCENARIOS) {
   console.log(`  ${label.padEnd(11)} cairn ${fmtOps(cairnResult)}`);
   console.log(`  ${''.padEnd(11)} etcd  ${fmtOps(etcdResult)}`);
   console.log(`  ${''.padEnd(11)} cairn/etcd throughput ratio ${ratio} (goal >= 1)`);
+  if (cairnResult.cpuPer1000 !== undefined) console.log(`  ${''.padEnd(11)} cairn CPU ${cairnResult.cpuPer1000.toFixed(2)} s per 1000 appends (the 3 node processes, from /metrics)`);
   for (const sample of [...(cairnResult.samples ?? []), ...(etcdResult?.samples ?? [])]) console.log(`  ${''.padEnd(11)} error sample: ${sample}`);
 }

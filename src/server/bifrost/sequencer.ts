@@ -13,6 +13,7 @@ import { formatLogletId, formatPlainId } from '../../api/ids';
 import type { ReplicatedLogletParams } from '../../api/schemas';
 import type { LogServerClient } from '../log-server/client';
 import type { Logger } from '../logger';
+import { nodeMetrics } from '../metrics';
 import { RECORD_FRAMING_BYTES } from './wire';
 
 export interface SequencerOptions {
@@ -107,6 +108,7 @@ export class Sequencer {
 
   /** Appends records; resolves with their offsets once they are committed. */
   async append(records: readonly Buffer[]): Promise<{ first: number; last: number }> {
+    const started = performance.now();
     // Writers wait while too much is uncommitted; an append always goes when nothing is.
     while (!this.sealed && this.committedTail < this.nextOffset && this.uncommittedBytes >= this.options.bufferBytes) {
       await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
@@ -114,12 +116,15 @@ export class Sequencer {
     if (this.sealed) throw sealedError(this.logletId);
     const first = this.nextOffset;
     this.buffer.push(records);
-    for (const record of records) this.uncommittedBytes += record.length;
+    let bytes = 0;
+    for (const record of records) bytes += record.length;
+    this.uncommittedBytes += bytes;
     this.nextOffset += records.length;
     const last = this.nextOffset - 1;
     const committed = new Promise<void>((resolve, reject) => this.appendWaiters.push({ last, resolve, reject }));
     for (const peer of this.peers) peer.pump();
     await committed;
+    nodeMetrics().sequencerCommitted(started, records.length, bytes);
     return { first, last };
   }
 
@@ -142,8 +147,9 @@ export class Sequencer {
     return { records, bytes, full: offset < this.nextOffset };
   }
 
-  noteBatch(bytes: number): void {
+  noteBatch(records: number, bytes: number): void {
     this.largestBatchBytes = Math.max(this.largestBatchBytes, bytes);
+    nodeMetrics().storeBatch(records, bytes);
   }
 
   /** A log-server that holds `offset` (for catching up a peer), preferring this node's own. */
@@ -358,7 +364,7 @@ export class PeerReplicator {
       this.inflight++;
       if (batch) {
         this.next += batch.records.length;
-        sequencer.noteBatch(batch.bytes);
+        sequencer.noteBatch(batch.records.length, batch.bytes);
         void this.send(from, batch.records);
       } else {
         this.next = Number.MAX_SAFE_INTEGER; // nothing else goes until this batch is read
@@ -411,6 +417,7 @@ export class PeerReplicator {
     const { sequencer } = this;
     let result;
     this.toldGlobalTail = Math.max(this.toldGlobalTail, sequencer.committedTail);
+    const started = performance.now();
     try {
       result = await this.client().store(
         {
@@ -428,6 +435,7 @@ export class PeerReplicator {
       return;
     }
     this.finished();
+    nodeMetrics().storeAnswered(this.nodeId, started);
     if (this.stopped) return;
     this.ackedTail = Math.max(this.ackedTail, result.local_tail);
     if (result.status === 'sealed') {

@@ -11,6 +11,7 @@ import { encodedPutSize, encodePut, MAX_KEY_BYTES, recordTooLarge } from '../bif
 import { HttpServer } from '../http/server';
 import type { Logger } from '../logger';
 import type { MetadataManager } from '../metadata/manager';
+import { nodeMetrics } from '../metrics';
 import { partitionForKey } from '../worker/partitioning';
 import { readKey, type WorkerDeps } from '../worker/service';
 
@@ -35,17 +36,23 @@ function checkKey(key: string): number {
 
 export function createIngress(deps: IngressDeps): HttpServer {
   const server = new HttpServer({ name: deps.nodeName, logger: deps.logger, bodyLimit: deps.recordSizeLimit, roles: ['http-ingress'], listener: 'ingress' });
+  const metrics = nodeMetrics();
 
   server.raw(
     'PUT',
     '/kv/{key}',
     'none',
     async ({ params, body }) => {
+      const started = performance.now();
       const key = params.key!;
       checkKey(key);
       const record = encodePut(key, body);
       const partition = partitionForKey(key, deps.metadata.require('partition_table').value);
-      const result = await deps.bifrost.append(partition.log_id, [record]);
+      const result = await deps.bifrost.append(partition.log_id, [record]).catch((err: unknown) => {
+        metrics.ingressAppended(started, false);
+        throw err;
+      });
+      metrics.ingressAppended(started, true);
       return {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ key, partition_id: partition.id, log_id: partition.log_id, lsn: result.first_lsn }),

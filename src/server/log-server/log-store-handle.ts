@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { decodeFrame, decodeFrameHeader, encodeFrame } from '../bifrost/wire';
 import type { LogletDigest } from '../../api/schemas';
 import type { StorageHealth } from '../health';
+import { nodeMetrics } from '../metrics';
 import type { LogletState, LogStoreStats, ReadResult, StoreRequest, StoreResult } from './log-store';
 import type { MarkerStore, StorageMarker } from './provision';
 
@@ -50,7 +51,9 @@ export class LogStoreHandle implements MarkerStore {
   ) {
     // The worker bundle sits next to the server bundle in dist/.
     this.worker = new Worker(path.join(__dirname, 'log-store-worker.cjs'), { workerData: { file } });
-    this.worker.on('message', (message: { id: number; ok: boolean; value?: unknown; error?: string }) => {
+    const metrics = nodeMetrics();
+    this.worker.on('message', (message: { id: number; ok: boolean; value?: unknown; error?: string; commitSeconds?: number }) => {
+      if (message.commitSeconds !== undefined) metrics.logStoreCommitted(message.commitSeconds);
       const waiter = this.pending.get(message.id);
       this.pending.delete(message.id);
       if (message.ok) waiter?.resolve(message.value);
@@ -70,6 +73,10 @@ export class LogStoreHandle implements MarkerStore {
       (ids) => ids.forEach((id) => this.sealed.add(id)),
       () => undefined, // a broken store is reported by onFailure
     );
+  }
+
+  get sealedCount(): number {
+    return this.sealed.size;
   }
 
   isSealed(loglet: number): boolean {

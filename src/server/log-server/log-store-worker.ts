@@ -11,8 +11,8 @@ const port = parentPort!;
 let queue: LogStoreOp[] = [];
 let scheduled = false;
 
-function reply(id: number, value: unknown, transfer: ArrayBuffer[] = []): void {
-  port.postMessage({ id, ok: true, value }, transfer);
+function reply(id: number, value: unknown, transfer: ArrayBuffer[] = [], commitSeconds?: number): void {
+  port.postMessage({ id, ok: true, value, commitSeconds }, transfer);
 }
 
 function fail(id: number, err: unknown): void {
@@ -74,8 +74,11 @@ function drain(): void {
         const frame = decodeFrame<StoreRequest>(Buffer.from(s.frame.buffer, s.frame.byteOffset, s.frame.byteLength));
         return { request: frame.header, records: frame.records };
       });
+      const started = performance.now();
       const results = store.storeAll(decoded);
-      run.forEach((s, k) => reply(s.id, results[k]));
+      const commitSeconds = (performance.now() - started) / 1000;
+      // The commit's duration rides on the run's last answer (no message of its own).
+      run.forEach((s, k) => reply(s.id, results[k], [], k === run.length - 1 ? commitSeconds : undefined));
     } catch (err) {
       for (const s of run) fail(s.id, err);
     }

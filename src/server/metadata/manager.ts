@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import { ApiError } from '../../api/errors';
 import { isEpochKey, METADATA_KEYS, metadataSchema, type MetadataDocument, type MetadataKey, type MetadataWriteOutcome, type WellKnownKey } from '../../api/schemas';
 import type { Logger } from '../logger';
+import { nodeMetrics, type MetadataOperation } from '../metrics';
 import { PeriodicTask } from '../periodic';
 import type { MetadataChange, MetadataStore } from './store';
 
@@ -22,12 +23,15 @@ export class MetadataManager extends EventEmitter<{ change: [MetadataKey] }> {
   private unwatch: (() => void) | undefined;
   private refreshing: Promise<void> | undefined;
   private lastError: string | undefined;
+  /** The store, its requests timed (cairn_metadata_request_duration_seconds). */
+  readonly store: MetadataStore;
 
   constructor(
-    readonly store: MetadataStore,
+    store: MetadataStore,
     private readonly logger: Logger,
   ) {
     super();
+    this.store = timedStore(store);
   }
 
   get<K extends MetadataKey>(key: K): Versioned<MetadataDocument<K>> | undefined {
@@ -214,4 +218,34 @@ export class MetadataManager extends EventEmitter<{ change: [MetadataKey] }> {
 
 function isKnownKey(key: string): key is MetadataKey {
   return (METADATA_KEYS as readonly string[]).includes(key) || isEpochKey(key);
+}
+
+/** `store` with each request's latency and outcome recorded; everything else passes through. */
+function timedStore(store: MetadataStore): MetadataStore {
+  const metrics = nodeMetrics();
+  const timed = <T>(operation: MetadataOperation, request: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    return request().then(
+      (value) => {
+        metrics.metadataAnswered(operation, 'ok', started);
+        return value;
+      },
+      (err: unknown) => {
+        metrics.metadataAnswered(operation, err instanceof ApiError && err.code === 'VERSION_CONFLICT' ? 'conflict' : 'error', started);
+        throw err;
+      },
+    );
+  };
+  return {
+    get description() {
+      return store.description;
+    },
+    leases: store.leases,
+    get: (key) => timed('get', () => store.get(key)),
+    put: (key, value, precondition) => timed('put', () => store.put(key, value, precondition)),
+    delete: (key, precondition) => timed('delete', () => store.delete(key, precondition)),
+    versions: () => timed('versions', () => store.versions()),
+    watch: (watcher) => store.watch(watcher),
+    close: () => store.close(),
+  };
 }

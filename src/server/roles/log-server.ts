@@ -16,6 +16,11 @@ export class LogServerRole implements NodeRole {
 
   constructor(private readonly node: NodeServices) {}
 
+  /** The log store, once the role has started (for the node's metrics). */
+  get logStore(): LogStoreHandle | undefined {
+    return this.store;
+  }
+
   bindRoutes(server: HttpServer): void {
     bindLogServerRoutes(server, () => ready(this.store, 'the log-server'), this.node.config.replicationBatchBytes);
   }

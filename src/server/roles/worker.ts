@@ -19,6 +19,11 @@ export class WorkerRole implements NodeRole {
 
   constructor(private readonly node: NodeServices) {}
 
+  /** The partition processors, once the role has started (for the node's metrics). */
+  get partitionManager(): PartitionManager | undefined {
+    return this.partitions;
+  }
+
   /** What the worker's routes and the ingress read from this role. */
   get deps(): WorkerDeps {
     return {

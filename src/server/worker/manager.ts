@@ -51,6 +51,13 @@ export class PartitionManager {
     return [...this.processors.values()].map((p) => p.statusReport());
   }
 
+  /** When the newest snapshot each partition's processor knows of was published (for its age). */
+  snapshotTimes(): Map<number, number> {
+    const times = new Map<number, number>();
+    for (const [partition, processor] of this.processors) if (processor.snapshotCreatedAt !== undefined) times.set(partition, processor.snapshotCreatedAt);
+    return times;
+  }
+
   /** Starts, stops and re-moods processors to match the replica sets and leaders, and has any
    *  processor waiting to retry a failed read retry now (a new segment or leader may mend it). */
   private reconcile(): void {

@@ -63,6 +63,8 @@ export class PartitionProcessor {
   private waiters: Array<{ lsn: number; resolve: () => void }> = [];
   private retryNow: (() => void) | undefined;
   private archived: number | null = null;
+  /** When the newest snapshot this processor knows of was published (ms since the epoch). */
+  snapshotCreatedAt: number | undefined;
   private archivedError: string | undefined;
   private readonly archivedRefresh = new PeriodicTask(
     async () => this.noteLatest(await this.snapshots.repository?.latest(this.partition.id)),
@@ -123,6 +125,7 @@ export class PartitionProcessor {
   /** Takes the archived LSN from a `latest.json` just read or written (undefined: no snapshot). */
   noteLatest(latest: LatestSnapshot | undefined): void {
     this.archived = archivedLsnOf(latest);
+    this.snapshotCreatedAt = latest ? Date.parse(latest.created_at) : undefined;
     this.archivedError = undefined;
   }
 
