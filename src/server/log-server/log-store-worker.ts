@@ -6,7 +6,8 @@ import { openDatabase } from '../storage/sqlite';
 import { LogStore, type StoreRequest } from './log-store';
 import type { LogStoreOp } from './log-store-handle';
 
-const store = new LogStore(openDatabase((workerData as { file: string }).file));
+// Only this thread opens the log store.
+const store = new LogStore(openDatabase((workerData as { file: string }).file, { exclusive: true }));
 const port = parentPort!;
 let queue: LogStoreOp[] = [];
 let scheduled = false;
