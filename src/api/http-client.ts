@@ -76,7 +76,7 @@ function describeFailure(kind: TransportFailure): string {
   }
 }
 
-function classify(err: unknown): { kind: TransportFailure; detail: string } {
+export function classifyFailure(err: unknown): { kind: TransportFailure; detail: string } {
   const e = err as { code?: string; name?: string; message?: string; cause?: unknown };
   const code = e?.code ?? (e?.cause as { code?: string } | undefined)?.code;
   if (e?.name === 'TimeoutError') return { kind: 'timeout', detail: '' };
@@ -157,7 +157,7 @@ export class HttpClient {
       });
     } catch (err) {
       if (options.signal?.aborted) throw err;
-      const { kind, detail } = classify(err);
+      const { kind, detail } = classifyFailure(err);
       throw new TransportError(kind, url, detail);
     }
     const limit = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE;
@@ -174,7 +174,7 @@ export class HttpClient {
       }
     } catch (err) {
       if (err instanceof TransportError || options.signal?.aborted) throw err;
-      const { kind, detail } = classify(err);
+      const { kind, detail } = classifyFailure(err);
       throw new TransportError(kind, url, detail);
     }
     return { status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks) };

@@ -12,7 +12,7 @@ import type { Ident, NodeStats, Role } from '../api/schemas';
 import { provisionCluster } from './admin/provision';
 import { Bifrost } from './bifrost/bifrost';
 import { SequencerManager } from './bifrost/sequencers';
-import { bindLogReadRoutes, bindSequencerRoutes } from './bifrost/service';
+import { bindLogReadRoutes, bindSequencerOperations } from './bifrost/service';
 import { redactedConfig, type NodeConfig } from './config';
 import { CLUSTER_SECRET_HEADER, HttpServer } from './http/server';
 import { StorageHealth } from './health';
@@ -32,6 +32,8 @@ import { replicationBatch, type NodeRole, type NodeServices } from './roles/role
 import { WorkerRole } from './roles/worker';
 import { sleep } from './sleep';
 import { openDatabase, type Db } from './storage/sqlite';
+import { PeerClients } from './transport/peer-client';
+import { PeerServer } from './transport/peer-server';
 
 export const VERSION = '0.1.0';
 /** The metadata change feed is the way changes arrive; reading everything this often catches anything it missed. */
@@ -51,6 +53,9 @@ export class CairnNode implements NodeServices {
   readonly startedAt = new Date();
   readonly http: HttpClient;
   private readonly server: HttpServer;
+  /** The data path between nodes (stores, forwarded appends, reads, tails). */
+  private readonly peers: PeerClients;
+  private readonly peerServer: PeerServer;
   private readonly databases: Db[] = [];
   private opened!: OpenedMetadataStore;
   metadata!: MetadataManager;
@@ -82,9 +87,9 @@ export class CairnNode implements NodeServices {
       ...(config.clusterSecret ? { [CLUSTER_SECRET_HEADER]: config.clusterSecret } : {}),
       ...(config.adminToken ? { authorization: `Bearer ${config.adminToken}` } : {}),
     };
-    // Several connections per peer: Node's HTTP server answers pipelined requests one by one, so
-    // stores of different loglets (and in-flight batches of one) need connections of their own.
     this.http = new HttpClient({ connectTimeoutMs: 2_000, headers });
+    this.peers = new PeerClients({ connectTimeoutMs: 2_000, clusterSecret: config.clusterSecret, messageLimit: config.messageSizeLimit });
+    this.peerServer = new PeerServer({ name: config.nodeName, logger, messageLimit: config.messageSizeLimit, clusterSecret: config.clusterSecret });
     this.loopDelay.enable();
     this.server = new HttpServer({
       name: config.nodeName,
@@ -94,6 +99,7 @@ export class CairnNode implements NodeServices {
       adminToken: config.adminToken,
       clusterSecret: config.clusterSecret,
     });
+    this.server.acceptUpgrades((req, socket, head) => this.peerServer.upgrade(req, socket, head));
     this.roles = this.createRoles();
   }
 
@@ -200,8 +206,8 @@ export class CairnNode implements NodeServices {
       },
     });
     this.metadata = new MetadataManager(this.metadataStore, this.logger);
-    this.logServers = new LogServerRegistry(this.metadata, this.http, this.config.messageSizeLimit);
-    this.bifrost = new Bifrost(() => this.me, this.metadata, () => this.sequencers, this.logServers, this.http, this.config.recordSizeLimit, {
+    this.logServers = new LogServerRegistry(this.metadata, this.peers);
+    this.bifrost = new Bifrost(() => this.me, this.metadata, () => this.sequencers, this.logServers, this.peers, this.config.recordSizeLimit, {
       ...replicationBatch(this.config),
       inflight: this.config.replicationInflightBatches,
     });
@@ -237,10 +243,10 @@ export class CairnNode implements NodeServices {
         event_loop: this.eventLoopWindow(),
       };
     });
-    bindSequencerRoutes(s, () => this.sequencers, this.metadata, config.recordSizeLimit);
+    bindSequencerOperations(s, this.peerServer, () => this.sequencers, this.metadata, config.recordSizeLimit);
     // Reads are cut like replication batches.
     bindLogReadRoutes(s, this.bifrost, config.replicationBatchBytes);
-    for (const role of this.roleList) role.bindRoutes(s);
+    for (const role of this.roleList) role.bindRoutes(s, this.peerServer);
   }
 
   private async join(): Promise<void> {
@@ -337,8 +343,10 @@ export class CairnNode implements NodeServices {
       this.metadata?.stop();
       this.loopDelay.disable();
       await this.opened?.store.close().catch(() => undefined);
+      this.peerServer.close();
       await this.server.close().catch(() => undefined);
       this.http.destroy();
+      this.peers.destroy();
       for (const role of this.roleList) await role.close?.();
       for (const db of this.databases) db.close();
       this.logger.info('node stopped');

@@ -1,11 +1,16 @@
 // Size limits on the data path: a record exactly at bifrost.record-size-limit is replicated and read
 // back; one byte over is refused with 413 in milliseconds, whether the sequencer is local or remote
-// and also on the node-to-node append path, while small writes to the same log keep flowing; and a
-// batch that would exceed the message limit is split.
+// and also on the node-to-node append path, while small writes to the same log keep flowing; a
+// batch that would exceed the message limit is split; and a peer message over the limit is refused
+// without being buffered, the connection carrying on.
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeFrame } from '../../src/server/bifrost/wire';
-import { encodePut } from '../../src/server/bifrost/record';
+import { ApiError } from '../../src/api/errors';
+import { decodeFrameHeader, encodeFrame } from '../../src/server/bifrost/wire';
+import { encodedPutSize, encodePut } from '../../src/server/bifrost/record';
+import { encodePrefix, MessageKind, MessageReader, operationCode, PEER_PROTOCOL, type Message } from '../../src/server/transport/frames';
+import { PeerClients } from '../../src/server/transport/peer-client';
 import { partitionForKey } from '../../src/server/worker/partitioning';
 import type { PartitionTable } from '../../src/api/schemas';
 import { parseLogletId } from '../../src/api/ids';
@@ -46,7 +51,7 @@ describe('record and message size limits', () => {
 
   it('replicates a record exactly at the limit to every log-server and reads it back', async () => {
     const key = keyIn(1, 'edge');
-    const value = Buffer.alloc(RECORD_LIMIT - 3 - key.length, 7);
+    const value = Buffer.alloc(RECORD_LIMIT - encodedPutSize(key.length, 0), 7);
     expect(encodePut(key, value).length).toBe(RECORD_LIMIT);
     const result = await put(otherNode(1).ingress, key, value);
     expect(result.status).toBe(200);
@@ -62,7 +67,7 @@ describe('record and message size limits', () => {
 
   it('refuses one byte over with 413, local and remote sequencer and node to node, while small writes flow', async () => {
     const key = keyIn(2, 'over');
-    const value = Buffer.alloc(RECORD_LIMIT - 3 - key.length + 1, 1);
+    const value = Buffer.alloc(RECORD_LIMIT - encodedPutSize(key.length, 0) + 1, 1);
     const expected = `record too large: ${RECORD_LIMIT + 1} bytes exceeds limit of ${RECORD_LIMIT} bytes (bifrost.record-size-limit)`;
 
     let flowing = true;
@@ -85,10 +90,16 @@ describe('record and message size limits', () => {
         }
       }
       // The node-to-node append path enforces the same limit on the same bytes.
-      const frame = encodeFrame({ loglet_id: parseLogletId(logs.find((l) => l.log_id === 2)!.loglet_id) }, [encodePut(key, value)]);
-      const direct = await fetch(`${sequencerNode(2).address}/v1/bifrost/append`, { method: 'POST', body: frame });
-      expect(direct.status).toBe(413);
-      expect(await direct.json()).toMatchObject({ code: 'RECORD_TOO_LARGE', message: expected });
+      const peers = new PeerClients({ connectTimeoutMs: 2_000, messageLimit: MESSAGE_LIMIT });
+      const direct = await peers
+        .request(sequencerNode(2).address, 'append', { loglet_id: parseLogletId(logs.find((l) => l.log_id === 2)!.loglet_id) }, { timeoutMs: 5_000 }, [encodePut(key, value)])
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      peers.destroy();
+      expect(direct).toBeInstanceOf(ApiError);
+      expect(direct).toMatchObject({ code: 'RECORD_TOO_LARGE', status: 413, message: expected });
       // A client that asks first (Expect: 100-continue) is refused without sending the body.
       const asked = await new Promise<number>((resolve, reject) => {
         const req = http.request(`${otherNode(2).ingress}/kv/${key}`, { method: 'PUT', headers: { 'content-length': value.length, expect: '100-continue' } }, (res) => {
@@ -128,4 +139,48 @@ describe('record and message size limits', () => {
       expect(nodeStats.log_store.largest_store_bytes).toBeLessThan(MESSAGE_LIMIT);
     }
   });
+
+  it('refuses a peer message over the limit without buffering it, and the connection carries on', async () => {
+    const { socket, messages } = await openPeerConnection(sequencerNode(1).address);
+    try {
+      const state = encodeFrame({ loglet_id: parseLogletId(logs.find((l) => l.log_id === 1)!.loglet_id) }, []);
+      const oversize = MESSAGE_LIMIT + 1;
+      socket.write(encodePrefix(oversize, 1, MessageKind.Request, operationCode('store')));
+      socket.write(Buffer.alloc(oversize, 9));
+      socket.write(encodePrefix(state.length, 2, MessageKind.Request, operationCode('state')));
+      socket.write(state);
+      const [refused, answered] = [await messages.next(), await messages.next()];
+      expect(refused).toMatchObject({ id: 1, kind: MessageKind.Failure });
+      expect(decodeFrameHeader(refused!.payload)).toMatchObject({
+        code: 'PAYLOAD_TOO_LARGE',
+        message: `request body too large: ${oversize} bytes exceeds limit of ${MESSAGE_LIMIT} bytes (networking.message-size-limit, 1 MiB)`,
+      });
+      expect(answered).toMatchObject({ id: 2, kind: MessageKind.Answer });
+      expect(decodeFrameHeader<{ local_tail: number }>(answered!.payload).local_tail).toBeGreaterThan(1);
+    } finally {
+      socket.destroy();
+    }
+  });
 });
+
+/** A raw peer connection (the upgrade handshake by hand), and the messages that come back on it. */
+async function openPeerConnection(address: string): Promise<{ socket: Socket; messages: { next(): Promise<Message | undefined> } }> {
+  const url = new URL(address);
+  const socket = await new Promise<Socket>((resolve, reject) => {
+    const req = http.request({ host: url.hostname, port: url.port, path: '/', agent: false, headers: { connection: 'Upgrade', upgrade: PEER_PROTOCOL } });
+    req.on('upgrade', (_res, upgraded: Socket) => resolve(upgraded));
+    req.on('response', (res) => reject(new Error(`handshake answered HTTP ${res.statusCode}`)));
+    req.on('error', reject);
+    req.end();
+  });
+  const queue: Message[] = [];
+  const waiting: Array<(message: Message | undefined) => void> = [];
+  const reader = new MessageReader(
+    MESSAGE_LIMIT,
+    (message) => (waiting.length ? waiting.shift()!(message) : queue.push(message)),
+    () => undefined,
+  );
+  socket.on('data', (chunk: Buffer) => reader.push(chunk));
+  socket.on('close', () => waiting.splice(0).forEach((resolve) => resolve(undefined)));
+  return { socket, messages: { next: () => (queue.length ? Promise.resolve(queue.shift()) : new Promise((resolve) => waiting.push(resolve))) } };
+}

@@ -1,19 +1,18 @@
 // Bifrost on every node: append to a log (through its tail segment's sequencer, in process when it
-// runs here, over HTTP otherwise), retrying on the next segment after a seal; and read committed
+// runs here, over the peer transport otherwise), retrying on the next segment after a seal; and read committed
 // records from the log-servers that hold them.
 import { ApiError } from '../../api/errors';
-import { HttpStatusError, type HttpClient } from '../../api/http-client';
 import { formatLogletId, parseGenId, type GenerationalNodeId } from '../../api/ids';
 import { findChain, tailSegment } from '../../api/logs';
-import { routePath } from '../../api/routes';
-import { AppendResult as AppendResultSchema, SequencerTail, type AppendResult, type LogChain, type Segment } from '../../api/schemas';
+import type { AppendResult, LogChain, SequencerTail, Segment } from '../../api/schemas';
 import type { LogServerRegistry } from '../log-server/registry';
 import type { MetadataManager } from '../metadata/manager';
 import { sleep } from '../sleep';
+import type { PeerClients } from '../transport/peer-client';
 import { enforceRecordSize } from './record';
 import { sealedError } from './sequencer';
 import type { SequencerManager } from './sequencers';
-import { encodeFrame } from './wire';
+import type { TailQuestion } from './service';
 
 const APPEND_DEADLINE_MS = 30_000;
 const REMOTE_APPEND_TIMEOUT_MS = 15_000;
@@ -40,8 +39,7 @@ export class TrimGapError extends Error {
   }
 }
 
-const nonRetryable = (err: unknown) =>
-  err instanceof ApiError ? ['RECORD_TOO_LARGE', 'BAD_REQUEST', 'PAYLOAD_TOO_LARGE'].includes(err.code) : err instanceof HttpStatusError && (err.status === 413 || err.status === 400);
+const nonRetryable = (err: unknown) => err instanceof ApiError && ['RECORD_TOO_LARGE', 'BAD_REQUEST', 'PAYLOAD_TOO_LARGE'].includes(err.code);
 
 interface QueuedAppend {
   records: Buffer[];
@@ -52,7 +50,7 @@ interface QueuedAppend {
 
 /**
  * Appends bound for one remote sequencer. While requests are in flight, the appends that come in
- * wait and go together in the next request, so that under load one HTTP request carries many.
+ * wait and go together in the next request, so that under load one request carries many.
  * Once the loglet stops being the tail, what is queued or in flight fails at once with SEALED, so
  * that the appenders retry on the new tail instead of waiting on a sequencer that was replaced
  * (a paused node's requests would otherwise time out only after REMOTE_APPEND_TIMEOUT_MS).
@@ -132,7 +130,7 @@ export class Bifrost {
     private readonly metadata: MetadataManager,
     private readonly sequencers: () => SequencerManager | undefined,
     private readonly logServers: LogServerRegistry,
-    private readonly http: HttpClient,
+    private readonly peers: PeerClients,
     private readonly recordSizeLimit: number,
     private readonly batch: { bytes: number; records: number; inflight: number },
   ) {
@@ -229,16 +227,7 @@ export class Bifrost {
   }
 
   private async sendAppend(address: string, logletId: number, records: Buffer[], signal: AbortSignal): Promise<{ first: number; last: number }> {
-    const response = await this.http.request(`${address}${routePath('append')}`, {
-      method: 'POST',
-      body: encodeFrame({ loglet_id: logletId }, records),
-      headers: { 'content-type': 'application/octet-stream' },
-      timeoutMs: REMOTE_APPEND_TIMEOUT_MS,
-      signal,
-    });
-    const body = JSON.parse(response.body.toString('utf8')) as unknown;
-    if (response.status !== 200) throw new HttpStatusError(response.status, address, body as never);
-    const result = AppendResultSchema.parse(body);
+    const result = await this.peers.request<AppendResult>(address, 'append', { loglet_id: logletId }, { timeoutMs: REMOTE_APPEND_TIMEOUT_MS, signal }, records);
     return { first: result.first_offset, last: result.last_offset };
   }
 
@@ -259,9 +248,7 @@ export class Bifrost {
       if (!sequencer) throw sealedError(segment.params.loglet_id);
       return sequencer.waitForTail(after, waitMs);
     }
-    const address = this.nodeAddress(parseGenId(segment.params.sequencer).id);
-    const url = `${address}${routePath('sequencerTail', { loglet: segment.params.loglet_id })}?after=${after}&wait_ms=${waitMs}`;
-    const tail = await this.http.json(url, SequencerTail, { timeoutMs: TAIL_TIMEOUT_MS + waitMs });
+    const tail = await this.askSequencer(segment, { after, wait_ms: waitMs }, TAIL_TIMEOUT_MS + waitMs);
     return tail.committed_tail;
   }
 
@@ -301,9 +288,13 @@ export class Bifrost {
       if (!sequencer) throw sealedError(segment.params.loglet_id);
       return sequencer.confirmedTail();
     }
+    return (await this.askSequencer(segment, { confirm: true }, TAIL_TIMEOUT_MS)).committed_tail;
+  }
+
+  /** The committed tail from a segment's sequencer on another node (see bifrost/service.ts). */
+  private askSequencer(segment: ReplicatedSegment, question: Omit<TailQuestion, 'loglet_id'>, timeoutMs: number): Promise<SequencerTail> {
     const address = this.nodeAddress(parseGenId(segment.params.sequencer).id);
-    const url = `${address}${routePath('sequencerTail', { loglet: segment.params.loglet_id })}?confirm=1`;
-    return (await this.http.json(url, SequencerTail, { timeoutMs: TAIL_TIMEOUT_MS })).committed_tail;
+    return this.peers.request(address, 'tail', { loglet_id: segment.params.loglet_id, ...question }, { timeoutMs });
   }
 
   /**

@@ -1,10 +1,14 @@
-// Bifrost's HTTP endpoints: the sequencer's (appends from other nodes' bifrost clients, and the
-// committed tail, with a long-poll, for readers) and a log's records for `cairnctl logs dump`.
+// Bifrost's operations: the sequencer's for peers on the node-to-node transport (appends from other
+// nodes' bifrost clients, and the committed tail, with a long-poll, for readers), the committed
+// tail as an HTTP endpoint for checks, and a log's records for `cairnctl logs dump`.
 import { ApiError } from '../../api/errors';
 import { formatLogletId } from '../../api/ids';
+import type { AppendResult, SequencerTail } from '../../api/schemas';
 import { idParam } from '../admin/service';
 import type { HttpServer } from '../http/server';
+import { headerOperation } from '../log-server/service';
 import type { MetadataManager } from '../metadata/manager';
+import type { PeerServer } from '../transport/peer-server';
 import type { Bifrost } from './bifrost';
 import { enforceRecordSize } from './record';
 import type { Sequencer } from './sequencer';
@@ -13,8 +17,20 @@ import { decodeFrame, encodeFrame } from './wire';
 
 const MAX_TAIL_WAIT_MS = 10_000;
 
-export function bindSequencerRoutes(
+/**
+ * What a reader asks a sequencer: the committed tail, once it passes `after` (waiting up to
+ * `wait_ms`), or confirmed with a write quorum of log-servers that the loglet is not sealed.
+ */
+export interface TailQuestion {
+  loglet_id: number;
+  after?: number;
+  wait_ms?: number;
+  confirm?: boolean;
+}
+
+export function bindSequencerOperations(
   server: HttpServer,
+  peer: PeerServer,
   sequencers: () => SequencerManager | undefined,
   metadata: MetadataManager,
   recordSizeLimit: number,
@@ -32,26 +48,26 @@ export function bindSequencerRoutes(
     return sequencer;
   };
 
-  server.rawRoute('append', async ({ body }) => {
-    const { header, records } = decodeFrame<{ loglet_id: number }>(body);
+  const tail = async (question: TailQuestion): Promise<SequencerTail> => {
+    const sequencer = await sequencerFor(question.loglet_id);
+    const waitMs = Math.min(question.wait_ms ?? 0, MAX_TAIL_WAIT_MS);
+    const committed = question.confirm ? await sequencer.confirmedTail() : await sequencer.waitForTail(question.after ?? 0, waitMs);
+    return { loglet_id: question.loglet_id, committed_tail: committed, sealed: sequencer.sealed };
+  };
+
+  peer.handle('append', async (payload) => {
+    const { header, records } = decodeFrame<{ loglet_id: number }>(payload);
     for (const record of records) enforceRecordSize(record.length, recordSizeLimit);
     const sequencer = await sequencerFor(header.loglet_id);
     const { first, last } = await sequencer.append(records);
     const base = sequencer.baseLsn;
-    return {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ loglet_id: header.loglet_id, first_offset: first, last_offset: last, first_lsn: base + first - 1, last_lsn: base + last - 1 }),
-    };
+    const result: AppendResult = { loglet_id: header.loglet_id, first_offset: first, last_offset: last, first_lsn: base + first - 1, last_lsn: base + last - 1 };
+    return encodeFrame(result, []);
   });
-
-  server.route('sequencerTail', async ({ params, query }) => {
-    const logletId = Number(params.loglet);
-    const sequencer = await sequencerFor(logletId);
-    const after = Number(query.get('after') ?? 0);
-    const waitMs = Math.min(Number(query.get('wait_ms') ?? 0), MAX_TAIL_WAIT_MS);
-    const committed = query.get('confirm') === '1' ? await sequencer.confirmedTail() : await sequencer.waitForTail(after, waitMs);
-    return { loglet_id: logletId, committed_tail: committed, sealed: sequencer.sealed };
-  });
+  peer.handle('tail', headerOperation(tail));
+  server.route('sequencerTail', ({ params, query }) =>
+    tail({ loglet_id: Number(params.loglet), after: Number(query.get('after') ?? 0), wait_ms: Number(query.get('wait_ms') ?? 0), confirm: query.get('confirm') === '1' }),
+  );
 }
 
 /** A log's records from `?from=` (LSN, default 1), at most `?max_records=` (1 to 100000) and `readLimitBytes`. */

@@ -1,8 +1,9 @@
 // A small HTTP server on node:http that enforces what the design asks of every listener: a body
 // size limit checked before buffering, request and header timeouts, JSON errors `{code, message,
 // hint?}`, and auth per route. JSON routes come from the shared route table (src/api/routes.ts).
+import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
 import { ApiError } from '../../api/errors';
 import { TransportError } from '../../api/http-client';
@@ -156,14 +157,24 @@ export class HttpServer {
     });
   }
 
+  /**
+   * Hands connections that ask to upgrade (the node-to-node transport) to `onUpgrade`; without it,
+   * such a request is refused.
+   */
+  acceptUpgrades(onUpgrade: (req: http.IncomingMessage, socket: Socket, head: Buffer) => void): void {
+    this.server.on('upgrade', onUpgrade);
+  }
+
   private authorized(auth: RouteAuth, headers: http.IncomingHttpHeaders): boolean {
     const { adminToken, clusterSecret } = this.options;
-    const secretOk = !clusterSecret || headers[CLUSTER_SECRET_HEADER] === clusterSecret;
+    const givenSecret = headers[CLUSTER_SECRET_HEADER];
+    const secretOk = !!clusterSecret && sameSecret(typeof givenSecret === 'string' ? givenSecret : undefined, clusterSecret);
     if (auth === 'none') return true;
-    if (auth === 'peer') return secretOk;
+    if (auth === 'peer') return !clusterSecret || secretOk;
     // Peers may call admin endpoints (the controller probes /v1/node) with the cluster secret.
     if (!adminToken) return true;
-    return headers.authorization === `Bearer ${adminToken}` || (!!clusterSecret && headers[CLUSTER_SECRET_HEADER] === clusterSecret);
+    const bearer = headers.authorization?.startsWith('Bearer ') ? headers.authorization.slice('Bearer '.length) : undefined;
+    return sameSecret(bearer, adminToken) || secretOk;
   }
 
   private async dispatch(req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean): Promise<void> {
@@ -250,10 +261,20 @@ export class HttpServer {
 }
 
 /**
+ * Whether a secret sent by a client is the expected one, in time that does not depend on where they
+ * differ (digests first, as timingSafeEqual needs equal lengths).
+ */
+export function sameSecret(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/**
  * What a failure becomes on the wire. A peer this node needed that did not answer is a 503 the
  * client may retry (a leader or sequencer that just died is replaced within seconds), never a 500.
  */
-function toApiError(err: unknown): ApiError {
+export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof TransportError) {
     return new ApiError('UNAVAILABLE', `a node this request needed did not answer: ${err.message}`, 'retry in a moment; the cluster controller replaces a failed leader or sequencer within a few seconds');
@@ -294,7 +315,7 @@ export function readBody(req: http.IncomingMessage, limit: number, tooLarge: (si
   });
 }
 
-function messageTooLarge(size: number, limit: number, declared: boolean): ApiError {
+export function messageTooLarge(size: number, limit: number, declared: boolean): ApiError {
   return new ApiError(
     'PAYLOAD_TOO_LARGE',
     `request body too large: ${declared ? size : `more than ${limit}`} bytes exceeds limit of ${limit} bytes (networking.message-size-limit, ${formatSize(limit)})`,

@@ -1,9 +1,9 @@
-// Which client reaches a given log-server: this node's own store in process, others over HTTP at the
-// address the nodes configuration gives.
+// Which client reaches a given log-server: this node's own store in process, others over the peer
+// transport at the address the nodes configuration gives.
 import { ApiError } from '../../api/errors';
 import { formatPlainId } from '../../api/ids';
 import type { MetadataManager } from '../metadata/manager';
-import type { HttpClient } from '../../api/http-client';
+import type { PeerClients } from '../transport/peer-client';
 import { LocalLogServer, RemoteLogServer, type LogServerClient } from './client';
 import type { LogStoreHandle } from './log-store-handle';
 
@@ -15,8 +15,7 @@ export class LogServerRegistry {
 
   constructor(
     private readonly metadata: MetadataManager,
-    private readonly http: HttpClient,
-    private readonly maxResponseBytes: number,
+    private readonly peers: PeerClients,
   ) {}
 
   attachLocal(nodeId: number, store: LogStoreHandle): void {
@@ -34,7 +33,7 @@ export class LogServerRegistry {
     const key = `${nodeId}@${node.address}`;
     let client = this.remote.get(key);
     if (!client) {
-      client = new RemoteLogServer(nodeId, node.address, this.http, REQUEST_TIMEOUT_MS, this.maxResponseBytes);
+      client = new RemoteLogServer(nodeId, node.address, this.peers, REQUEST_TIMEOUT_MS);
       this.remote.set(key, client);
     }
     return client;

@@ -1,6 +1,11 @@
-// The log-server's HTTP endpoints (store, seal, state, records, digest) over its log store.
+// The log-server's operations over its log store: for peers on the node-to-node transport (store,
+// seal, trim, state, read, digest), and as HTTP endpoints for operators and checks (state, records,
+// digest).
 import { ApiError } from '../../api/errors';
+import { decodeFrameHeader, encodeFrame } from '../bifrost/wire';
 import type { HttpServer } from '../http/server';
+import type { PeerServer } from '../transport/peer-server';
+import type { ReadRequest } from './client';
 import type { LogStoreHandle } from './log-store-handle';
 
 function intParam(query: URLSearchParams, name: string, fallback: number, min = 0): number {
@@ -17,19 +22,28 @@ function logletParam(params: Record<string, string>): number {
   return value;
 }
 
+/** A peer operation whose request and answer are JSON headers without records. */
+export function headerOperation<H>(handle: (header: H) => Promise<unknown>): (payload: Buffer) => Promise<Buffer> {
+  return async (payload) => encodeFrame(await handle(decodeFrameHeader<H>(payload)), []);
+}
+
+/** `readLimitBytes` caps what one read answers, so that an answer always fits a message. */
+export function bindLogServerOperations(peer: PeerServer, logStore: () => LogStoreHandle, readLimitBytes: number): void {
+  // The frame goes to the log store's thread as received; it is decoded there.
+  peer.handle('store', async (payload) => encodeFrame(await logStore().storeFrame(payload), []));
+  peer.handle('seal', headerOperation(({ loglet_id }: { loglet_id: number }) => logStore().seal(loglet_id)));
+  peer.handle('trim', headerOperation(({ loglet_id, trim_point }: { loglet_id: number; trim_point: number }) => logStore().trim(loglet_id, trim_point)));
+  peer.handle('state', headerOperation(({ loglet_id }: { loglet_id: number }) => logStore().state(loglet_id)));
+  peer.handle('digest', headerOperation(({ loglet_id, from, to }: { loglet_id: number; from: number; to: number }) => logStore().digest(loglet_id, from, to)));
+  peer.handle('read', (payload) => {
+    const read = decodeFrameHeader<ReadRequest>(payload);
+    return logStore().readFrame(read.loglet_id, read.from, read.max_records, Math.min(read.max_bytes, readLimitBytes));
+  });
+}
+
 /** `readLimitBytes` caps what one read answers, so that a response always fits a message. */
 export function bindLogServerRoutes(server: HttpServer, logStore: () => LogStoreHandle, readLimitBytes: number): void {
-  // The frame goes to the log store's thread as received; it is decoded there.
-  server.rawRoute('logServerStore', async ({ body }) => ({
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(await logStore().storeFrame(body)),
-  }));
-  server.route('logServerSeal', ({ json }) => logStore().seal((json as { loglet_id: number }).loglet_id));
   server.route('logServerState', ({ params }) => logStore().state(logletParam(params)));
-  server.route('logServerTrim', ({ json }) => {
-    const { loglet_id, trim_point } = json as { loglet_id: number; trim_point: number };
-    return logStore().trim(loglet_id, trim_point);
-  });
   server.rawRoute('logServerRecords', async ({ params, query }) => ({
     headers: { 'content-type': 'application/octet-stream' },
     body: await logStore().readFrame(

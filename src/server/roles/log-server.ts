@@ -1,5 +1,5 @@
 // The log-server role: the log store that holds loglet records for the sequencers, and its
-// endpoints. Its store is served locally to this node's own sequencers and readers.
+// endpoints and peer operations. Its store is served locally to this node's own sequencers and readers.
 import path from 'node:path';
 import { parseGenId, type GenerationalNodeId } from '../../api/ids';
 import { tailLoglet } from '../../api/logs';
@@ -7,7 +7,8 @@ import type { HttpServer } from '../http/server';
 import type { LogStoreStats } from '../log-server/log-store';
 import { LogStoreHandle } from '../log-server/log-store-handle';
 import { provisionLogServer } from '../log-server/provision';
-import { bindLogServerRoutes } from '../log-server/service';
+import { bindLogServerOperations, bindLogServerRoutes } from '../log-server/service';
+import type { PeerServer } from '../transport/peer-server';
 import { ready, type NodeRole, type NodeServices, type RoleReport } from './role';
 
 export class LogServerRole implements NodeRole {
@@ -21,8 +22,10 @@ export class LogServerRole implements NodeRole {
     return this.store;
   }
 
-  bindRoutes(server: HttpServer): void {
-    bindLogServerRoutes(server, () => ready(this.store, 'the log-server'), this.node.config.replicationBatchBytes);
+  bindRoutes(server: HttpServer, peer: PeerServer): void {
+    const store = () => ready(this.store, 'the log-server');
+    bindLogServerRoutes(server, store, this.node.config.replicationBatchBytes);
+    bindLogServerOperations(peer, store, this.node.config.replicationBatchBytes);
   }
 
   async start(me: GenerationalNodeId): Promise<void> {

@@ -14,6 +14,7 @@ import type { Logger } from '../logger';
 import type { LogServerRegistry } from '../log-server/registry';
 import type { MetadataManager } from '../metadata/manager';
 import type { MetadataStore } from '../metadata/store';
+import type { PeerServer } from '../transport/peer-server';
 
 /** A role's share of the node's ident: its status field and what only it knows. */
 export type RoleReport = Partial<Pick<Ident, 'admin' | 'worker' | 'log_server' | 'metadata_server' | 'partitions' | 'sealed_tail_loglets' | 'cluster_controller'>>;
@@ -21,8 +22,11 @@ export type RoleReport = Partial<Pick<Ident, 'admin' | 'worker' | 'log_server' |
 export interface NodeRole {
   /** Opens what the role cannot run without, before the node reaches the metadata store, so a bad setting ends the start early. */
   open?(): Promise<void>;
-  /** Binds the role's endpoints; they answer NOT_READY until `start` has run (see `ready`). */
-  bindRoutes(server: HttpServer): void;
+  /**
+   * Binds the role's HTTP endpoints and its operations on the peer transport; they answer NOT_READY
+   * until `start` has run (see `ready`).
+   */
+  bindRoutes(server: HttpServer, peer: PeerServer): void;
   /** Starts the role's work once the node has joined the cluster as `me`. */
   start(me: GenerationalNodeId): Promise<void>;
   /** Stops the role's work while the metadata store is still open. */

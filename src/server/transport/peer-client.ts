@@ -1,0 +1,237 @@
+// The calling end of the node-to-node transport: one long-lived connection per peer, opened on
+// first use with an HTTP upgrade that carries the cluster secret, on which any number of requests
+// are outstanding at once. Failures are the HTTP client's kinds (refused, timeout, reset...), so
+// that callers tell a dead or hung peer from an answer they did not like the same way as before.
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import { ApiError, isErrorCode } from '../../api/errors';
+import { classifyFailure, TransportError } from '../../api/http-client';
+import { decodeFrame, decodeFrameHeader, encodeFrame } from '../bifrost/wire';
+import { CLUSTER_SECRET_HEADER, messageTooLarge } from '../http/server';
+import { MessageKind, MessageReader, MessageWriter, operationCode, PEER_PROTOCOL, type PeerOperation } from './frames';
+
+export interface PeerClientOptions {
+  /** How long opening a connection (TCP and handshake) may take. */
+  connectTimeoutMs: number;
+  clusterSecret?: string;
+  /** networking.message-size-limit, for requests and answers alike. */
+  messageLimit: number;
+}
+
+export interface PeerCallOptions {
+  timeoutMs: number;
+  /** Aborting fails the call at once with the signal's reason (its answer is then ignored). */
+  signal?: AbortSignal;
+}
+
+/** How often outstanding requests are checked against their deadlines. */
+const DEADLINE_CHECK_MS = 25;
+
+export class PeerClients {
+  private readonly connections = new Map<string, PeerConnection>();
+
+  constructor(private readonly options: PeerClientOptions) {}
+
+  /** Sends a request whose payload is a data-path frame; resolves with the answer's frame. */
+  call(address: string, operation: PeerOperation, payload: Buffer, options: PeerCallOptions): Promise<Buffer> {
+    let connection = this.connections.get(address);
+    if (!connection) {
+      connection = new PeerConnection(address, this.options);
+      this.connections.set(address, connection);
+    }
+    return connection.call(operation, payload, options);
+  }
+
+  /** A request with a JSON header (and records); resolves with the answer's header. */
+  async request<T>(address: string, operation: PeerOperation, header: unknown, options: PeerCallOptions, records: readonly Buffer[] = []): Promise<T> {
+    return decodeFrameHeader<T>(await this.call(address, operation, encodeFrame(header, records), options));
+  }
+
+  /** As `request`, with the records of the answer. */
+  async requestRecords<T>(address: string, operation: PeerOperation, header: unknown, options: PeerCallOptions): Promise<{ header: T; records: Buffer[] }> {
+    return decodeFrame<T>(await this.call(address, operation, encodeFrame(header, []), options));
+  }
+
+  destroy(): void {
+    for (const connection of this.connections.values()) connection.close(new TransportError('reset', '', 'this node is stopping'));
+    this.connections.clear();
+  }
+}
+
+interface Outstanding {
+  resolve: (answer: Buffer) => void;
+  reject: (err: Error) => void;
+  deadline: number;
+}
+
+class PeerConnection {
+  private socket: Socket | undefined;
+  private writer: MessageWriter | undefined;
+  private opening: Promise<void> | undefined;
+  private readonly outstanding = new Map<number, Outstanding>();
+  /** Requests made while the connection opens. */
+  private waiting: Array<{ id: number; operation: number; payload: Buffer }> = [];
+  private nextId = 1;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly address: string,
+    private readonly options: PeerClientOptions,
+  ) {}
+
+  call(operation: PeerOperation, payload: Buffer, options: PeerCallOptions): Promise<Buffer> {
+    if (payload.length > this.options.messageLimit) return Promise.reject(messageTooLarge(payload.length, this.options.messageLimit, true));
+    const id = this.nextId;
+    this.nextId = this.nextId >= 0xffff_ffff ? 1 : this.nextId + 1;
+    const code = operationCode(operation);
+    return new Promise<Buffer>((resolve, reject) => {
+      const { signal } = options;
+      if (signal?.aborted) return reject(signal.reason as Error);
+      const onAbort = () => {
+        if (this.take(id)) reject(signal!.reason as Error);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.outstanding.set(id, {
+        resolve: signal ? (answer) => (signal.removeEventListener('abort', onAbort), resolve(answer)) : resolve,
+        reject: signal ? (err) => (signal.removeEventListener('abort', onAbort), reject(err)) : reject,
+        deadline: Date.now() + options.timeoutMs,
+      });
+      this.watchDeadlines();
+      if (this.writer) this.writer.send(id, MessageKind.Request, code, payload);
+      else {
+        this.waiting.push({ id, operation: code, payload });
+        this.open();
+      }
+    });
+  }
+
+  close(err: Error): void {
+    this.socket?.destroy();
+    this.lost(err);
+  }
+
+  /** The request waiting for this answer, if it has not timed out or been aborted meanwhile. */
+  private take(id: number): Outstanding | undefined {
+    const waiter = this.outstanding.get(id);
+    this.outstanding.delete(id);
+    return waiter;
+  }
+
+  private open(): void {
+    this.opening ??= new Promise<void>((resolve) => {
+      const url = new URL(this.address);
+      const req = http.request({
+        host: url.hostname,
+        port: url.port,
+        path: '/v1/peer',
+        agent: false,
+        headers: {
+          connection: 'Upgrade',
+          upgrade: PEER_PROTOCOL,
+          ...(this.options.clusterSecret ? { [CLUSTER_SECRET_HEADER]: this.options.clusterSecret } : {}),
+        },
+      });
+      let done = false;
+      const failed = (err: Error) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        req.destroy();
+        this.opening = undefined;
+        this.lost(err);
+        resolve();
+      };
+      // A stopped (SIGSTOP) peer accepts the TCP connection but never answers the handshake.
+      const timer = setTimeout(() => failed(new TransportError('connect-timeout', this.address, '')), this.options.connectTimeoutMs);
+      req.on('upgrade', (_res, socket: Socket, head: Buffer) => {
+        done = true;
+        clearTimeout(timer);
+        this.opening = undefined;
+        this.attach(socket, head);
+        resolve();
+      });
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => failed(refusal(this.address, res.statusCode ?? 0, Buffer.concat(chunks))));
+        res.on('error', (err) => failed(new TransportError(classifyFailure(err).kind, this.address, '')));
+      });
+      req.on('error', (err) => {
+        const { kind, detail } = classifyFailure(err);
+        failed(new TransportError(kind, this.address, detail));
+      });
+      req.end();
+    });
+  }
+
+  private attach(socket: Socket, head: Buffer): void {
+    socket.setNoDelay(true);
+    const reader = new MessageReader(
+      this.options.messageLimit,
+      (message) => {
+        const waiter = this.take(message.id);
+        if (message.kind === MessageKind.Answer) waiter?.resolve(message.payload);
+        else waiter?.reject(peerFailure(this.address, message.payload));
+      },
+      (id, _kind, _operation, length) =>
+        this.take(id)?.reject(new TransportError('other', this.address, `an answer of ${length} bytes is over networking.message-size-limit (${this.options.messageLimit})`)),
+    );
+    this.socket = socket;
+    this.writer = new MessageWriter(socket);
+    socket.on('data', (chunk: Buffer) => reader.push(chunk));
+    socket.on('error', () => undefined); // 'close' follows
+    socket.on('close', () => {
+      if (this.socket !== socket) return;
+      this.lost(new TransportError('reset', this.address, ''));
+    });
+    if (head.length) reader.push(head);
+    for (const request of this.waiting) this.writer.send(request.id, MessageKind.Request, request.operation, request.payload);
+    this.waiting = [];
+  }
+
+  /** The connection is gone (or never came): every outstanding request fails with `err`. */
+  private lost(err: Error): void {
+    this.socket = undefined;
+    this.writer = undefined;
+    this.waiting = [];
+    const outstanding = [...this.outstanding.values()];
+    this.outstanding.clear();
+    for (const waiter of outstanding) waiter.reject(err);
+  }
+
+  /** Fails requests past their deadline; runs only while requests are outstanding. */
+  private watchDeadlines(): void {
+    if (this.deadlineTimer) return;
+    this.deadlineTimer = setInterval(() => {
+      const now = Date.now();
+      for (const [id, waiter] of this.outstanding) {
+        if (waiter.deadline > now) continue;
+        this.outstanding.delete(id);
+        waiter.reject(new TransportError('timeout', this.address, ''));
+      }
+      if (this.outstanding.size === 0) {
+        clearInterval(this.deadlineTimer);
+        this.deadlineTimer = undefined;
+      }
+    }, DEADLINE_CHECK_MS);
+    this.deadlineTimer.unref();
+  }
+}
+
+/** The error a peer answered with, as the ApiError it was on the peer. */
+function peerFailure(address: string, payload: Buffer): Error {
+  const body = decodeFrameHeader<{ code?: unknown; message?: string; hint?: string }>(payload);
+  if (isErrorCode(body.code)) return new ApiError(body.code, body.message ?? '', body.hint);
+  return new ApiError('INTERNAL', `${address}: ${body.message ?? 'unreadable failure'}`);
+}
+
+/** The handshake was answered with a plain HTTP status: a wrong secret, or not a Cairn node. */
+function refusal(address: string, status: number, body: Buffer): Error {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { code?: unknown; message?: string; hint?: string };
+    if (isErrorCode(parsed.code)) return new ApiError(parsed.code, parsed.message ?? '', parsed.hint);
+  } catch {
+    // not JSON: not a Cairn node, or an older one
+  }
+  return new TransportError('other', address, `HTTP ${status} to the peer handshake; is it a Cairn node of the same version?`);
+}
