@@ -47,6 +47,7 @@ export class NodeMetrics {
   private readonly appliedLsn: Gauge<'partition'>;
   private readonly applyLag: Gauge<'partition'>;
   private readonly snapshotAge: Gauge<'partition'>;
+  private readonly repeatedWrites: Counter<'partition'>;
 
   constructor() {
     const registers = [this.registry];
@@ -69,6 +70,12 @@ export class NodeMetrics {
     });
     this.appendedRecords = new Counter({ name: 'cairn_appended_records_total', help: 'Records committed by the sequencers of this node', registers });
     this.appendedBytes = new Counter({ name: 'cairn_appended_bytes_total', help: 'Payload bytes of the records committed by the sequencers of this node', registers });
+    this.repeatedWrites = new Counter({
+      name: 'cairn_partition_repeated_writes_total',
+      help: 'Records the partition processor on this node skipped as repeats of a write it had applied (an append retried after an ambiguous failure)',
+      labelNames: ['partition'],
+      registers,
+    });
     this.storeRoundTrip = new Histogram({
       name: 'cairn_store_round_trip_seconds',
       help: 'A store batch from a sequencer of this node to one log-server (peer), until its answer (durable there)',
@@ -136,6 +143,10 @@ export class NodeMetrics {
     this.sequencerAppend.observe(secondsSince(startedMs));
     this.appendedRecords.inc(records);
     this.appendedBytes.inc(bytes);
+  }
+
+  writesRepeated(partition: number, count: number): void {
+    this.repeatedWrites.labels(String(partition)).inc(count);
   }
 
   storeBatch(records: number, bytes: number): void {

@@ -1,14 +1,14 @@
 // Faults around the quorum write, each once found by testing against real processes: placement
 // left on the survivors after nodes came back, reads failing with 500s, a restarted node blaming
 // provisioning for an unreachable metadata store, a paused leader answering reads from an old view,
-// appends held by a paused sequencer after failover, and a seal whose metadata update failed
-// leaving the log sealed for good.
+// appends held by a paused sequencer after failover, a seal whose metadata update failed
+// leaving the log sealed for good, and a retried append applied twice over a later write.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PartitionTable } from '../../src/api/schemas';
 import { partitionForKey } from '../../src/server/worker/partitioning';
 import { alive, startServer, TestCluster, waitUntil } from '../helpers/cluster';
 import { runCli } from '../helpers/in-process';
-import { get, putWithRetry } from '../helpers/kv';
+import { get, putWithRetry, readLog } from '../helpers/kv';
 
 interface LogRow {
   log_id: number;
@@ -218,5 +218,30 @@ describe('faults around the data path', () => {
     const outcome = await putWithRetry([ingress(1), ingress(2), ingress(3)], key!, 'after the half-done seal', 30_000);
     expect(outcome.ok, `PUT after the half-done seal: ${outcome.status} ${outcome.body}`).toBe(true);
     expect((await sequencerOf(partition.log_id)).loglet_id).not.toBe(before.loglet_id);
+  }, 120_000);
+
+  it('applies a write once when its append is retried after an answer lost past the commit', async () => {
+    // The failpoint drops the answer of n3's first append after its commit (as a sequencer that died
+    // or was sealed right after storing it would): n3 retries it on the next segment. A later write
+    // of the same key, acknowledged in between, must not be undone by the repeat.
+    const partition = table.partitions[0]!;
+    const [key] = keysOf(partition.id, 1);
+    cluster.kill('n3');
+    await waitUntil('n3 to die', async () => !alive(cluster.node('n3').pid));
+    await cluster.up([], { CAIRN_FAILPOINTS: 'append-answer-lost=1' });
+    await cluster.settled();
+    const first = fetch(`${ingress(3)}/kv/${key}`, { method: 'PUT', body: 'first' });
+    await waitUntil('the first write to be applied', async () => (await get(ingress(1), key!)).body.toString() === 'first');
+    const second = await putWithRetry([ingress(1), ingress(2)], key!, 'second');
+    expect(second.ok, `PUT second: ${second.status} ${second.body}`).toBe(true);
+    // The new segment is where n3's appender retries.
+    const sealed = await cluster.ctl(['logs', 'seal', String(partition.log_id), '--yes']);
+    expect(sealed.code, sealed.stderr).toBe(0);
+    expect((await first).status).toBe(200);
+
+    const copies = (await readLog(cluster.node('n1').address, partition.log_id)).entries.filter((e) => e.key === key);
+    expect(copies.map((e) => e.value.toString())).toEqual(['first', 'second', 'first']);
+    await cluster.settled();
+    for (const id of [1, 2, 3]) expect((await get(ingress(id), key!)).body.toString(), `GET through n${id}`).toBe('second');
   }, 120_000);
 });

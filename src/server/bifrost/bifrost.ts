@@ -7,6 +7,7 @@ import { findChain, tailSegment } from '../../api/logs';
 import type { AppendResult, LogChain, SequencerTail, Segment } from '../../api/schemas';
 import type { LogServerRegistry } from '../log-server/registry';
 import type { MetadataManager } from '../metadata/manager';
+import { failpoint } from '../failpoints';
 import { sleep } from '../sleep';
 import type { PeerClients } from '../transport/peer-client';
 import { enforceRecordSize } from './record';
@@ -223,6 +224,8 @@ export class Bifrost {
       }
       ({ first, last } = await queue.append(records));
     }
+    // A test stands here for an answer lost after the commit: the append is retried on the next segment.
+    failpoint('append-answer-lost');
     return { loglet_id: logletId, first_offset: first, last_offset: last, first_lsn: tail.base_lsn + first - 1, last_lsn: tail.base_lsn + last - 1 };
   }
 

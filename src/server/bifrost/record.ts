@@ -1,27 +1,46 @@
 // Records as the ingress writes them, and the one record-size check of the data path.
+//   [kind u8][key length u16][write id: 12 bytes][key][value]
+// The write id names one client write: an append retried after an ambiguous failure (its sequencer
+// died or was sealed after storing it) carries the same id, so that the partition applies it once.
+import { randomBytes } from 'node:crypto';
 import { ApiError } from '../../api/errors';
 
-export const RECORD_PUT = 1;
-/** kind (1 byte) + key length (2 bytes) */
-const RECORD_HEADER_BYTES = 3;
+export const RECORD_PUT = 2;
+export const WRITE_ID_BYTES = 12;
+/** kind (1 byte) + key length (2 bytes) + write id */
+const RECORD_HEADER_BYTES = 3 + WRITE_ID_BYTES;
 export const MAX_KEY_BYTES = 1024;
 
 export interface PutRecord {
   key: string;
   value: Buffer;
+  writeId: Buffer;
+}
+
+/** This process's writes: a random producer (8 bytes) and a counter (4 bytes). */
+const producer = randomBytes(8);
+let writeCounter = 0;
+
+export function nextWriteId(): Buffer {
+  const id = Buffer.allocUnsafe(WRITE_ID_BYTES);
+  producer.copy(id, 0);
+  id.writeUInt32BE(writeCounter, 8);
+  writeCounter = (writeCounter + 1) >>> 0;
+  return id;
 }
 
 export function encodedPutSize(keyBytes: number, valueBytes: number): number {
   return RECORD_HEADER_BYTES + keyBytes + valueBytes;
 }
 
-export function encodePut(key: string, value: Buffer): Buffer {
+export function encodePut(key: string, value: Buffer, writeId: Buffer = nextWriteId()): Buffer {
   const keyBytes = Buffer.from(key, 'utf8');
   const out = Buffer.allocUnsafe(encodedPutSize(keyBytes.length, value.length));
   out.writeUInt8(RECORD_PUT, 0);
   out.writeUInt16BE(keyBytes.length, 1);
-  keyBytes.copy(out, 3);
-  value.copy(out, 3 + keyBytes.length);
+  writeId.copy(out, 3);
+  keyBytes.copy(out, RECORD_HEADER_BYTES);
+  value.copy(out, RECORD_HEADER_BYTES + keyBytes.length);
   return out;
 }
 
@@ -33,6 +52,7 @@ export function decodeRecord(record: Buffer): PutRecord {
   return {
     key: record.toString('utf8', RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + keyLength),
     value: record.subarray(RECORD_HEADER_BYTES + keyLength),
+    writeId: record.subarray(3, RECORD_HEADER_BYTES),
   };
 }
 

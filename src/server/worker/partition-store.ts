@@ -1,5 +1,8 @@
 // The partition store: the key/value state the ingress serves, per partition, with the LSN of the
 // last record applied. Applying a batch of records and moving the applied LSN is one transaction.
+// It remembers the write ids of the last DEDUP_WINDOW_LSNS records, so that a write appended twice
+// (retried after its sequencer died or was sealed with it stored) is applied once: every replica
+// decides alike, as the window is counted in LSNs.
 // It is not fsynced per commit: whatever a crash loses is applied again from the log. A snapshot of
 // a partition is a standalone SQLite file (its rows and applied LSN), written off the event loop
 // and read back in chunks.
@@ -8,12 +11,19 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { PutRecord } from '../bifrost/record';
 import type { Db } from '../storage/sqlite';
 
 /** Restores go in transactions of at most this many rows or bytes, with the event loop free between. */
 const CHUNK_ROWS = 2_000;
 const CHUNK_BYTES = 4 * 1024 * 1024;
 const READ_BYTES = 1024 * 1024;
+/**
+ * How many LSNs back a repeated write id is recognised. An append is retried for at most 30 s
+ * (bifrost's append deadline); this covers that at over 3,000 records/s into one partition.
+ */
+export const DEDUP_WINDOW_LSNS = 100_000;
+const PRUNE_EVERY_LSNS = 10_000;
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -50,12 +60,14 @@ export function exportPartitionCopy({ storeFile, partitionId, file }: ExportRequ
     db.exec(`
       CREATE TABLE copy.kv (key TEXT PRIMARY KEY, value BLOB NOT NULL);
       CREATE TABLE copy.meta (partition_id INTEGER NOT NULL, applied_lsn INTEGER NOT NULL);
+      CREATE TABLE copy.applied_writes (write_id BLOB PRIMARY KEY, lsn INTEGER NOT NULL) WITHOUT ROWID;
     `);
     lsn = db.transaction(() => {
       const applied = db.prepare<[number], { lsn: number }>('SELECT lsn FROM main.applied WHERE partition_id = ?').get(partitionId)?.lsn ?? 0;
       // In key order, so that the copy's index is built by appending.
       db.prepare('INSERT INTO copy.kv (key, value) SELECT key, value FROM main.kv WHERE partition_id = ? ORDER BY key').run(partitionId);
       db.prepare('INSERT INTO copy.meta (partition_id, applied_lsn) VALUES (?, ?)').run(partitionId, applied);
+      db.prepare('INSERT INTO copy.applied_writes (write_id, lsn) SELECT write_id, lsn FROM main.applied_writes WHERE partition_id = ?').run(partitionId);
       return applied;
     })();
     db.exec('DETACH DATABASE copy');
@@ -86,6 +98,7 @@ export class PartitionStore {
       CREATE TABLE IF NOT EXISTS kv (partition_id INTEGER NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL);
       CREATE UNIQUE INDEX IF NOT EXISTS kv_key ON kv (partition_id, key);
       CREATE TABLE IF NOT EXISTS applied (partition_id INTEGER PRIMARY KEY, lsn INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS applied_writes (partition_id INTEGER NOT NULL, write_id BLOB NOT NULL, lsn INTEGER NOT NULL, PRIMARY KEY (partition_id, write_id)) WITHOUT ROWID;
     `);
     this.q = {
       put: db.prepare('INSERT INTO kv (partition_id, key, value) VALUES (?, ?, ?) ON CONFLICT(partition_id, key) DO UPDATE SET value = excluded.value'),
@@ -93,6 +106,13 @@ export class PartitionStore {
       applied: db.prepare<[number], { lsn: number }>('SELECT lsn FROM applied WHERE partition_id = ?'),
       setApplied: db.prepare('INSERT INTO applied (partition_id, lsn) VALUES (?, ?) ON CONFLICT(partition_id) DO UPDATE SET lsn = excluded.lsn'),
       deleteChunk: db.prepare('DELETE FROM kv WHERE rowid IN (SELECT rowid FROM kv WHERE partition_id = ? LIMIT ?)'),
+      // Changes a row (a write to apply) unless the id was applied within the window before this LSN.
+      remember: db.prepare(
+        `INSERT INTO applied_writes (partition_id, write_id, lsn) VALUES (?, ?, ?)
+         ON CONFLICT (partition_id, write_id) DO UPDATE SET lsn = excluded.lsn WHERE applied_writes.lsn < excluded.lsn - ${DEDUP_WINDOW_LSNS}`,
+      ),
+      forget: db.prepare('DELETE FROM applied_writes WHERE partition_id = ? AND lsn < ?'),
+      forgetAll: db.prepare('DELETE FROM applied_writes WHERE partition_id = ?'),
     };
   }
 
@@ -153,10 +173,28 @@ export class PartitionStore {
         last = rows[rows.length - 1]!.id;
         await nextTurn();
       }
+      await this.importAppliedWrites(partitionId, snapshot);
       this.q.setApplied.run(partitionId, meta.applied_lsn);
       return meta.applied_lsn;
     } finally {
       snapshot.close();
+    }
+  }
+
+  /** The snapshot's window of applied write ids (snapshots written before write ids have none). */
+  private async importAppliedWrites(partitionId: number, snapshot: Database.Database): Promise<void> {
+    this.q.forgetAll.run(partitionId);
+    const hasTable = snapshot.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'applied_writes'").get();
+    if (!hasTable) return;
+    const page = snapshot.prepare<[Buffer, number], { write_id: Buffer; lsn: number }>('SELECT write_id, lsn FROM applied_writes WHERE write_id > ? ORDER BY write_id LIMIT ?');
+    for (let after: Buffer = Buffer.alloc(0); ; ) {
+      const rows = page.all(after, CHUNK_ROWS);
+      if (rows.length === 0) return;
+      this.db.transaction(() => {
+        for (const row of rows) this.q.remember.run(partitionId, row.write_id, row.lsn);
+      })();
+      after = rows[rows.length - 1]!.write_id;
+      await nextTurn();
     }
   }
 
@@ -169,11 +207,25 @@ export class PartitionStore {
     const [result] = this.db.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number; log: number; checkpointed: number }>;
     return !!result && result.busy === 0 && result.checkpointed === result.log;
   }
-  /** Applies puts and records `lastLsn` as applied, atomically. */
-  apply(partitionId: number, puts: Array<{ key: string; value: Buffer }>, lastLsn: number): void {
+  /**
+   * Applies the puts of LSNs `firstLsn`.. in order, each unless its write id was applied within the
+   * window, and records the last as applied, atomically. Returns how many were repeats.
+   */
+  apply(partitionId: number, puts: PutRecord[], firstLsn: number): number {
+    let repeats = 0;
     this.db.transaction(() => {
-      for (const { key, value } of puts) this.q.put.run(partitionId, key, value);
+      puts.forEach(({ key, value, writeId }, i) => {
+        if (this.q.remember.run(partitionId, writeId, firstLsn + i).changes === 0) repeats++;
+        else this.q.put.run(partitionId, key, value);
+      });
+      const lastLsn = firstLsn + puts.length - 1;
+      // Ids older than the window no longer count (see `remember`); they are dropped now and then,
+      // by a scan, rather than kept in an index by LSN that every apply would write to.
+      if (Math.floor(lastLsn / PRUNE_EVERY_LSNS) > Math.floor((firstLsn - 1) / PRUNE_EVERY_LSNS)) {
+        this.q.forget.run(partitionId, lastLsn - DEDUP_WINDOW_LSNS);
+      }
       this.q.setApplied.run(partitionId, lastLsn);
     })();
+    return repeats;
   }
 }

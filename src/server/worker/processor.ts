@@ -8,6 +8,7 @@
 import type { ProcessorStatus } from '../../api/schemas';
 import { TrimGapError, type Bifrost } from '../bifrost/bifrost';
 import { decodeRecord } from '../bifrost/record';
+import { nodeMetrics } from '../metrics';
 import type { StorageHealth } from '../health';
 import type { Logger } from '../logger';
 import { PeriodicTask } from '../periodic';
@@ -222,7 +223,8 @@ export class PartitionProcessor {
 
   private applyToStore(records: Buffer[]): void {
     try {
-      this.store.apply(this.partition.id, records.map(decodeRecord), this.applied + records.length);
+      const repeats = this.store.apply(this.partition.id, records.map(decodeRecord), this.applied + 1);
+      if (repeats > 0) nodeMetrics().writesRepeated(this.partition.id, repeats);
     } catch (err) {
       this.health.failed('partition-store', err as Error);
       throw new CannotResume(
