@@ -120,11 +120,22 @@ export class LogStore {
     return this.q.allStates.all().map(toState);
   }
 
-  /** Stores batches of records in one transaction: one fsync for all of them (group commit). */
+  /**
+   * Stores batches of records in one transaction: one fsync for all of them (group commit). A batch
+   * that only tells global tails (a sequencer's release when idle: no records, no trim, no repair) is
+   * not fsynced: a machine crash could only forget a global tail, which is advisory (for `info`,
+   * `digest` and `find-tail` without a sequencer) and comes again with the next store.
+   */
   storeAll(batch: Array<{ request: StoreRequest; records: Buffer[] }>): StoreResult[] {
-    const results = this.db.transaction(() => batch.map((op) => this.applyStore(op.request, op.records)))();
-    this.stats.group_commits++;
-    return results;
+    const tailsOnly = batch.every(({ request, records }) => records.length === 0 && !request.repair && request.trim_point === undefined);
+    if (tailsOnly) this.db.pragma('synchronous = OFF');
+    try {
+      const results = this.db.transaction(() => batch.map((op) => this.applyStore(op.request, op.records)))();
+      this.stats.group_commits++;
+      return results;
+    } finally {
+      if (tailsOnly) this.db.pragma('synchronous = FULL');
+    }
   }
 
   private applyStore(request: StoreRequest, records: Buffer[]): StoreResult {
