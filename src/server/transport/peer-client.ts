@@ -25,7 +25,7 @@ export interface PeerCallOptions {
 }
 
 /** How often outstanding requests are checked against their deadlines. */
-const DEADLINE_CHECK_MS = 25;
+const DEADLINE_CHECK_MS = 100;
 
 export class PeerClients {
   private readonly connections = new Map<string, PeerConnection>();
