@@ -1,6 +1,7 @@
-// Which table cells of a `--watch` frame differ from the frame before: rows are matched by their
-// keys (TableBlock.keys, else the first cell), tables by their header, cells by column name, so a
-// row that appears or goes away does not shift the comparison. Times and durations move on every
+// Which table cells of a `--watch` frame differ from the frame before: tables are matched by their
+// header (the View's full one; fitting to the terminal happens later, in the renderer), rows by
+// their keys (TableBlock.keys, else the first cell), so a row that appears or goes away does not
+// shift the comparison. Times and durations move on every
 // frame by themselves and are never "changed"; a row that is new is changed as a whole.
 import type { Block, Cell, TableBlock, View } from './view';
 
@@ -60,14 +61,13 @@ export function markChangedCells(previous: View | undefined, current: View): Mar
     // A table that was not there before is news as a whole; the lines around it say what it is.
     const oldRows = new Map<string, Cell[]>();
     if (old) rowKeys(old).forEach((key, i) => oldRows.set(key, old.rows[i]!));
-    const column = (name: string) => old?.header.indexOf(name) ?? -1;
     const keys = rowKeys(block);
     const rows = block.rows.map((row, r) => {
       const oldRow = oldRows.get(keys[r]!);
       return row.map((cell, c) => {
         const now = comparable(cell);
         if (now === undefined) return cell;
-        const oldCell = oldRow && column(block.header[c]!) >= 0 ? oldRow[column(block.header[c]!)] : undefined;
+        const oldCell = oldRow?.[c];
         // A cell that went blank (an offline node's uptime) is told by its row's other cells.
         if (now === '' || (oldCell !== undefined && comparable(oldCell) === now)) return cell;
         changed++;

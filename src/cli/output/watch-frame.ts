@@ -40,10 +40,15 @@ export function frameLines(input: FrameInput): string[] {
     ...render(input.view, input.render).replace(/\n+$/, '').split('\n'),
     ...(input.view.warnings ?? []).map((warning) => paint(chalk, 'warn', `warning: ${warning}`)),
     ...(input.view.failures ?? []).map((failure) => paint(chalk, 'bad', `error: ${failure.item}: ${failure.message}`)),
-    ...(input.roundError ? [paint(chalk, 'bad', `error: ${input.roundError} (showing the last good round)`)] : []),
   ];
   const latest = input.events.slice(-EVENT_LINES).map((event) => `${chalk.gray(clock(event.at))} ${paint(chalk, event.tone, event.text)}`);
-  const bottom = ['', chalk.bold('Events'), ...(latest.length ? latest : [chalk.gray('none yet: changes between rounds show here')])];
+  const bottom = [
+    '',
+    // Under the table, not in it: a cut table never hides that the screen is stale.
+    ...(input.roundError ? [paint(chalk, 'bad', `error: ${input.roundError} (showing the last good round)`)] : []),
+    chalk.bold('Events'),
+    ...(latest.length ? latest : [chalk.gray('none yet: changes between rounds show here')]),
+  ];
   // One row stays free: a frame as tall as the terminal would make ink clear the whole screen on every redraw.
   const room = Math.max(1, input.rows - 1 - 2 - bottom.length);
   const shown = body.length > room ? [...body.slice(0, room - 1), chalk.gray(`… ${body.length - room + 1} more lines (a taller terminal shows them)`)] : body;
