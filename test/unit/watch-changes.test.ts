@@ -51,7 +51,7 @@ const processor = (partition: number, nodeId: number, mode: 'leader' | 'follower
   updated_at: '2026-11-24T18:28:20.301Z',
   ...fields,
 });
-const partitions = (processors: ReturnType<typeof processor>[], dead: number[] = []) =>
+const partitions = (processors: readonly object[], dead: number[] = []) =>
   PartitionsListDocument.parse({ nodes_config_version: 3, partition_table_version: 2, processors, dead_nodes: dead.map((id) => ({ node_id: id, last_seen_alive: '2026-11-24T18:27:38.465Z' })) });
 const beforeKill = partitions([processor(0, 1, 'leader'), processor(0, 2, 'follower'), processor(1, 3, 'leader'), processor(1, 1, 'follower'), processor(2, 2, 'leader'), processor(2, 3, 'follower')]);
 
