@@ -101,7 +101,7 @@ function liveSink<A extends WatchArgs>(io: IO, screen: WatchScreen, handler: Han
     if (!shown) return;
     const rows = (io.stdout as { rows?: number }).rows || 24;
     const { marked, ctx, at } = shown;
-    screen.show({ lines: frameLines({ view: marked.view, changedCells: marked.changed, events, roundError: failure, intervalMs: args.interval, at, rows, render: ctx.renderOptions }) });
+    screen.show({ lines: frameLines({ view: marked.view, changedCells: marked.changed, events, roundError: failure, intervalMs: args.interval, at, rows, keys: !!io.stdin.isTTY, render: ctx.renderOptions }) });
   };
   io.stdout.on('resize', draw);
   return {
@@ -117,7 +117,7 @@ function liveSink<A extends WatchArgs>(io: IO, screen: WatchScreen, handler: Han
       if (message !== failure) say({ text: `round failed: ${message}`, tone: 'bad' });
       failure = message;
       if (shown) draw();
-      else screen.show({ lines: [`error: ${message} (trying again every ${args.interval / 1000}s; q to quit)`] });
+      else screen.show({ lines: [`error: ${message} (trying again every ${args.interval / 1000}s)`] });
     },
     close: () => io.stdout.off('resize', draw),
   };

@@ -24,6 +24,8 @@ export interface FrameInput {
   roundError?: string;
   intervalMs: number;
   at: Date;
+  /** Whether keys are read (stdin is a terminal): q quits; otherwise only Ctrl-C (SIGINT) stops. */
+  keys: boolean;
   /** The terminal's rows (24 when it does not say). */
   rows: number;
   render: RenderOptions;
@@ -35,7 +37,7 @@ export const clock = (date: Date) => date.toTimeString().slice(0, 8);
 export function frameLines(input: FrameInput): string[] {
   const chalk = new Chalk({ level: input.render.colorLevel });
   const changed = input.changedCells ? `${input.changedCells} ${input.changedCells === 1 ? 'cell' : 'cells'} changed${input.render.colorLevel ? '' : ' (marked *)'}` : 'no change';
-  const title = [`Every ${input.intervalMs / 1000}s`, clock(input.at), changed, 'q to quit'].join(' · ');
+  const title = [`Every ${input.intervalMs / 1000}s`, clock(input.at), changed, input.keys ? 'q to quit' : 'Ctrl-C to stop'].join(' · ');
   const body = [
     ...render(input.view, input.render).replace(/\n+$/, '').split('\n'),
     ...(input.view.warnings ?? []).map((warning) => paint(chalk, 'warn', `warning: ${warning}`)),
