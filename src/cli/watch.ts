@@ -32,7 +32,7 @@ export async function watch<A extends WatchArgs>(io: IO, globals: GlobalOptions,
   const stopped = new Promise<WatchStop>((resolve) => (stop = resolve)).then((how) => (stoppedBy = how));
   const interrupted = () => stop('interrupted');
   process.once('SIGINT', interrupted);
-  const screen = live ? (await loadUi(io, colorLevel(io, globals.color))).watchScreen() : undefined;
+  const screen = live ? (await loadUi(io, colorLevel(io, globals.color))).watchScreen(io.stdout as NodeJS.WriteStream, io.stdin as NodeJS.ReadStream) : undefined;
   void screen?.stopped.then(stop);
   const sink = screen ? liveSink(io, screen, handler, args) : lineSink(io);
   let code = 0;

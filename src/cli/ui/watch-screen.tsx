@@ -39,11 +39,12 @@ function Screen({ frame, onStop }: { frame: WatchFrame; onStop: (how: WatchStop)
   );
 }
 
-export function watchScreen(): WatchScreen {
+/** Draws on `stdout` and reads keys from `stdin` (when it is a terminal). */
+export function watchScreen(stdout: NodeJS.WriteStream, stdin: NodeJS.ReadStream): WatchScreen {
   let stop: (how: WatchStop) => void = () => {};
   const stopped = new Promise<WatchStop>((resolve) => (stop = resolve));
   const draw = (frame: WatchFrame) => <Screen frame={frame} onStop={stop} />;
-  const app = render(draw({ lines: [] }), { stdout: process.stdout, stdin: process.stdin, exitOnCtrlC: false, patchConsole: false, incrementalRendering: true });
+  const app = render(draw({ lines: [] }), { stdout, stdin, exitOnCtrlC: false, patchConsole: false, incrementalRendering: true });
   return {
     show: (frame) => app.rerender(draw(frame)),
     stopped,
