@@ -4,6 +4,7 @@
 // commander tree (program.ts), prefix matching and option aliases (argv.ts), help, completions and
 // the command reference. Nothing here imports a handler, so that registration stays cheap.
 import type { CommandContext } from './context';
+import type { ChangeEvent } from './output/changes';
 import type { View } from './output/view';
 
 // ---- options ------------------------------------------------------------------------------------
@@ -129,6 +130,8 @@ export type ArgsOf<S> = S extends CommandSpec<infer A, infer O> ? ArgumentValues
 
 export interface Handler<T> {
   run(ctx: CommandContext, args: T): Promise<View>;
+  /** For `--watch` on a terminal: what changed between two rounds' JSON documents, as event lines. */
+  watchChanges?(previous: unknown, current: unknown): ChangeEvent[];
 }
 
 export interface CommandDefinition<A extends Record<string, ArgumentSpec<unknown>> = Record<string, ArgumentSpec<unknown>>, O extends Record<string, OptionSpec> = Record<string, OptionSpec>>

@@ -3,7 +3,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { friendlyDuration, preciseAgo, rfc2822, roughDuration } from './time';
-import type { Block, Cell, TableBlock, Tone, View } from './view';
+import type { Block, Cell, IconCell, Styled, TableBlock, Tone, View } from './view';
 
 export interface RenderOptions {
   output: 'table' | 'json';
@@ -146,7 +146,7 @@ function renderTable(block: TableBlock, chalk: ChalkInstance, options: RenderOpt
     .join('\n');
 }
 
-function paint(chalk: ChalkInstance, tone: Tone | undefined, value: string): string {
+export function paint(chalk: ChalkInstance, tone: Tone | undefined, value: string): string {
   switch (tone) {
     case 'good':
       return chalk.green(value);
@@ -178,7 +178,16 @@ function cellText(cell: Cell, chalk: ChalkInstance, options: RenderOptions, now:
     return rough === 'now' ? rough : `${rough} ago`;
   }
   if ('ms' in cell) return cell.style === 'friendly' ? friendlyDuration(cell.ms) : roughDuration(cell.ms);
-  if ('icon' in cell) return options.colorLevel > 0 ? (cell.icon === 'ok' ? '✅' : '❌') : cell.icon === 'ok' ? '[OK]:' : '[ERR]:';
+  const shown = 'icon' in cell ? iconText(cell, options) : styledText(cell, chalk);
+  if (!cell.changed) return shown;
+  return options.colorLevel > 0 ? chalk.inverse(shown) : `${shown}*`;
+}
+
+function iconText(cell: IconCell, options: RenderOptions): string {
+  return options.colorLevel > 0 ? (cell.icon === 'ok' ? '✅' : '❌') : cell.icon === 'ok' ? '[OK]:' : '[ERR]:';
+}
+
+function styledText(cell: Styled, chalk: ChalkInstance): string {
   const painted = paint(chalk, cell.tone, cell.text);
   return cell.bold ? chalk.bold(painted) : painted;
 }

@@ -9,6 +9,8 @@ export interface Styled {
   bold?: boolean;
   /** A shorter form the renderer may use when the table is wider than the terminal. */
   short?: string;
+  /** Different from the previous `--watch` frame: shown in inverse video (with a `*` without colour). */
+  changed?: boolean;
 }
 
 /** A point in time shown per --time-format: `ago` ("3 seconds and 5 ms ago"), `rough` ("a minute ago"). */
@@ -26,6 +28,7 @@ export interface DurationCell {
 /** ✅ / ❌ on a colour terminal; [OK]: / [ERR]: otherwise, as restatectl does. */
 export interface IconCell {
   icon: 'ok' | 'err';
+  changed?: boolean;
 }
 
 export type Cell = string | number | Styled | TimeCell | DurationCell | IconCell;
@@ -48,6 +51,9 @@ export interface TableBlock {
    *  tail marker ▶︎. An empty header prints no header row. */
   markers?: Cell[];
   fit?: Fit;
+  /** What each row is about (`2@N3`: partition 2 on node 3), so that `--watch` can tell which cells
+   *  changed between frames even when rows come and go; without keys, a row is its first cell. */
+  keys?: string[];
 }
 
 export type Block = { kind: 'line'; cells: Cell[] } | TableBlock | { kind: 'blank' };
@@ -73,7 +79,7 @@ export interface View {
 }
 
 export const line = (...cells: Cell[]): Block => ({ kind: 'line', cells });
-export const table = (header: string[], rows: Cell[][], options: { markers?: Cell[]; fit?: Fit } = {}): TableBlock => ({ kind: 'table', header, rows, ...options });
+export const table = (header: string[], rows: Cell[][], options: { markers?: Cell[]; fit?: Fit; keys?: string[] } = {}): TableBlock => ({ kind: 'table', header, rows, ...options });
 export const blank: Block = { kind: 'blank' };
 export const styled = (text: string, tone?: Tone, bold?: boolean): Styled => ({ text, tone, bold });
 export const shortened = (text: string, short: string, tone?: Tone): Styled => ({ text, short, tone });

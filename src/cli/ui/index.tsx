@@ -78,3 +78,5 @@ export async function confirm(message: string, width: number): Promise<Answer> {
   }
   return result;
 }
+
+export { watchScreen } from './watch-screen';

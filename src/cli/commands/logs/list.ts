@@ -3,6 +3,7 @@ import { formatLogletId, formatNodeSet, formatReplication, formatVersion } from 
 import { tailLoglet, tailSegment } from '../../../api/logs';
 import type { CommandContext } from '../../context';
 import type { LogsListJson } from '../../output/documents';
+export { logsChanges as watchChanges } from '../../output/changes';
 import { line, styled, table, type Cell, type View } from '../../output/view';
 import { sequencerFields } from './sequencer';
 

@@ -2,6 +2,7 @@
 import { formatEpoch, formatGenId, formatPlainId, formatVersion } from '../../../api/ids';
 import type { ProcessorStatus } from '../../../api/schemas';
 import { ClusterConnection } from '../../connection';
+export { partitionsChanges as watchChanges } from '../../output/changes';
 import type { CommandContext } from '../../context';
 import type { PartitionsListJson } from '../../output/documents';
 import type { ArgsOf } from '../../registry';
@@ -69,7 +70,7 @@ export async function run(ctx: CommandContext, args: Pick<ArgsOf<typeof partitio
         '-',
         { time: r.updated_at, style: 'ago' },
       ]),
-      { fit: { drop: ['FEATURES', 'RULE-BOOK', 'SCHEMA', 'STORAGE', 'DURABLE'], truncate: ['UPDATED', 'STATUS'] } },
+      { fit: { drop: ['FEATURES', 'RULE-BOOK', 'SCHEMA', 'STORAGE', 'DURABLE'], truncate: ['UPDATED', 'STATUS'] }, keys: rows.map((r) => `${r.partition_id}@${formatPlainId(r.node_id)}`) },
     ),
   ];
   const lastSeen = (id: number) => state?.nodes.find((n) => n.node_id === id)?.last_seen_alive ?? null;

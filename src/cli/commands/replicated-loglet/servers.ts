@@ -4,6 +4,7 @@ import { replicatedSegments, tailLoglet } from '../../../api/logs';
 import type { StorageState } from '../../../api/schemas';
 import type { CommandContext } from '../../context';
 import type { ServersJson } from '../../output/documents';
+export { serversChanges as watchChanges } from '../../output/changes';
 import { describeProblems } from '../../output/problems';
 import { line, styled, table, type Tone, type View } from '../../output/view';
 

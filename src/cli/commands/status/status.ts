@@ -6,6 +6,7 @@ import { nodeOf, serverLabel } from '../metadata-server/list-servers';
 import { describeProblems } from '../../output/problems';
 import { ClusterConnection } from '../../connection';
 import type { CommandContext } from '../../context';
+import { statusChanges, statusExtraChanges, type ChangeEvent } from '../../output/changes';
 import type { LogsListJson, MetadataServersJson, NodesListJson, PartitionsListJson, StatusExtraJson, StatusJson } from '../../output/documents';
 import type { ArgsOf } from '../../registry';
 import type { statusSpec } from './index';
@@ -15,6 +16,11 @@ import { blank, line, styled, table, type Cell, type View } from '../../output/v
 export async function run(ctx: CommandContext, args: ArgsOf<typeof statusSpec>): Promise<View> {
   const status = await overview(ctx);
   return args.extra ? withDetails(ctx, status) : status;
+}
+
+/** What changed between two rounds of `status --watch` (both with --extra, or both without). */
+export function watchChanges(previous: StatusJson | StatusExtraJson, current: StatusJson | StatusExtraJson): ChangeEvent[] {
+  return 'status' in current ? statusExtraChanges(previous as StatusExtraJson, current) : statusChanges(previous as StatusJson, current);
 }
 
 /** `status --extra`: the overview, then the views the reference prints after it, each as its own command would. */
@@ -102,7 +108,11 @@ async function overview(ctx: CommandContext): Promise<View> {
     json,
     blocks: [
       line(`Node Configuration (${formatVersion(nodes.version)})`),
-      table(['NODE-ID', 'NAME', 'UPTIME', 'METADATA', 'LEADER', 'FOLLOWER', 'NODESET-MEMBER', 'SEQUENCER', 'ROLES'], cells, { fit: { truncate: ['ROLES', 'NAME'], shortHeaders: { 'NODESET-MEMBER': 'NODESETS', SEQUENCER: 'SEQ', FOLLOWER: 'FOLLOW' } } }),
+      table(['NODE-ID', 'NAME', 'UPTIME', 'METADATA', 'LEADER', 'FOLLOWER', 'NODESET-MEMBER', 'SEQUENCER', 'ROLES'], cells, {
+        fit: { truncate: ['ROLES', 'NAME'], shortHeaders: { 'NODESET-MEMBER': 'NODESETS', SEQUENCER: 'SEQ', FOLLOWER: 'FOLLOW' } },
+        // A row is its node whether it shows as N3:6 (alive) or N3 (offline).
+        keys: rows.map((row) => formatPlainId(row.node_id)),
+      }),
     ],
     warnings: [
       ...unreachable.map((p) => `${p.error}`),
