@@ -49,22 +49,20 @@ function apply(doc: EpochMetadata, request: EpochChangeRequest, now: string): Ep
       if (request.freeze_reason !== undefined) placement.freeze = freeze(request.freeze_reason, placement.freeze);
       break;
     case 'freeze-placement':
-      placement.freeze = freeze(request.reason, placement.freeze);
+    case 'freeze-leadership': {
+      const policy = request.change === 'freeze-placement' ? placement : leadership;
+      policy.freeze = freeze(request.reason, policy.freeze);
       break;
+    }
     case 'unfreeze-placement':
-      delete placement.freeze;
+    case 'unfreeze-leadership':
+      delete (request.change === 'unfreeze-placement' ? placement : leadership).freeze;
       break;
     case 'pin-leader':
       leadership.affinity = request.node;
       break;
     case 'unpin-leader':
       delete leadership.affinity;
-      break;
-    case 'freeze-leadership':
-      leadership.freeze = freeze(request.reason, leadership.freeze);
-      break;
-    case 'unfreeze-leadership':
-      delete leadership.freeze;
       break;
   }
   return withPolicies(core, leadership, placement);
