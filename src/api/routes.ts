@@ -4,6 +4,8 @@ import type { z } from 'zod';
 import {
   ClusterState,
   CreateSnapshotRequest,
+  EpochChangeOutcome,
+  EpochChangeRequest,
   ErrorBody,
   Health,
   LogDescription,
@@ -315,6 +317,16 @@ export const routes = {
     auth: 'admin',
     role: 'admin',
     response: PartitionSnapshots,
+  },
+  changeEpoch: {
+    method: 'POST',
+    path: '/v1/partitions/{partition}/epoch',
+    summary:
+      "Change a partition's placement or leadership (pp_epoch_<pid>, compare-and-set): set its replica set, freeze or unfreeze its placement, pin or unpin its leader, freeze or unfreeze leader election",
+    auth: 'admin',
+    role: 'admin',
+    body: EpochChangeRequest,
+    response: EpochChangeOutcome,
   },
   workerSnapshot: {
     method: 'POST',

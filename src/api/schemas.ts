@@ -153,13 +153,27 @@ export const PartitionTable = z
   .meta({ id: 'PartitionTable' });
 export type PartitionTable = z.infer<typeof PartitionTable>;
 
+export const Freeze = z
+  .object({ reason: z.string().min(1).max(500), frozen_at: Timestamp })
+  .meta({ id: 'Freeze', description: 'An operator froze this: the cluster controller leaves it as it is until unfrozen' });
+export type Freeze = z.infer<typeof Freeze>;
+
 export const EpochMetadata = z
   .object({
     epoch: z.int().min(0),
     leader: z.int().min(1).nullable(),
     replica_set: z.array(z.int().min(1)),
+    leadership_policy: z
+      .object({
+        affinity: z.int().min(1).optional().meta({ description: 'the node pinned to lead: it leads whenever it is an alive, caught-up replica' }),
+        freeze: Freeze.optional().meta({ description: 'no leader is chosen or moved, even when the leader is gone' }),
+      })
+      .optional(),
+    placement_policy: z
+      .object({ freeze: Freeze.optional().meta({ description: 'the replica set is not changed, even when a replica is gone' }) })
+      .optional(),
   })
-  .meta({ id: 'EpochMetadata', description: "A partition's leadership epoch, its leader and the workers that run it" });
+  .meta({ id: 'EpochMetadata', description: "A partition's leadership epoch, its leader, the workers that run it, and the operator's policies for both" });
 export type EpochMetadata = z.infer<typeof EpochMetadata>;
 
 export const METADATA_DOCUMENTS = {
@@ -574,6 +588,35 @@ export const TrimOutcome = z
 export type TrimOutcome = z.infer<typeof TrimOutcome>;
 
 // ---- partitions and snapshots -------------------------------------------------------------------
+
+const FreezeReason = z.string().min(1).max(500);
+
+export const EpochChangeRequest = z
+  .discriminatedUnion('change', [
+    z.object({
+      change: z.literal('set-replicas'),
+      replicas: z.array(z.int().min(1)).meta({ description: 'the new replica set (may be empty); ids must be unique nodes of the cluster with the worker role' }),
+      freeze_reason: FreezeReason.optional().meta({ description: 'also freeze the placement, with this reason' }),
+    }),
+    z.object({ change: z.literal('freeze-placement'), reason: FreezeReason }),
+    z.object({ change: z.literal('unfreeze-placement') }),
+    z.object({ change: z.literal('pin-leader'), node: z.int().min(1) }),
+    z.object({ change: z.literal('unpin-leader') }),
+    z.object({ change: z.literal('freeze-leadership'), reason: FreezeReason }),
+    z.object({ change: z.literal('unfreeze-leadership') }),
+  ])
+  .meta({ id: 'EpochChangeRequest', description: "An operator's change to a partition's placement or leadership (pp_epoch_<pid>)" });
+export type EpochChangeRequest = z.infer<typeof EpochChangeRequest>;
+
+export const EpochChangeOutcome = z
+  .object({
+    partition_id: z.int().min(0),
+    changed: z.boolean().meta({ description: 'false when the document already was so (nothing was written)' }),
+    version: z.int().min(1).meta({ description: "the version of pp_epoch_<pid> after the change" }),
+    epoch: EpochMetadata,
+  })
+  .meta({ id: 'EpochChangeOutcome' });
+export type EpochChangeOutcome = z.infer<typeof EpochChangeOutcome>;
 
 export const CreateSnapshotRequest = z
   .object({

@@ -74,7 +74,8 @@ function optionValues(specs: Record<string, OptionSpec>, parsed: Record<string, 
 }
 
 function missingRequired(specs: Record<string, OptionSpec>, values: Record<string, unknown>): OptionSpec | undefined {
-  return Object.entries(specs).find(([key, spec]) => spec.kind !== 'flag' && spec.required && (values[key] === undefined || (Array.isArray(values[key]) && !values[key].length)))?.[1];
+  // A list given no value is missing; a value option's parser may turn its text into an empty list (`-r ""`).
+  return Object.entries(specs).find(([key, spec]) => spec.kind !== 'flag' && spec.required && (values[key] === undefined || (spec.kind === 'list' && !(values[key] as unknown[]).length)))?.[1];
 }
 
 export interface ProgramHooks {

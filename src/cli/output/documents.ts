@@ -17,6 +17,7 @@ const time = z.string().datetime({ offset: true });
 const replication = z.looseObject({ node: z.int().min(1) });
 const error = z.string().nullable();
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable();
+const freeze = z.strictObject({ reason: z.string(), frozen_at: time });
 
 export const StatusDocument = z.strictObject({
   nodes_config_version: z.int(),
@@ -239,6 +240,36 @@ export const PartitionsListDocument = z.strictObject({
     }),
   ),
   dead_nodes: z.array(z.strictObject({ node_id: nodeId, last_seen_alive: nullable(time) })),
+  held: z.array(
+    z.strictObject({
+      partition_id: z.int(),
+      pinned_node_id: nodeId.nullable(),
+      leadership_frozen: nullable(freeze),
+      placement_frozen: nullable(freeze),
+    }),
+  ),
+});
+
+/** A partition's placement and leadership (pp_epoch_<pid>); every field but the id is null when it has none. */
+const partitionPolicy = {
+  partition_id: z.int(),
+  version: z.int().nullable(),
+  epoch: z.int().nullable(),
+  leader_node_id: nodeId.nullable(),
+  replica_set: z.array(nodeId).nullable(),
+  pinned_node_id: nodeId.nullable(),
+  pin_satisfied: z.boolean().nullable(),
+  leadership_frozen: nullable(freeze),
+  placement_frozen: nullable(freeze),
+  error,
+};
+
+/** `partitions placement show` and `partitions leadership show`. */
+export const PartitionPoliciesDocument = z.strictObject({ partitions: z.array(z.strictObject(partitionPolicy)) });
+
+/** The placement and leadership changes: each partition as it is after the change. */
+export const PartitionPolicyChangeDocument = z.strictObject({
+  results: z.array(z.strictObject({ ...partitionPolicy, changed: z.boolean().nullable() })),
 });
 
 export const MetadataDocumentDocument = z.strictObject({ key: z.string(), version: z.int(), value: z.unknown() });
@@ -373,6 +404,8 @@ export type DigestJson = z.infer<typeof DigestDocument>;
 export type NodeChangeJson = z.infer<typeof NodeChangeDocument>;
 export type NodesRemoveJson = z.infer<typeof NodesRemoveDocument>;
 export type PartitionsListJson = z.infer<typeof PartitionsListDocument>;
+export type PartitionPoliciesJson = z.infer<typeof PartitionPoliciesDocument>;
+export type PartitionPolicyChangeJson = z.infer<typeof PartitionPolicyChangeDocument>;
 export type CreateSnapshotJson = z.infer<typeof CreateSnapshotDocument>;
 export type SnapshotsListJson = z.infer<typeof SnapshotsListDocument>;
 export type ProvisionJson = z.infer<typeof ProvisionDocument>;

@@ -37,8 +37,17 @@ const LEADER_GRACE_MS = 1_500;
 const REPLICA_GRACE_MS = 10_000;
 
 const sameMembers = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((id) => b.includes(id));
-/** A placement is changed only from what the controller saw (compare-and-set on its content). */
-const samePlacement = (a: EpochMetadata, b: EpochMetadata) => a.epoch === b.epoch && a.leader === b.leader && sameMembers(a.replica_set, b.replica_set);
+/** A placement is changed only from what the controller saw (compare-and-set on its content,
+ *  operators' policies included: a freeze written meanwhile is never overwritten). */
+const samePlacement = (a: EpochMetadata, b: EpochMetadata) =>
+  a.epoch === b.epoch &&
+  a.leader === b.leader &&
+  sameMembers(a.replica_set, b.replica_set) &&
+  JSON.stringify([a.leadership_policy, a.placement_policy]) === JSON.stringify([b.leadership_policy, b.placement_policy]);
+/** An operator froze the replica set: the controller neither replaces nor rebalances its members. */
+const placementFrozen = (doc: EpochMetadata | undefined) => !!doc?.placement_policy?.freeze;
+/** The leader is the operator's to choose (pinned) or frozen: rebalancing leaves it alone. */
+const leadershipHeld = (doc: EpochMetadata) => !!doc.leadership_policy?.freeze || doc.leadership_policy?.affinity !== undefined;
 /** Logs are created once membership has been quiet this long, so that nodes starting together all
  *  land in the first nodesets instead of whichever two registered first. */
 const MEMBERSHIP_SETTLE_MS = 1_000;
@@ -111,6 +120,11 @@ export class ClusterController {
     await this.autoTrim();
   }
 
+  /** Whether a node's processor of a partition has caught up with its log (it reports active). */
+  private caughtUp(node: number, partition: number): boolean {
+    return !!this.peers.get(node)?.ident?.partitions.some((p) => p.partition_id === partition && p.status === 'active');
+  }
+
   private deadFor(id: number, now: number): number {
     const peer = this.peers.get(id);
     if (peer?.alive) return 0;
@@ -126,7 +140,9 @@ export class ClusterController {
    * Replica sets and leaders of the partitions (pp_epoch_<pid>): every active worker with
    * \`everywhere\`, otherwise as many as the replication asks, keeping members unless they have been
    * gone for REPLICA_GRACE_MS. A leader gone for LEADER_GRACE_MS is replaced by an alive member,
-   * preferably the node that runs the log's sequencer, and the epoch moves on.
+   * preferably the node that runs the log's sequencer, and the epoch moves on. Operators' policies:
+   * a frozen placement keeps its replica set, frozen leadership keeps its leader (even a dead one),
+   * and a pinned node joins the replica set and leads once it is alive and caught up.
    */
   private async placePartitions(): Promise<void> {
     const table = this.metadata.get('partition_table')?.value;
@@ -146,8 +162,10 @@ export class ClusterController {
       // Placed once its log exists (by then the nodes started together have joined).
       if (!tail) continue;
       const sequencerNode = Number(tailSegment(tail).params?.sequencer.slice(1).split(':')[0]);
+      const pin = current?.leadership_policy?.affinity;
       let replicaSet: number[];
-      if (table.replication.kind === 'everywhere') replicaSet = workers;
+      if (placementFrozen(current)) replicaSet = current!.replica_set;
+      else if (table.replication.kind === 'everywhere') replicaSet = workers;
       else {
         // New members: the node sequencing the log first (the leader can then sit with it), then the least loaded.
         const keep = (current?.replica_set ?? []).filter((id) => workers.includes(id) && this.deadFor(id, now) < REPLICA_GRACE_MS);
@@ -155,24 +173,29 @@ export class ClusterController {
           .filter((id) => alive(id) && !keep.includes(id))
           .sort((a, b) => Number(b === sequencerNode) - Number(a === sequencerNode) || load(a, 'member') - load(b, 'member') || a - b);
         replicaSet = [...keep, ...fill].slice(0, Math.max(keep.length, table.replication.property.node));
+        // A pinned node joins, one above the replication; rebalance() shrinks the set once it caught up.
+        if (pin !== undefined && workers.includes(pin) && alive(pin) && !replicaSet.includes(pin)) replicaSet = [...replicaSet, pin];
       }
       let leader = current?.leader ?? null;
       // A leader that cannot apply (its processor stopped: a full disk, a trim gap) serves no reads.
       const stopped = (id: number) => !!this.peers.get(id)?.ident?.partitions.some((p) => p.partition_id === partition.id && p.status === 'stopped');
       const leaderStopped = this.unhealthyFor(`stopped:${partition.id}`, now, leader !== null && stopped(leader)) >= LEADER_GRACE_MS;
-      if (leader === null || !replicaSet.includes(leader) || this.failoverDue(leader, now, LEADER_GRACE_MS) || leaderStopped) {
+      const leadershipFrozen = !!current?.leadership_policy?.freeze;
+      if (!leadershipFrozen && (leader === null || !replicaSet.includes(leader) || this.failoverDue(leader, now, LEADER_GRACE_MS) || leaderStopped)) {
         const candidates = replicaSet
           .filter((id) => alive(id) && !stopped(id))
-          .sort((a, b) => Number(b === sequencerNode) - Number(a === sequencerNode) || load(a, 'leader') - load(b, 'leader') || a - b);
+          .sort((a, b) => Number(b === pin) - Number(a === pin) || Number(b === sequencerNode) - Number(a === sequencerNode) || load(a, 'leader') - load(b, 'leader') || a - b);
         leader = candidates[0] ?? (leader !== null && replicaSet.includes(leader) ? leader : null);
       }
+      if (!leadershipFrozen && pin !== undefined && leader !== pin && replicaSet.includes(pin) && alive(pin) && this.caughtUp(pin, partition.id)) leader = pin;
       const changedLeader = leader !== (current?.leader ?? null);
       if (!changedLeader && current && sameMembers(current.replica_set, replicaSet)) continue;
-      const next = { epoch: (current?.epoch ?? 0) + (changedLeader ? 1 : 0), leader, replica_set: replicaSet };
-      epochs.set(partition.id, next);
+      const placed = { epoch: (current?.epoch ?? 0) + (changedLeader ? 1 : 0), leader, replica_set: replicaSet };
+      epochs.set(partition.id, { ...current, ...placed });
       await this.metadata
-        .update(epochKey(partition.id), (stored) => (stored && current && !samePlacement(stored, current) ? undefined : next))
-        .then(() => this.logger.info({ partition: partition.id, ...next }, changedLeader ? 'partition leader chosen' : 'partition replica set changed'))
+        // Written over what is stored only if that is what this decision was made from.
+        .update(epochKey(partition.id), (stored) => (stored && (!current || !samePlacement(stored, current)) ? undefined : { ...stored, ...placed }))
+        .then(() => this.logger.info({ partition: partition.id, ...placed }, changedLeader ? 'partition leader chosen' : 'partition replica set changed'))
         .catch((err: Error) => this.logger.warn({ partition: partition.id, err: err.message }, 'cannot update partition placement'));
     }
   }
@@ -202,8 +225,6 @@ export class ClusterController {
       const doc = this.metadata.get(epochKey(p.id))?.value;
       return doc ? [{ partition: p.id, doc }] : [];
     });
-    const caughtUp = (node: number, partition: number) =>
-      !!this.peers.get(node)?.ident?.partitions.some((p) => p.partition_id === partition && p.status === 'active');
     const load = (id: number, what: 'member' | 'leader') =>
       placements.filter(({ doc }) => (what === 'leader' ? doc.leader === id : doc.replica_set.includes(id))).length;
     const byLoad = (what: 'member' | 'leader') => [...workers].sort((a, b) => load(a, what) - load(b, what) || a - b);
@@ -211,21 +232,26 @@ export class ClusterController {
 
     let step: { partition: number; current: EpochMetadata; next: EpochMetadata; what: string } | undefined;
     if (target !== undefined) {
-      const oversized = placements.find(({ partition, doc }) => doc.replica_set.length > target && doc.replica_set.every((id) => caughtUp(id, partition)));
-      if (oversized) {
-        // The most loaded member leaves (a follower on ties); if it leads, its leadership moves first.
+      const oversized = placements.find(
+        ({ partition, doc }) => !placementFrozen(doc) && doc.replica_set.length > target && doc.replica_set.every((id) => this.caughtUp(id, partition)),
+      );
+      // The most loaded member leaves (a follower on ties), never a pinned node nor a leader the operator holds.
+      const drop = oversized?.doc.replica_set
+        .filter((id) => id !== oversized.doc.leadership_policy?.affinity && !(leadershipHeld(oversized.doc) && id === oversized.doc.leader))
+        .sort((a, b) => load(b, 'member') - load(a, 'member') || Number(a === oversized.doc.leader) - Number(b === oversized.doc.leader) || b - a)[0];
+      if (oversized && drop !== undefined) {
+        // If the member leaving leads, its leadership moves first.
         const { partition, doc } = oversized;
-        const drop = [...doc.replica_set].sort((a, b) => load(b, 'member') - load(a, 'member') || Number(a === doc.leader) - Number(b === doc.leader) || b - a)[0]!;
         if (drop === doc.leader) {
           const successor = doc.replica_set.filter((id) => id !== drop).sort((a, b) => load(a, 'leader') - load(b, 'leader') || a - b)[0]!;
           step = { partition, current: doc, next: { ...doc, epoch: doc.epoch + 1, leader: successor }, what: `moved leadership from N${drop} to N${successor} before N${drop} leaves` };
         } else {
           step = { partition, current: doc, next: { ...doc, replica_set: doc.replica_set.filter((id) => id !== drop) }, what: `dropped replica N${drop}` };
         }
-      } else if (!placements.some(({ doc }) => doc.replica_set.length > target)) {
+      } else if (!placements.some(({ doc }) => !placementFrozen(doc) && doc.replica_set.length > target)) {
         const order = byLoad('member');
         const [under, over] = [order[0]!, order[order.length - 1]!];
-        const movable = placements.filter(({ doc }) => doc.replica_set.includes(over) && !doc.replica_set.includes(under));
+        const movable = placements.filter(({ doc }) => !placementFrozen(doc) && doc.replica_set.includes(over) && !doc.replica_set.includes(under));
         const from = movable.find(({ doc }) => doc.leader !== over) ?? movable[0];
         if (load(over, 'member') - load(under, 'member') >= 2 && from) {
           const { partition, doc } = from;
@@ -237,7 +263,8 @@ export class ClusterController {
       const order = byLoad('leader');
       const over = order[order.length - 1]!;
       const under = order.find((id) => load(over, 'leader') - load(id, 'leader') >= 2);
-      const from = under === undefined ? undefined : placements.find(({ partition, doc }) => doc.leader === over && doc.replica_set.includes(under) && caughtUp(under, partition));
+      const from =
+        under === undefined ? undefined : placements.find(({ partition, doc }) => !leadershipHeld(doc) && doc.leader === over && doc.replica_set.includes(under) && this.caughtUp(under, partition));
       if (from && under !== undefined) {
         const { partition, doc } = from;
         step = { partition, current: doc, next: { ...doc, epoch: doc.epoch + 1, leader: under }, what: `moved leadership from N${over} to N${under}` };

@@ -1,20 +1,23 @@
-// The admin role's HTTP endpoints: node changes, log operations, partition snapshots, cluster state.
+// The admin role's HTTP endpoints: node changes, log operations, partition placement, leadership and
+// snapshots, cluster state.
 import { ApiError, isErrorCode } from '../../api/errors';
 import { HttpStatusError, type HttpClient } from '../../api/http-client';
 import { formatPlainId } from '../../api/ids';
-import { epochKey, type CreateSnapshotRequest, type MetadataWriteRequest, type ReconfigureLogRequest, type SealOutcome, type TrimLogRequest } from '../../api/schemas';
+import { epochKey, type CreateSnapshotRequest, type EpochChangeRequest, type MetadataWriteRequest, type ReconfigureLogRequest, type SealOutcome, type TrimLogRequest } from '../../api/schemas';
 import type { HttpServer } from '../http/server';
 import type { MetadataManager } from '../metadata/manager';
 import { knownKey } from '../metadata/service';
 import type { ClusterController } from './controller';
 import type { LogOperations } from './log-ops';
 import type { NodeOperations } from './node-ops';
+import type { PartitionOperations } from './partition-ops';
 
 const SNAPSHOT_TIMEOUT_MS = 60_000;
 
 export interface AdminDeps {
   ops: () => LogOperations;
   nodeOps: NodeOperations;
+  partitionOps: PartitionOperations;
   controller: () => ClusterController;
   metadata: MetadataManager;
   http: HttpClient;
@@ -39,7 +42,7 @@ export function leaderAddress(metadata: MetadataManager, partitionId: number): {
 }
 
 export function bindAdminRoutes(s: HttpServer, deps: AdminDeps): void {
-  const { ops, nodeOps, metadata, http } = deps;
+  const { ops, nodeOps, partitionOps, metadata, http } = deps;
   const log = (params: Record<string, string>) => idParam(params.log, 'log');
   const partition = (params: Record<string, string>) => idParam(params.partition, 'partition');
 
@@ -98,6 +101,8 @@ export function bindAdminRoutes(s: HttpServer, deps: AdminDeps): void {
     const archived = await currentArchivedLsn(log(params));
     return ops().trim(log(params), body.trim_point, { force: body.force ?? false, dryRun: body.dry_run ?? false, archived });
   });
+
+  s.route('changeEpoch', ({ params, json }) => partitionOps.change(partition(params), json as EpochChangeRequest));
 
   s.route('createSnapshot', async ({ params, json }) => {
     const id = partition(params);

@@ -6,6 +6,7 @@ import { ClusterController } from '../admin/controller';
 import { LeaseElection, LowestAliveAdmin } from '../admin/election';
 import { LogOperations } from '../admin/log-ops';
 import { NodeOperations } from '../admin/node-ops';
+import { PartitionOperations } from '../admin/partition-ops';
 import { bindAdminRoutes } from '../admin/service';
 import type { HttpServer } from '../http/server';
 import { ready, replicationBatch, type NodeRole, type NodeServices, type RoleReport } from './role';
@@ -24,6 +25,7 @@ export class AdminRole implements NodeRole {
     bindAdminRoutes(server, {
       ops: () => ready(this.ops, 'the cluster controller'),
       nodeOps: new NodeOperations(metadata, logger),
+      partitionOps: new PartitionOperations(metadata, logger),
       controller: () => ready(this.controller, 'the cluster controller'),
       metadata,
       http,

@@ -2,13 +2,14 @@
 // names each failure state it recognises with a stable code, the evidence, and the commands of the
 // runbook that fixes it. Exit 1 when something is broken (an error finding); warnings (a single
 // embedded metadata server, a lagging follower) are shown but leave the exit code 0.
-import { formatPlainId } from '../../../api/ids';
-import type { MetadataServers, NodeConfig, ProcessorStatus } from '../../../api/schemas';
+import { formatNodeSet, formatPlainId } from '../../../api/ids';
+import type { EpochMetadata, MetadataServers, NodeConfig, ProcessorStatus } from '../../../api/schemas';
 import { ClusterConnection, type NodeProbe } from '../../connection';
 import type { CommandContext } from '../../context';
 import { EXIT } from '../../errors';
 import type { DoctorJson } from '../../output/documents';
 import { blank, line, styled, type Block, type View } from '../../output/view';
+import { readEpochs } from '../partitions/epochs';
 
 type Finding = DoctorJson['findings'][number];
 
@@ -123,6 +124,43 @@ function metadataStore(store: MetadataServers | undefined, label: (address: stri
   return findings;
 }
 
+/**
+ * Partitions an operator froze into a broken state: leader election frozen while the leader is
+ * gone (nobody serves the partition, and the controller will not choose anyone), or a placement
+ * frozen with replicas down (they are not replaced; with none left, nothing runs the partition).
+ */
+function frozenPartitions(epochs: ReadonlyArray<{ partition_id: number; doc: EpochMetadata }>, alive: ReadonlySet<number>): Finding[] {
+  return epochs.flatMap(({ partition_id: id, doc }): Finding[] => {
+    const findings: Finding[] = [];
+    const leadership = doc.leadership_policy?.freeze;
+    const leader = doc.leader;
+    if (leadership && (leader === null || !alive.has(leader) || !doc.replica_set.includes(leader))) {
+      const why = leader === null ? 'it has no leader' : !doc.replica_set.includes(leader) ? `its leader ${formatPlainId(leader)} is not in its replica set` : `its leader ${formatPlainId(leader)} is down`;
+      findings.push({
+        code: 'partition-leadership-frozen',
+        severity: 'error',
+        summary: `partition ${id}'s leader election is frozen ("${leadership.reason}") and ${why}: the controller will choose no other leader, so the partition takes no reads or writes`,
+        evidence: { partition_id: id, leader_node_id: leader, replica_set: doc.replica_set, reason: leadership.reason, frozen_at: leadership.frozen_at },
+        commands: [`cairnctl partitions leadership show ${id}`, `cairnctl partitions leadership unfreeze ${id}`],
+      });
+    }
+    const placement = doc.placement_policy?.freeze;
+    const down = doc.replica_set.filter((node) => !alive.has(node));
+    if (placement && (down.length || doc.replica_set.length === 0)) {
+      const none = down.length === doc.replica_set.length;
+      const why = doc.replica_set.length === 0 ? 'its replica set is empty' : `${down.map(formatPlainId).join(', ')} of its replica set ${formatNodeSet(doc.replica_set)} ${down.length > 1 ? 'are' : 'is'} down`;
+      findings.push({
+        code: 'partition-placement-frozen',
+        severity: none ? 'error' : 'warning',
+        summary: `partition ${id}'s placement is frozen ("${placement.reason}") and ${why}: the controller replaces no replica${none ? ', and no node runs the partition' : ''}`,
+        evidence: { partition_id: id, replica_set: doc.replica_set, down_node_ids: down, reason: placement.reason, frozen_at: placement.frozen_at },
+        commands: [`cairnctl partitions placement show ${id}`, `cairnctl partitions placement unfreeze ${id}`],
+      });
+    }
+    return findings;
+  });
+}
+
 function trimmedPastArchive(trims: Array<{ log_id: number; trim_point: number }>, rows: Array<ProcessorStatus & { node_id: number }>): Finding[] {
   return trims.flatMap(({ log_id, trim_point }) => {
     const leader = rows.find((r) => r.log_id === log_id && r.mode === 'leader');
@@ -144,10 +182,11 @@ function trimmedPastArchive(trims: Array<{ log_id: number; trim_point: number }>
 export async function run(ctx: CommandContext): Promise<View> {
   const cluster = await ctx.cluster();
   const [nodes, logs] = await Promise.all([cluster.metadata('nodes_config'), cluster.metadata('bifrost_config')]);
-  const [probes, store, trims] = await Promise.all([
+  const [probes, store, trims, epochs] = await Promise.all([
     cluster.probeNodes(nodes.value.nodes),
     cluster.admin('metadataServers').catch(() => undefined),
     Promise.all(logs.value.logs.map((chain) => cluster.admin('describeLog', { params: { log: chain.log_id } }).then((d) => ({ log_id: chain.log_id, trim_point: d.trim_point_lsn })).catch(() => undefined))),
+    readEpochs(cluster, []),
   ]);
   const alive = nodes.value.nodes.filter((node) => ClusterConnection.isAlive(node, probes.get(node.id)));
   const rows = alive.flatMap((node) => probes.get(node.id)!.ident!.partitions.map((p) => ({ ...p, node_id: node.id })));
@@ -160,6 +199,10 @@ export async function run(ctx: CommandContext): Promise<View> {
     ...storageStates(nodes.value.nodes),
     ...storeProblems(alive, probes),
     ...processors(rows),
+    ...frozenPartitions(
+      epochs.flatMap(({ item, value }) => (value ? [{ partition_id: item, doc: value.value }] : [])),
+      new Set(alive.map((node) => node.id)),
+    ),
     ...trimmedPastArchive(trims.filter((t) => t !== undefined), rows),
     ...metadataStore(store, label),
   ];

@@ -1,4 +1,6 @@
-// `cairnctl partitions list [--sort partition|node|active]`: restatectl 1.7's table of processors.
+// `cairnctl partitions list [--sort partition|node|active]`: restatectl 1.7's table of processors, the
+// dead nodes, and the partitions whose leader an operator pinned or whose leadership or placement an
+// operator froze (which is why the controller leaves them as they are).
 import { formatEpoch, formatGenId, formatPlainId, formatVersion } from '../../../api/ids';
 import type { ProcessorStatus } from '../../../api/schemas';
 import { ClusterConnection } from '../../connection';
@@ -8,14 +10,19 @@ import type { PartitionsListJson } from '../../output/documents';
 import type { ArgsOf } from '../../registry';
 import type { partitionsListSpec } from './index';
 import { blank, line, styled, table, type Block, type Cell, type View } from '../../output/view';
+import { freezeCell, isHeld, leaderCell, policyEntry, readEpochs } from './epochs';
 
 const STORAGE_VERSION = 1;
 
 export async function run(ctx: CommandContext, args: Pick<ArgsOf<typeof partitionsListSpec>, 'sort'>): Promise<View> {
   const cluster = await ctx.cluster();
   const [nodes, partitionTable] = await Promise.all([cluster.metadata('nodes_config'), cluster.metadata('partition_table')]);
-  const probes = await cluster.probeNodes(nodes.value.nodes);
-  const state = await cluster.admin('clusterState').catch(() => undefined);
+  const [probes, state, epochs] = await Promise.all([
+    cluster.probeNodes(nodes.value.nodes),
+    cluster.admin('clusterState').catch(() => undefined),
+    readEpochs(cluster, []),
+  ]);
+  const held = epochs.flatMap(({ item, value }) => (value && isHeld(value.value) ? [{ partition_id: item, epoch: value }] : []));
 
   const rows = nodes.value.nodes.flatMap((node) => {
     const probe = probes.get(node.id);
@@ -77,12 +84,33 @@ export async function run(ctx: CommandContext, args: Pick<ArgsOf<typeof partitio
   if (dead.length) {
     blocks.push(blank, line('☠️ Dead nodes'), table(['NODE', 'LAST-SEEN'], dead.map((n) => [formatPlainId(n.id), lastSeen(n.id) ? { time: lastSeen(n.id)!, style: 'ago' } : 'never'])));
   }
+  if (held.length) {
+    blocks.push(
+      blank,
+      line('Pinned or frozen by operators (the controller keeps a frozen leader or replica set as it is, and moves leadership to a pinned node)'),
+      table(
+        ['PARTITION', 'LEADER', 'PINNED', 'LEADERSHIP', 'PLACEMENT'],
+        held.map(({ partition_id, epoch: { value: doc } }) => [
+          partition_id,
+          leaderCell(doc),
+          doc.leadership_policy?.affinity === undefined ? '-' : formatPlainId(doc.leadership_policy.affinity),
+          freezeCell(doc.leadership_policy?.freeze, '-'),
+          freezeCell(doc.placement_policy?.freeze, '-'),
+        ]),
+        { fit: { truncate: ['PLACEMENT', 'LEADERSHIP'] } },
+      ),
+    );
+  }
   const stopped = rows.filter((r) => r.stopped_reason);
   const json: PartitionsListJson = {
     nodes_config_version: nodes.version,
     partition_table_version: partitionTable.version,
     processors: rows.map(({ generational_id, ...r }) => ({ ...r, generational_id, lsn_lag: lsnLag(r) })),
     dead_nodes: dead.map((n) => ({ node_id: n.id, last_seen_alive: lastSeen(n.id) })),
+    held: held.map(({ partition_id, epoch }) => {
+      const { pinned_node_id, leadership_frozen, placement_frozen } = policyEntry(partition_id, epoch);
+      return { partition_id, pinned_node_id, leadership_frozen, placement_frozen };
+    }),
   };
   return {
     json,
