@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { HttpClient } from '../../src/api/http-client';
 import type { Logs, PartitionTable } from '../../src/api/schemas';
-import type { ClusterFile, ClusterNodeEntry, MetadataKind } from '../../src/server/local/cluster';
+import { NO_DEFAULT_PORT_ENV, type ClusterFile, type ClusterNodeEntry, type MetadataKind } from '../../src/server/local/cluster';
 import type { EtcdMember } from '../../src/server/local/etcd';
 import { etcdIsLeader } from '../../src/server/metadata/servers';
 import { cairnctl, cairnServer, type RunResult } from '../helpers/cli';
@@ -111,7 +111,8 @@ export class ChaosCluster {
     const first = !existsSync(path.join(this.dir, 'cluster.json'));
     const args = ['local', 'up', '--dir', this.dir];
     if (first) args.push('--nodes', String(this.nodeCount), '--metadata', this.metadataKind, ...this.sets.flatMap((s) => ['--set', s]));
-    const result = await cairnServer(args, { timeoutMs: LOCAL_UP_TIMEOUT_MS });
+    // Never the default port: while n1 is down another process could take it, and n1 would not start.
+    const result = await cairnServer(args, { timeoutMs: LOCAL_UP_TIMEOUT_MS, env: { [NO_DEFAULT_PORT_ENV]: '1' } });
     this.file = undefined;
     if (existsSync(path.join(this.dir, 'cluster.json'))) for (const { pid } of [...this.nodes, ...this.etcdMembers]) if (pid) this.pids.add(pid);
     if (first && result.code !== 0) throw new Error(`local up failed (exit ${result.code}):\n${result.stderr}`);
