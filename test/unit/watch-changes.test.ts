@@ -52,7 +52,7 @@ const processor = (partition: number, nodeId: number, mode: 'leader' | 'follower
   ...fields,
 });
 const partitions = (processors: readonly object[], dead: number[] = []) =>
-  PartitionsListDocument.parse({ nodes_config_version: 3, partition_table_version: 2, processors, dead_nodes: dead.map((id) => ({ node_id: id, last_seen_alive: '2026-11-24T18:27:38.465Z' })) });
+  PartitionsListDocument.parse({ nodes_config_version: 3, partition_table_version: 2, processors, held: [], dead_nodes: dead.map((id) => ({ node_id: id, last_seen_alive: '2026-11-24T18:27:38.465Z' })) });
 const beforeKill = partitions([processor(0, 1, 'leader'), processor(0, 2, 'follower'), processor(1, 3, 'leader'), processor(1, 1, 'follower'), processor(2, 2, 'leader'), processor(2, 3, 'follower')]);
 
 const log = (id: number, fields: Record<string, unknown> = {}) => ({
