@@ -53,7 +53,7 @@ export class PeerClients {
   }
 
   destroy(): void {
-    for (const connection of this.connections.values()) connection.close(new TransportError('reset', '', 'this node is stopping'));
+    for (const connection of this.connections.values()) connection.close();
     this.connections.clear();
   }
 }
@@ -67,7 +67,7 @@ interface Outstanding {
 class PeerConnection {
   private socket: Socket | undefined;
   private writer: MessageWriter | undefined;
-  private opening: Promise<void> | undefined;
+  private opening = false;
   private readonly outstanding = new Map<number, Outstanding>();
   /** Requests made while the connection opens. */
   private waiting: Array<{ id: number; operation: number; payload: Buffer }> = [];
@@ -105,9 +105,9 @@ class PeerConnection {
     });
   }
 
-  close(err: Error): void {
+  close(): void {
     this.socket?.destroy();
-    this.lost(err);
+    this.lost(new TransportError('reset', this.address, 'this node is stopping'));
   }
 
   /** The request waiting for this answer, if it has not timed out or been aborted meanwhile. */
@@ -118,50 +118,48 @@ class PeerConnection {
   }
 
   private open(): void {
-    this.opening ??= new Promise<void>((resolve) => {
-      const url = new URL(this.address);
-      const req = http.request({
-        host: url.hostname,
-        port: url.port,
-        path: '/v1/peer',
-        agent: false,
-        headers: {
-          connection: 'Upgrade',
-          upgrade: PEER_PROTOCOL,
-          ...(this.options.clusterSecret ? { [CLUSTER_SECRET_HEADER]: this.options.clusterSecret } : {}),
-        },
-      });
-      let done = false;
-      const failed = (err: Error) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        req.destroy();
-        this.opening = undefined;
-        this.lost(err);
-        resolve();
-      };
-      // A stopped (SIGSTOP) peer accepts the TCP connection but never answers the handshake.
-      const timer = setTimeout(() => failed(new TransportError('connect-timeout', this.address, '')), this.options.connectTimeoutMs);
-      req.on('upgrade', (_res, socket: Socket, head: Buffer) => {
-        done = true;
-        clearTimeout(timer);
-        this.opening = undefined;
-        this.attach(socket, head);
-        resolve();
-      });
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => failed(refusal(this.address, res.statusCode ?? 0, Buffer.concat(chunks))));
-        res.on('error', (err) => failed(new TransportError(classifyFailure(err).kind, this.address, '')));
-      });
-      req.on('error', (err) => {
-        const { kind, detail } = classifyFailure(err);
-        failed(new TransportError(kind, this.address, detail));
-      });
-      req.end();
+    if (this.opening) return;
+    this.opening = true;
+    const url = new URL(this.address);
+    const req = http.request({
+      host: url.hostname,
+      port: url.port,
+      path: '/v1/peer',
+      agent: false,
+      headers: {
+        connection: 'Upgrade',
+        upgrade: PEER_PROTOCOL,
+        ...(this.options.clusterSecret ? { [CLUSTER_SECRET_HEADER]: this.options.clusterSecret } : {}),
+      },
     });
+    let done = false;
+    const failed = (err: Error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      req.destroy();
+      this.opening = false;
+      this.lost(err);
+    };
+    // A stopped (SIGSTOP) peer accepts the TCP connection but never answers the handshake.
+    const timer = setTimeout(() => failed(new TransportError('connect-timeout', this.address, '')), this.options.connectTimeoutMs);
+    req.on('upgrade', (_res, socket: Socket, head: Buffer) => {
+      done = true;
+      clearTimeout(timer);
+      this.opening = false;
+      this.attach(socket, head);
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => failed(refusal(this.address, res.statusCode ?? 0, Buffer.concat(chunks))));
+      res.on('error', (err) => failed(new TransportError(classifyFailure(err).kind, this.address, '')));
+    });
+    req.on('error', (err) => {
+      const { kind, detail } = classifyFailure(err);
+      failed(new TransportError(kind, this.address, detail));
+    });
+    req.end();
   }
 
   private attach(socket: Socket, head: Buffer): void {
