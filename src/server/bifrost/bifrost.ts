@@ -1,6 +1,6 @@
 // Bifrost on every node: append to a log (through its tail segment's sequencer, in process when it
-// runs here, over the peer transport otherwise), retrying on the next segment after a seal; and read committed
-// records from the log-servers that hold them.
+// runs here, over the peer transport otherwise), retrying on the next segment after a seal; and
+// read committed records from the log-servers that hold them.
 import { ApiError } from '../../api/errors';
 import { formatLogletId, parseGenId, type GenerationalNodeId } from '../../api/ids';
 import { findChain, tailSegment } from '../../api/logs';

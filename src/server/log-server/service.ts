@@ -4,7 +4,7 @@
 import { ApiError } from '../../api/errors';
 import { decodeFrameHeader, encodeFrame } from '../bifrost/wire';
 import type { HttpServer } from '../http/server';
-import type { PeerServer } from '../transport/peer-server';
+import { headerOperation, type PeerServer } from '../transport/peer-server';
 import type { ReadRequest } from './client';
 import type { LogStoreHandle } from './log-store-handle';
 
@@ -20,11 +20,6 @@ function logletParam(params: Record<string, string>): number {
   const value = Number(params.loglet);
   if (!Number.isSafeInteger(value) || value < 0) throw new ApiError('BAD_REQUEST', `invalid loglet id '${params.loglet}': expected a raw number`);
   return value;
-}
-
-/** A peer operation whose request and answer are JSON headers without records. */
-export function headerOperation<H>(handle: (header: H) => Promise<unknown>): (payload: Buffer) => Promise<Buffer> {
-  return async (payload) => encodeFrame(await handle(decodeFrameHeader<H>(payload)), []);
 }
 
 /** `readLimitBytes` caps what one read answers, so that an answer always fits a message. */

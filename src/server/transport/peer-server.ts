@@ -5,13 +5,18 @@
 import type http from 'node:http';
 import type { Socket } from 'node:net';
 import { ApiError } from '../../api/errors';
-import { encodeFrame } from '../bifrost/wire';
+import { decodeFrameHeader, encodeFrame } from '../bifrost/wire';
 import { CLUSTER_SECRET_HEADER, messageTooLarge, sameSecret, toApiError } from '../http/server';
 import type { Logger } from '../logger';
 import { MessageKind, MessageReader, MessageWriter, operationCode, operationName, PEER_PROTOCOL, type Message, type PeerOperation } from './frames';
 
 /** Takes a request's payload (a data-path frame it owns) and returns the answer's. */
 export type PeerHandler = (payload: Buffer) => Promise<Buffer>;
+
+/** A handler for an operation whose request and answer are JSON headers without records. */
+export function headerOperation<H>(handle: (header: H) => Promise<unknown>): PeerHandler {
+  return async (payload) => encodeFrame(await handle(decodeFrameHeader<H>(payload)), []);
+}
 
 export interface PeerServerOptions {
   name: string;
