@@ -82,7 +82,8 @@ export class PeerServer {
           fail(message, new ApiError('NOT_FOUND', `node ${this.options.name} does not serve '${name}' (not a role it runs)`, 'send it to a node with that role'));
           return;
         }
-        handler(message.payload).then((answer) => {
+        // A handler that throws before its first await (a malformed header) fails this request only.
+        new Promise<Buffer>((resolve) => resolve(handler(message.payload))).then((answer) => {
           if (!socket.destroyed) writer.send(message.id, MessageKind.Answer, message.operation, answer);
         }, (err: unknown) => fail(message, err));
       },
