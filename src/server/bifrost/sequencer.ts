@@ -385,9 +385,9 @@ export class PeerReplicator {
       this.releaseTimer = undefined;
       const { sequencer } = this;
       const idle = !this.stopped && !this.retryTimer && this.inflight === 0 && this.next >= sequencer.nextOffset;
-      if (!idle || this.toldGlobalTail >= sequencer.committedTail || !this.windows.tryAcquire(this.nodeId)) return;
-      this.inflight++;
-      void this.send(this.next, []);
+      if (!idle || this.toldGlobalTail >= sequencer.committedTail) return;
+      this.toldGlobalTail = sequencer.committedTail;
+      this.client().releaseTail(sequencer.logletId, sequencer.committedTail);
     }, TAIL_RELEASE_DELAY_MS);
   }
 

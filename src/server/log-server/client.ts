@@ -2,8 +2,8 @@
 // the same interface, so the sequencer, the sealer and readers do not care which it is.
 import type { LogletDigest } from '../../api/schemas';
 import type { PeerClients } from '../transport/peer-client';
-import type { LogletState, ReadResult, StoreRequest, StoreResult } from './log-store';
-import type { LogStoreHandle } from './log-store-handle';
+import type { LogletState, StoreRequest, StoreResult } from './log-store';
+import type { LogRead, LogStoreHandle } from './log-store-handle';
 
 /** A read as it travels to a log-server. */
 export interface ReadRequest {
@@ -13,15 +13,23 @@ export interface ReadRequest {
   max_bytes: number;
 }
 
+/** A sequencer's release of an idle loglet's committed tail, as it travels to a log-server. */
+export interface TailRelease {
+  loglet_id: number;
+  known_global_tail: number;
+}
+
 export interface LogServerClient {
   readonly nodeId: number;
   /** True for this node's own log-server (reached in process). */
   readonly local: boolean;
   store(request: StoreRequest, records: Buffer[]): Promise<StoreResult>;
+  /** Tells the committed tail of a loglet that went idle; advisory, so neither answered nor retried. */
+  releaseTail(logletId: number, globalTail: number): void;
   seal(logletId: number): Promise<LogletState>;
   trim(logletId: number, offset: number): Promise<LogletState>;
   state(logletId: number): Promise<LogletState>;
-  read(logletId: number, from: number, maxRecords: number, maxBytes: number): Promise<ReadResult>;
+  read(logletId: number, from: number, maxRecords: number, maxBytes: number): Promise<LogRead>;
   digest(logletId: number, from: number, to: number): Promise<LogletDigest>;
 }
 
@@ -37,6 +45,10 @@ export class LocalLogServer implements LogServerClient {
     return this.logStore.store(request, records);
   }
 
+  releaseTail(logletId: number, globalTail: number): void {
+    this.logStore.release(logletId, globalTail);
+  }
+
   seal(logletId: number): Promise<LogletState> {
     return this.logStore.seal(logletId);
   }
@@ -49,7 +61,7 @@ export class LocalLogServer implements LogServerClient {
     return this.logStore.state(logletId);
   }
 
-  read(logletId: number, from: number, maxRecords: number, maxBytes: number): Promise<ReadResult> {
+  read(logletId: number, from: number, maxRecords: number, maxBytes: number): Promise<LogRead> {
     return this.logStore.read(logletId, from, maxRecords, maxBytes);
   }
 
@@ -72,6 +84,11 @@ export class RemoteLogServer implements LogServerClient {
     return this.peers.request(this.address, 'store', request, { timeoutMs: this.timeoutMs }, records);
   }
 
+  releaseTail(logletId: number, globalTail: number): void {
+    const release: TailRelease = { loglet_id: logletId, known_global_tail: globalTail };
+    this.peers.notify(this.address, 'release', release);
+  }
+
   seal(logletId: number): Promise<LogletState> {
     return this.peers.request(this.address, 'seal', { loglet_id: logletId }, { timeoutMs: this.timeoutMs });
   }
@@ -84,10 +101,10 @@ export class RemoteLogServer implements LogServerClient {
     return this.peers.request(this.address, 'state', { loglet_id: logletId }, { timeoutMs: this.timeoutMs });
   }
 
-  async read(logletId: number, from: number, maxRecords: number, maxBytes: number): Promise<ReadResult> {
+  async read(logletId: number, from: number, maxRecords: number, maxBytes: number): Promise<LogRead> {
     const request: ReadRequest = { loglet_id: logletId, from, max_records: maxRecords, max_bytes: maxBytes };
-    const { header, records } = await this.peers.requestRecords<{ state: LogletState; from: number }>(this.address, 'read', request, { timeoutMs: this.timeoutMs });
-    return { state: header.state, from: header.from, records };
+    const { header, records } = await this.peers.requestRecords<{ from: number }>(this.address, 'read', request, { timeoutMs: this.timeoutMs });
+    return { from: header.from, records };
   }
 
   digest(logletId: number, from: number, to: number): Promise<LogletDigest> {

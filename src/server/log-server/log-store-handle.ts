@@ -1,20 +1,24 @@
 // The node's handle on its log store, which runs in a worker thread (log-store-worker.ts).
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { decodeFrame, decodeFrameHeader, encodeFrame } from '../bifrost/wire';
+import { decodeFrame, encodeFrame } from '../bifrost/wire';
 import type { LogletDigest } from '../../api/schemas';
 import type { StorageHealth } from '../health';
 import { nodeMetrics } from '../metrics';
-import type { LogletState, LogStoreStats, ReadResult, StoreRequest, StoreResult } from './log-store';
+import type { LogletState, LogStoreStats, StoreRequest, StoreResult } from './log-store';
 import type { MarkerStore, StorageMarker } from './provision';
+import { RecordCache } from './record-cache';
+
+/** Operations on one loglet carry the global tail released for it, if any (see `release`). */
+type LogletOp = { loglet: number; released?: number };
 
 export type LogStoreOp =
   | { id: number; op: 'store'; frame: Uint8Array }
-  | { id: number; op: 'seal'; loglet: number }
-  | { id: number; op: 'state'; loglet: number }
-  | { id: number; op: 'trim'; loglet: number; offset: number }
-  | { id: number; op: 'read'; loglet: number; from: number; maxRecords: number; maxBytes: number }
-  | { id: number; op: 'digest'; loglet: number; from: number; to: number }
+  | ({ id: number; op: 'seal' } & LogletOp)
+  | ({ id: number; op: 'state' } & LogletOp)
+  | ({ id: number; op: 'trim'; offset: number } & LogletOp)
+  | ({ id: number; op: 'read'; from: number; maxRecords: number; maxBytes: number } & LogletOp)
+  | ({ id: number; op: 'digest'; from: number; to: number } & LogletOp)
   | { id: number; op: 'readMarker' }
   | { id: number; op: 'writeMarker'; marker: StorageMarker }
   | { id: number; op: 'stats' }
@@ -23,9 +27,17 @@ export type LogStoreOp =
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/** A frame that owns its whole ArrayBuffer can be handed to the thread without a copy. */
-function transferable(frame: Buffer): Buffer {
-  if (frame.byteOffset === 0 && frame.buffer.byteLength === frame.length) return frame;
+/** How much of what this log-server stored lately stays in memory for readers on this node. */
+const RECORD_CACHE_BYTES = 16 * 1024 * 1024;
+
+/** The records read, from offset `from` on (past the log-server's trim point if `from` was below it). */
+export interface LogRead {
+  from: number;
+  records: Buffer[];
+}
+
+/** A copy of `frame` in an ArrayBuffer of its own, to hand to the thread (the original stays readable here). */
+function ownedCopy(frame: Buffer): Buffer {
   const copy = Buffer.allocUnsafeSlow(frame.length);
   frame.copy(copy);
   return copy;
@@ -38,6 +50,13 @@ export class LogStoreHandle implements MarkerStore {
   private broken: Error | undefined;
   /** Loglets sealed on this log-server (kept here, so that reporting them costs nothing). */
   private readonly sealed = new Set<number>();
+  /**
+   * Global tails released by the sequencers of idle loglets. They stay on this thread (a release
+   * costs no message to the store's thread and no transaction) and go along with the next operation
+   * on the loglet, whose answer reports them.
+   */
+  private readonly released = new Map<number, number>();
+  private readonly recent = new RecordCache(RECORD_CACHE_BYTES);
 
   /**
    * `superseded(sequencer)` says whether a sequencer's generation has been replaced by a newer one
@@ -86,18 +105,35 @@ export class LogStoreHandle implements MarkerStore {
   private call<T>(op: DistributiveOmit<LogStoreOp, 'id'>, transfer: ArrayBuffer[] = []): Promise<T> {
     if (this.broken) return Promise.reject(this.broken);
     const id = this.nextId++;
+    const released = 'loglet' in op ? this.released.get(op.loglet) : undefined;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.worker.postMessage({ ...op, id }, transfer);
+      this.worker.postMessage(released === undefined ? { ...op, id } : { ...op, id, released }, transfer);
     });
+  }
+
+  /** A sequencer tells the committed tail of a loglet that went idle (see `released`). */
+  release(loglet: number, globalTail: number): void {
+    if (globalTail > (this.released.get(loglet) ?? 0)) this.released.set(loglet, globalTail);
   }
 
   /** Stores an encoded store frame as received from the network. */
   storeFrame(frame: Buffer): Promise<StoreResult> {
-    const { sequencer } = decodeFrameHeader<StoreRequest>(frame);
-    if (sequencer && this.superseded(sequencer)) return Promise.resolve({ status: 'sealed', local_tail: 1, sealed: true });
-    const owned = transferable(frame);
-    return this.write(this.call({ op: 'store', frame: owned }, [owned.buffer as ArrayBuffer]));
+    const { header, records } = decodeFrame<StoreRequest>(frame);
+    return this.storeEncoded(header, records, ownedCopy(frame));
+  }
+
+  store(request: StoreRequest, records: Buffer[]): Promise<StoreResult> {
+    return this.storeEncoded(request, records, encodeFrame(request, records));
+  }
+
+  /** `frame` (the request and records encoded, in a buffer of its own) goes to the thread. */
+  private async storeEncoded(request: StoreRequest, records: Buffer[], frame: Buffer): Promise<StoreResult> {
+    if (request.sequencer && this.superseded(request.sequencer)) return { status: 'sealed', local_tail: 1, sealed: true };
+    const result = await this.write(this.call<StoreResult>({ op: 'store', frame }, [frame.buffer as ArrayBuffer]));
+    if (request.trim_point !== undefined) this.recent.trim(request.loglet_id, request.trim_point);
+    if (result.status === 'ok') this.recent.add(request.loglet_id, request.first_offset, records);
+    return result;
   }
 
   /** A write's outcome tells the node's storage health (a full disk shows here, not only in the log). */
@@ -114,10 +150,6 @@ export class LogStoreHandle implements MarkerStore {
     );
   }
 
-  store(request: StoreRequest, records: Buffer[]): Promise<StoreResult> {
-    return this.storeFrame(encodeFrame(request, records));
-  }
-
   async seal(loglet: number): Promise<LogletState> {
     const state = await this.write(this.call<LogletState>({ op: 'seal', loglet }));
     this.sealed.add(loglet);
@@ -128,14 +160,18 @@ export class LogStoreHandle implements MarkerStore {
     return this.call({ op: 'state', loglet });
   }
 
-  trim(loglet: number, offset: number): Promise<LogletState> {
-    return this.write(this.call({ op: 'trim', loglet, offset }));
+  async trim(loglet: number, offset: number): Promise<LogletState> {
+    const state = await this.write(this.call<LogletState>({ op: 'trim', loglet, offset }));
+    this.recent.trim(loglet, offset);
+    return state;
   }
 
-  async read(loglet: number, from: number, maxRecords: number, maxBytes: number): Promise<ReadResult> {
-    const frame = await this.call<Uint8Array>({ op: 'read', loglet, from, maxRecords, maxBytes });
-    const { header, records } = decodeFrame<{ state: LogletState; from: number }>(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
-    return { state: header.state, from: header.from, records };
+  /** Reads from memory what was stored lately, from the store otherwise. */
+  async read(loglet: number, from: number, maxRecords: number, maxBytes: number): Promise<LogRead> {
+    const cached = this.recent.read(loglet, from, maxRecords, maxBytes);
+    if (cached) return { from, records: cached };
+    const { header, records } = decodeFrame<{ from: number }>(await this.readFrame(loglet, from, maxRecords, maxBytes));
+    return { from: header.from, records };
   }
 
   /** The read as the frame it travels in (for the HTTP records endpoint). */

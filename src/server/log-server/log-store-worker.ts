@@ -21,6 +21,7 @@ function fail(id: number, err: unknown): void {
 }
 
 function handle(op: LogStoreOp): void {
+  if ('released' in op && op.released !== undefined) store.release(op.loglet, op.released);
   switch (op.op) {
     case 'seal':
       return reply(op.id, store.seal(op.loglet));

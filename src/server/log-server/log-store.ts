@@ -71,6 +71,11 @@ const emptyState = (logletId: number): LogletState => ({
 export class LogStore {
   readonly stats: LogStoreStats = { store_requests: 0, stored_records: 0, stored_bytes: 0, largest_store_bytes: 0, group_commits: 0 };
   private readonly q;
+  /**
+   * Global tails released by sequencers of idle loglets, kept in memory only: a release is
+   * advisory, and stores persist the tail they carry, so a restart loses at most the last release.
+   */
+  private readonly released = new Map<number, number>();
 
   constructor(readonly db: Db) {
     db.exec(`
@@ -113,29 +118,28 @@ export class LogStore {
 
   state(logletId: number): LogletState {
     const row = this.q.state.get(logletId);
-    return row ? toState(row) : emptyState(logletId);
+    return this.withReleased(row ? toState(row) : emptyState(logletId));
   }
 
   states(): LogletState[] {
-    return this.q.allStates.all().map(toState);
+    return this.q.allStates.all().map((row) => this.withReleased(toState(row)));
   }
 
-  /**
-   * Stores batches of records in one transaction: one fsync for all of them (group commit). A batch
-   * that only tells global tails (a sequencer's release when idle: no records, no trim, no repair) is
-   * not fsynced: a machine crash could only forget a global tail, which is advisory (for `info`,
-   * `digest` and `find-tail` without a sequencer) and comes again with the next store.
-   */
+  /** A sequencer's release of an idle loglet's global tail (see `released`). */
+  release(logletId: number, globalTail: number): void {
+    if (globalTail > (this.released.get(logletId) ?? 0)) this.released.set(logletId, globalTail);
+  }
+
+  private withReleased(state: LogletState): LogletState {
+    const released = this.released.get(state.loglet_id);
+    return released !== undefined && released > state.known_global_tail ? { ...state, known_global_tail: released } : state;
+  }
+
+  /** Stores batches of records in one transaction: one fsync for all of them (group commit). */
   storeAll(batch: Array<{ request: StoreRequest; records: Buffer[] }>): StoreResult[] {
-    const tailsOnly = batch.every(({ request, records }) => records.length === 0 && !request.repair && request.trim_point === undefined);
-    if (tailsOnly) this.db.pragma('synchronous = OFF');
-    try {
-      const results = this.db.transaction(() => batch.map((op) => this.applyStore(op.request, op.records)))();
-      this.stats.group_commits++;
-      return results;
-    } finally {
-      if (tailsOnly) this.db.pragma('synchronous = FULL');
-    }
+    const results = this.db.transaction(() => batch.map((op) => this.applyStore(op.request, op.records)))();
+    this.stats.group_commits++;
+    return results;
   }
 
   private applyStore(request: StoreRequest, records: Buffer[]): StoreResult {

@@ -12,12 +12,16 @@ export const PEER_PROTOCOL = 'cairn-peer/1';
 
 export const PREFIX_BYTES = 10;
 
-/** `Failure`: an answer whose payload's header is an error body `{code, message, hint?}`. */
-export const MessageKind = { Request: 0, Answer: 1, Failure: 2 } as const;
+/**
+ * `Failure`: an answer whose payload's header is an error body `{code, message, hint?}`.
+ * `Notice`: a request that gets no answer (advisory news such as a released global tail; losing one
+ * costs nothing, so it is not worth an answer message).
+ */
+export const MessageKind = { Request: 0, Answer: 1, Failure: 2, Notice: 3 } as const;
 export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
 
 /** The operations peers ask of each other; the number is what travels. */
-export const PEER_OPERATIONS = ['store', 'seal', 'trim', 'state', 'read', 'digest', 'append', 'tail'] as const;
+export const PEER_OPERATIONS = ['store', 'seal', 'trim', 'state', 'read', 'digest', 'append', 'tail', 'release'] as const;
 export type PeerOperation = (typeof PEER_OPERATIONS)[number];
 
 export function operationCode(operation: PeerOperation): number {

@@ -34,12 +34,21 @@ export class PeerClients {
 
   /** Sends a request whose payload is a data-path frame; resolves with the answer's frame. */
   call(address: string, operation: PeerOperation, payload: Buffer, options: PeerCallOptions): Promise<Buffer> {
+    return this.connection(address).call(operation, payload, options);
+  }
+
+  private connection(address: string): PeerConnection {
     let connection = this.connections.get(address);
     if (!connection) {
       connection = new PeerConnection(address, this.options);
       this.connections.set(address, connection);
     }
-    return connection.call(operation, payload, options);
+    return connection;
+  }
+
+  /** Sends a notice (a request that gets no answer); lost if the connection cannot be opened. */
+  notify(address: string, operation: PeerOperation, header: unknown): void {
+    this.connection(address).notify(operation, encodeFrame(header, []));
   }
 
   /** A request with a JSON header (and records); resolves with the answer's header. */
@@ -69,8 +78,8 @@ class PeerConnection {
   private writer: MessageWriter | undefined;
   private opening = false;
   private readonly outstanding = new Map<number, Outstanding>();
-  /** Requests made while the connection opens. */
-  private waiting: Array<{ id: number; operation: number; payload: Buffer }> = [];
+  /** Requests and notices made while the connection opens. */
+  private waiting: Array<{ id: number; kind: MessageKind; operation: number; payload: Buffer }> = [];
   private nextId = 1;
   private deadlineTimer: NodeJS.Timeout | undefined;
 
@@ -97,12 +106,20 @@ class PeerConnection {
         deadline: Date.now() + options.timeoutMs,
       });
       this.watchDeadlines();
-      if (this.writer) this.writer.send(id, MessageKind.Request, code, payload);
-      else {
-        this.waiting.push({ id, operation: code, payload });
-        this.open();
-      }
+      this.send(id, MessageKind.Request, code, payload);
     });
+  }
+
+  notify(operation: PeerOperation, payload: Buffer): void {
+    if (payload.length <= this.options.messageLimit) this.send(0, MessageKind.Notice, operationCode(operation), payload);
+  }
+
+  private send(id: number, kind: MessageKind, operation: number, payload: Buffer): void {
+    if (this.writer) this.writer.send(id, kind, operation, payload);
+    else {
+      this.waiting.push({ id, kind, operation, payload });
+      this.open();
+    }
   }
 
   close(): void {
@@ -183,7 +200,7 @@ class PeerConnection {
       this.lost(new TransportError('reset', this.address, ''));
     });
     if (head.length) reader.push(head);
-    for (const request of this.waiting) this.writer.send(request.id, MessageKind.Request, request.operation, request.payload);
+    for (const message of this.waiting) this.writer.send(message.id, message.kind, message.operation, message.payload);
     this.waiting = [];
   }
 

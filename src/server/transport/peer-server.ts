@@ -76,6 +76,9 @@ export class PeerServer {
     const reader = new MessageReader(
       this.options.messageLimit,
       (message) => {
+        if (message.kind === MessageKind.Notice) return this.notice(message);
+        // Answers only ever travel to the calling end.
+        if (message.kind !== MessageKind.Request) return;
         const handler = this.handlers.get(message.operation);
         if (!handler) {
           const name = operationName(message.operation) ?? `#${message.operation}`;
@@ -94,6 +97,15 @@ export class PeerServer {
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.sockets.delete(socket));
     if (head.length) reader.push(head);
+  }
+
+  /** A notice is advisory: it is handled if this node can, and neither answered nor failed. */
+  private notice(message: Message): void {
+    const handler = this.handlers.get(message.operation);
+    if (!handler) return;
+    new Promise<Buffer>((resolve) => resolve(handler(message.payload))).catch((err: unknown) =>
+      this.options.logger.debug({ err, operation: operationName(message.operation) }, 'peer notice not taken'),
+    );
   }
 }
 
