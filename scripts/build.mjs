@@ -78,6 +78,7 @@ await Promise.all([
       'cairn-server': 'src/server/main.ts',
       'log-store-worker': 'src/server/log-server/log-store-worker.ts',
       'snapshot-export-worker': 'src/server/worker/snapshot-export-worker.ts',
+      'checkpoint-worker': 'src/server/worker/checkpoint-worker.ts',
     },
     outExtension: { '.js': '.cjs' },
     format: 'cjs',

@@ -26,7 +26,13 @@ function logletParam(params: Record<string, string>): number {
 export function bindLogServerOperations(peer: PeerServer, logStore: () => LogStoreHandle, readLimitBytes: number): void {
   // The frame goes to the log store's thread as received; it is decoded there.
   peer.handle('store', async (payload) => encodeFrame(await logStore().storeFrame(payload), []));
-  peer.handle('release', headerOperation(async ({ loglet_id, known_global_tail }: TailRelease) => logStore().release(loglet_id, known_global_tail)));
+  peer.handle(
+    'release',
+    headerOperation(async ({ loglet_id, known_global_tail }: TailRelease) => {
+      logStore().release(loglet_id, known_global_tail);
+      return null; // a notice: nothing is answered
+    }),
+  );
   peer.handle('seal', headerOperation(({ loglet_id }: { loglet_id: number }) => logStore().seal(loglet_id)));
   peer.handle('trim', headerOperation(({ loglet_id, trim_point }: { loglet_id: number; trim_point: number }) => logStore().trim(loglet_id, trim_point)));
   peer.handle('state', headerOperation(({ loglet_id }: { loglet_id: number }) => logStore().state(loglet_id)));

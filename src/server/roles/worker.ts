@@ -79,6 +79,7 @@ export class WorkerRole implements NodeRole {
 
   async close(): Promise<void> {
     this.repository?.close();
+    await this.store?.close();
     this.db?.close();
   }
 

@@ -89,10 +89,10 @@ export class PartitionManager {
     }
   }
 
-  private checkpoint(): void {
+  private async checkpoint(): Promise<void> {
     const applied = new Map([...this.processors.values()].map((p) => [p, p.applied]));
     // Not all of it while a snapshot export reads an older state: the next round catches up.
-    if (!this.store.checkpoint()) return;
+    if (!(await this.store.checkpoint())) return;
     for (const [processor, lsn] of applied) processor.markDurable(lsn);
   }
 }

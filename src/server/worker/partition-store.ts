@@ -91,6 +91,7 @@ function digestFile(file: string): { size: number; sha256: string } {
 }
 
 export class PartitionStore {
+  private checkpointer: { worker: Worker; run: () => Promise<boolean> } | undefined;
   private readonly q;
 
   constructor(readonly db: Db) {
@@ -199,13 +200,43 @@ export class PartitionStore {
   }
 
   /**
-   * Makes what was applied durable; true once the whole WAL is in the database file and fsynced. A
-   * passive checkpoint never waits: while a snapshot export reads an older state of the store, it
-   * copies what it can and answers false (a full one would block the event loop on that reader).
+   * Makes what was applied durable; true once the whole WAL is in the database file and fsynced. It
+   * runs in a thread of its own (checkpoint-worker.ts), one checkpoint at a time. A passive
+   * checkpoint never waits: while a snapshot export reads an older state of the store, it copies
+   * what it can and answers false.
    */
-  checkpoint(): boolean {
-    const [result] = this.db.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number; log: number; checkpointed: number }>;
-    return !!result && result.busy === 0 && result.checkpointed === result.log;
+  checkpoint(): Promise<boolean> {
+    if (!this.checkpointer) {
+      const worker = new Worker(path.join(__dirname, 'checkpoint-worker.cjs'), { workerData: { file: this.db.name } });
+      worker.unref();
+      let waiting: { resolve: (complete: boolean) => void; reject: (err: Error) => void } | undefined;
+      const failed = (err: Error) => {
+        this.checkpointer = undefined;
+        waiting?.reject(err);
+      };
+      worker.on('message', (answer: { ok: true; complete: boolean } | { ok: false; error: string }) => {
+        if (answer.ok) waiting?.resolve(answer.complete);
+        else waiting?.reject(new Error(`checkpoint: ${answer.error}`));
+      });
+      worker.on('error', (err) => failed(new Error(`the checkpoint thread failed: ${err.message}`)));
+      worker.on('exit', (code) => failed(new Error(`the checkpoint thread exited with code ${code}`)));
+      this.checkpointer = {
+        worker,
+        run: () =>
+          new Promise<boolean>((resolve, reject) => {
+            waiting = { resolve, reject };
+            worker.postMessage(null);
+          }),
+      };
+    }
+    return this.checkpointer.run();
+  }
+
+  /** Stops the checkpoint thread (the node is stopping); the database itself is closed by its owner. */
+  async close(): Promise<void> {
+    const checkpointer = this.checkpointer;
+    this.checkpointer = undefined;
+    await checkpointer?.worker.terminate();
   }
   /**
    * Applies the puts of LSNs `firstLsn`.. in order, each unless its write id was applied within the
