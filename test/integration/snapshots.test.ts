@@ -47,6 +47,12 @@ describe('snapshots and trimming', () => {
       const replicas = json.processors.filter((p) => p.partition_id === 0);
       return replicas.length === 2 && replicas.every((p) => p.lsn_lag === 0);
     });
+    // Checkpoints (in their own thread, every 2 s) make what was applied durable.
+    await waitUntil('a checkpoint to make what both replicas of partition 0 applied durable', async () => {
+      const json = await cluster.ctlJson<{ processors: Array<{ partition_id: number; applied_lsn: number | null; durable_lsn: number | null }> }>(['partitions', 'list']);
+      const replicas = json.processors.filter((p) => p.partition_id === 0);
+      return replicas.length === 2 && replicas.every((p) => p.applied_lsn !== null && p.durable_lsn === p.applied_lsn);
+    });
     const result = await cluster.ctl(['partitions', 'list']);
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
