@@ -33,7 +33,8 @@ export function summarize(history: History, table: PartitionTable): string[] {
     list.push(op.complete);
     acks.set(partition, list);
   }
-  const end = Math.max(0, ...ops.filter((op) => op.client.startsWith('c')).map((op) => op.complete));
+  // A loop, not Math.max(...): a long run's ops are more arguments than the stack holds.
+  const end = ops.reduce((latest, op) => (op.client.startsWith('c') ? Math.max(latest, op.complete) : latest), 0);
   const stalls = table.partitions.map(({ id }) => {
     const times = [0, ...(acks.get(id) ?? []).sort((a, b) => a - b), end];
     let longest = { from: 0, gap: 0 };
