@@ -25,8 +25,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   3    unreachable: no node answered, or a request timed out
   4    not found: unknown node, log, loglet or partition, or not provisioned
   5    refused: unsafe or conflicting change (--force only if you know why)
-  6    not authorized: missing or wrong admin token (--token or CAIRN_TOKEN), or a client
-       certificate the nodes refused (--tls-cert and --tls-key)
+  6    not authorized: missing or wrong admin token (--token or CAIRN_TOKEN),
+       or a client certificate the nodes refused (--tls-cert and --tls-key)
   130  interrupted (Ctrl-C)
   When items fail differently, the first of 130, 6, 3, 5, 4, 2, 1 is used.`;
 
