@@ -4,6 +4,8 @@
 export const ERROR_STATUS = {
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
+  /** The node requires a client certificate signed by its tls.ca-file (mutual TLS), and got none or another. */
+  CLIENT_CERTIFICATE_REFUSED: 401,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   VERSION_CONFLICT: 409,

@@ -6,8 +6,16 @@ import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { ErrorBody } from './schemas';
 import { LISTENER_HEADER, routePath, routes, type RouteName, type RouteResponse } from './routes';
+import type { TlsClientOptions } from './tls';
 
-export type TransportFailure = 'refused' | 'connect-timeout' | 'timeout' | 'reset' | 'dns' | 'other';
+export type TransportFailure = 'refused' | 'connect-timeout' | 'timeout' | 'reset' | 'dns' | 'tls' | 'other';
+
+/**
+ * Why a TLS connection failed: the node's certificate is not trusted, has expired or does not name
+ * the address; the address speaks plain HTTP; the node refused our client certificate (or the lack
+ * of one) in the handshake; something else.
+ */
+export type TlsProblem = 'untrusted' | 'expired' | 'hostname' | 'not-tls' | 'client-certificate' | 'other';
 
 /** The request never got an HTTP answer. */
 export class TransportError extends Error {
@@ -15,6 +23,8 @@ export class TransportError extends Error {
     readonly kind: TransportFailure,
     readonly url: string,
     detail: string,
+    /** With kind 'tls': what was wrong, for the hint. */
+    readonly tlsProblem?: TlsProblem,
   ) {
     // The node's address is what an operator acts on; the path is in `url`.
     super(`${originOf(url)}: ${describeFailure(kind)}${detail ? ` (${detail})` : ''}`);
@@ -71,15 +81,45 @@ function describeFailure(kind: TransportFailure): string {
       return 'connection reset';
     case 'dns':
       return 'host not found';
+    case 'tls':
+      return 'TLS failed';
     default:
       return 'request failed';
   }
 }
 
-export function classifyFailure(err: unknown): { kind: TransportFailure; detail: string } {
+/** OpenSSL's and Node's codes for a certificate the client does not trust. */
+const UNTRUSTED_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_REJECTED',
+]);
+
+/** The TLS failure behind `code`, with a detail an operator can act on; undefined when it is not one. */
+function tlsFailure(code: string, message: string): { detail: string; problem: TlsProblem } | undefined {
+  if (UNTRUSTED_CODES.has(code)) return { problem: 'untrusted', detail: `the node's certificate is not signed by a trusted CA: ${code}` };
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return { problem: 'expired', detail: `the node's certificate is not valid now: ${code}` };
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return { problem: 'hostname', detail: `the node's certificate does not name this address: ${message}` };
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') return { problem: 'not-tls', detail: 'the address answers in plain HTTP, not TLS' };
+  // Alerts the server sent in the handshake about our certificate (TLS 1.2, or servers other than Cairn's).
+  if (/^ERR_SSL_(TLSV13_ALERT_CERTIFICATE_REQUIRED|TLSV1_ALERT_UNKNOWN_CA|SSLV3_ALERT_BAD_CERTIFICATE|SSLV3_ALERT_CERTIFICATE_(EXPIRED|UNKNOWN|REVOKED|UNSUPPORTED)|TLSV1_ALERT_ACCESS_DENIED)$/.test(code)) {
+    return { problem: 'client-certificate', detail: `the node refused our client certificate: ${code}` };
+  }
+  if (/^ERR_(SSL|TLS)_/.test(code) || /^(CERT|UNABLE_TO)_/.test(code)) return { problem: 'other', detail: `${code}: ${message}` };
+  return undefined;
+}
+
+export function classifyFailure(err: unknown): { kind: TransportFailure; detail: string; tlsProblem?: TlsProblem } {
   const e = err as { code?: string; name?: string; message?: string; cause?: unknown };
   const code = e?.code ?? (e?.cause as { code?: string } | undefined)?.code;
   if (e?.name === 'TimeoutError') return { kind: 'timeout', detail: '' };
+  const tls = code ? tlsFailure(code, e?.message ?? '') : undefined;
+  if (tls) return { kind: 'tls', detail: tls.detail, tlsProblem: tls.problem };
   switch (code) {
     case 'ECONNREFUSED':
       return { kind: 'refused', detail: '' };
@@ -123,6 +163,8 @@ export interface HttpClientOptions {
   headers?: Record<string, string>;
   keepAliveTimeoutMs?: number;
   connectionsPerOrigin?: number;
+  /** For https:// addresses: the CA to trust, the client certificate to present. */
+  tls?: TlsClientOptions;
 }
 
 const DEFAULT_MAX_RESPONSE = 64 * 1024 * 1024;
@@ -132,7 +174,7 @@ export class HttpClient {
 
   constructor(private readonly options: HttpClientOptions) {
     this.agent = new Agent({
-      connect: { timeout: options.connectTimeoutMs },
+      connect: { timeout: options.connectTimeoutMs, ...options.tls },
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 4000,
       connections: options.connectionsPerOrigin ?? null,
     });
@@ -157,8 +199,8 @@ export class HttpClient {
       });
     } catch (err) {
       if (options.signal?.aborted) throw err;
-      const { kind, detail } = classifyFailure(err);
-      throw new TransportError(kind, url, detail);
+      const { kind, detail, tlsProblem } = classifyFailure(err);
+      throw new TransportError(kind, url, detail, tlsProblem);
     }
     const limit = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE;
     const chunks: Buffer[] = [];

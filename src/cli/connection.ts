@@ -4,6 +4,7 @@
 import { HttpClient, HttpStatusError, TransportError } from '../api/http-client';
 import type { RouteName, RouteResponse } from '../api/routes';
 import { formatPlainId } from '../api/ids';
+import type { TlsClientOptions } from '../api/tls';
 import { isEpochKey, metadataSchema, type Ident, type MetadataDocument, type MetadataKey, type NodeConfig } from '../api/schemas';
 import { CliError, EXIT, mapError, notAnAdminAddress, TOKEN_HINT } from './errors';
 
@@ -34,6 +35,8 @@ export interface ConnectionOptions {
   connectTimeoutMs: number;
   requestTimeoutMs: number;
   token?: string;
+  /** From --tls-ca, --tls-cert, --tls-key and --insecure-skip-tls-verify. */
+  tls?: TlsClientOptions;
   debug: (message: string) => void;
 }
 
@@ -48,6 +51,7 @@ export class ClusterConnection {
       connectTimeoutMs: options.connectTimeoutMs,
       headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
       keepAliveTimeoutMs: 1_000,
+      tls: options.tls,
     });
     this.probeTimeoutMs = Math.min(PROBE_TIMEOUT_MS, options.requestTimeoutMs);
   }
@@ -82,6 +86,8 @@ export class ClusterConnection {
     const probes = await Promise.all(this.options.addresses.map((a) => this.probe(a)));
     if (probes.some((p) => p.ident)) return probes;
     const answered = probes.filter((p) => p.failure instanceof HttpStatusError).map((p) => p.failure as HttpStatusError);
+    const certificateRefused = answered.find((e) => e.code === 'CLIENT_CERTIFICATE_REFUSED');
+    if (certificateRefused) throw mapError(certificateRefused);
     const refused = answered.find((e) => e.status === 401 || e.status === 403);
     if (refused) {
       const given = this.options.token ? 'the token given was refused' : 'no token was given';
@@ -94,10 +100,19 @@ export class ClusterConnection {
       throw new CliError(`${originOf(first.url)} did not answer as a cairn node: ${mapError(first).message}`, EXIT.UNREACHABLE, 'check the port: --address wants a node\'s bind-address');
     }
     const detail = probes.map((p) => p.error).join('; ');
+    const tlsFailure = probes.map((p) => p.failure).find((f) => f instanceof TransportError && f.kind === 'tls');
+    if (tlsFailure) {
+      const mapped = mapError(tlsFailure);
+      throw new CliError(`cannot reach any node: ${detail}`, mapped.exitCode, mapped.hint);
+    }
+    // A node serving TLS closes a plain HTTP connection without a word.
+    const plainReset = probes.every((p) => p.failure instanceof TransportError && p.failure.kind === 'reset' && p.address.startsWith('http://'));
     throw new CliError(
       `cannot reach any node: ${detail}`,
       EXIT.UNREACHABLE,
-      `is cairn-server running there? the address came from ${this.options.addressSource}; set --address or CAIRN_ADDRESS`,
+      plainReset
+        ? 'the nodes closed the connection: if they serve TLS (tls.cert-file), use https:// addresses'
+        : `is cairn-server running there? the address came from ${this.options.addressSource}; set --address or CAIRN_ADDRESS`,
     );
   }
 

@@ -43,6 +43,8 @@ export class CommandContext {
 
   private async openConnection(): Promise<ClusterConnection> {
     const single = this.options.singleAddress;
+    const { tlsCa, tlsCert, tlsKey, insecureSkipTlsVerify } = this.options;
+    const tls = tlsCa || tlsCert || tlsKey || insecureSkipTlsVerify ? (await import('./tls')).tlsClientOptions(this.options) : undefined;
     const options: ConnectionOptions = {
       addresses: single ? [single] : this.options.address.length ? [...new Set(this.options.address)] : [DEFAULT_ADDRESS],
       singleAddress: !!single,
@@ -50,6 +52,7 @@ export class CommandContext {
       connectTimeoutMs: this.options.connectTimeout,
       requestTimeoutMs: this.options.requestTimeout,
       token: this.options.token,
+      tls,
       debug: (message) => this.debug(message),
     };
     if (this.connect) return this.connect(options);
@@ -62,6 +65,7 @@ export class CommandContext {
   }
 
   async close(): Promise<void> {
-    if (this.connection) (await this.connection).close();
+    // A connection that failed to open (bad TLS options) was reported by the command already.
+    await this.connection?.then((connection) => connection.close(), () => undefined);
   }
 }

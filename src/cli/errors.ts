@@ -25,7 +25,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   3    unreachable: no node answered, or a request timed out
   4    not found: unknown node, log, loglet or partition, or not provisioned
   5    refused: unsafe or conflicting change (--force only if you know why)
-  6    not authorized: missing or wrong admin token (--token or CAIRN_TOKEN)
+  6    not authorized: missing or wrong admin token (--token or CAIRN_TOKEN),
+       or a client certificate the nodes refused (--tls-cert and --tls-key)
   130  interrupted (Ctrl-C)
   When items fail differently, the first of 130, 6, 3, 5, 4, 2, 1 is used.`;
 
@@ -45,6 +46,17 @@ export function usageError(message: string, hint?: string): CliError {
 }
 
 export const TOKEN_HINT = "pass the cluster's admin token (the nodes' admin.token) with --token or CAIRN_TOKEN";
+const CLIENT_CERTIFICATE_HINT = "the nodes require mutual TLS: pass a client certificate signed by the cluster's CA with --tls-cert and --tls-key (or CAIRN_TLS_CERT and CAIRN_TLS_KEY)";
+
+/** What to do about a failed TLS connection (TransportError's tlsProblem). */
+const TLS_HINTS: Record<string, string> = {
+  untrusted: "pass the CA that signed the nodes' certificates with --tls-ca (or CAIRN_TLS_CA); --insecure-skip-tls-verify skips the check, insecurely",
+  expired: "the node's certificate (its tls.cert-file) must be renewed; --insecure-skip-tls-verify skips the check, insecurely",
+  hostname: "address the node by a name or IP its certificate lists (subjectAltName), or reissue the certificate with this address in it",
+  'not-tls': 'the node serves plain HTTP: use an http:// address',
+  'client-certificate': CLIENT_CERTIFICATE_HINT,
+  other: 'check the TLS options: --tls-ca, --tls-cert, --tls-key (or CAIRN_TLS_CA, CAIRN_TLS_CERT, CAIRN_TLS_KEY)',
+};
 
 /** The error for an address whose port turned out to be a node's key/value ingress. */
 export function notAnAdminAddress(url: string): CliError {
@@ -68,9 +80,14 @@ export function mapError(err: unknown): CliError {
     listener?: string;
     body?: { code?: string; message?: string; hint?: string };
     kind?: string;
+    tlsProblem?: string;
   };
   switch (e?.name) {
     case 'TransportError':
+      if (e.kind === 'tls') {
+        const problem = e.tlsProblem ?? 'other';
+        return new CliError(e.message ?? 'TLS failed', problem === 'client-certificate' ? EXIT.UNAUTHORIZED : EXIT.UNREACHABLE, TLS_HINTS[problem]);
+      }
       return new CliError(
         e.message ?? 'request failed',
         EXIT.UNREACHABLE,
@@ -82,6 +99,7 @@ export function mapError(err: unknown): CliError {
       const message = e.body?.message ?? e.message ?? `HTTP ${status}`;
       const hint = e.body?.hint;
       if (code === 'NOT_PROVISIONED') return new CliError(message, EXIT.NOT_FOUND, hint);
+      if (code === 'CLIENT_CERTIFICATE_REFUSED') return new CliError(message, EXIT.UNAUTHORIZED, CLIENT_CERTIFICATE_HINT);
       if (status === 400 || status === 413) return new CliError(message, status === 400 ? EXIT.USAGE : EXIT.FAILED, hint);
       if (status === 401 || status === 403) return new CliError(message, EXIT.UNAUTHORIZED, TOKEN_HINT);
       if (e.listener === 'ingress') return notAnAdminAddress(e.url ?? '');

@@ -31,6 +31,12 @@ export const GLOBAL_OPTIONS = {
   }),
   color: flag('--no-color', 'never colour output (NO_COLOR and CLICOLOR_FORCE are honoured too)'),
   token: text('--token <token>', 'admin bearer token (the nodes\' admin.token)', { env: 'CAIRN_TOKEN' }),
+  tlsCa: text('--tls-ca <file>', 'CA certificate (PEM) that signed the nodes\' certificates, for https:// addresses', { env: 'CAIRN_TLS_CA' }),
+  tlsCert: text('--tls-cert <file>', 'client certificate (PEM) for nodes that require one (mutual TLS); needs --tls-key and --tls-ca', { env: 'CAIRN_TLS_CERT' }),
+  tlsKey: text('--tls-key <file>', 'private key (PEM, unencrypted) of --tls-cert', { env: 'CAIRN_TLS_KEY' }),
+  insecureSkipTlsVerify: flag('--insecure-skip-tls-verify', "do not check the nodes' certificates: this makes HTTPS connections insecure", {
+    env: 'CAIRN_INSECURE_SKIP_TLS_VERIFY',
+  }),
   verbose: flag('-v, --verbose', 'print discovery and request details to stderr'),
 };
 

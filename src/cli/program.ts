@@ -145,6 +145,12 @@ export function buildProgram(io: IO, definitions: readonly Definition[], hooks: 
         }
       });
       const globals = optionValues(GLOBAL_OPTIONS, program.opts()) as GlobalOptions;
+      // commander sets a flag when its variable is merely present; CAIRN_INSECURE_SKIP_TLS_VERIFY=0 must not.
+      for (const [key, spec] of Object.entries(GLOBAL_OPTIONS)) {
+        if (spec.kind === 'flag' && spec.env && program.getOptionValueSource(key) === 'env') {
+          (globals as Record<string, unknown>)[key] = /^(1|true|yes|on)$/i.test(io.env[spec.env] ?? '');
+        }
+      }
       const source = program.getOptionValueSource('address');
       const addressSource = source === 'env' ? 'CAIRN_ADDRESS' : source === 'cli' ? '--address' : `the default (${DEFAULT_ADDRESS})`;
       await hooks.run(definition, args, globals, addressSource);

@@ -8,6 +8,7 @@ import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
 import { ROLES, type Role } from '../api/schemas';
 import { parseReplication, type ReplicationProperty } from '../api/ids';
+import { readCertificates, readKeyPair, type ServerTlsOptions, type TlsClientOptions } from '../api/tls';
 import { formatSize, parseDuration, parseSize } from './size';
 
 /** Bytes a Store message needs beyond its records: header, per-record framing. */
@@ -129,6 +130,14 @@ const RawConfig = z.strictObject({
         .default({ 'num-retained': 1 }),
     })
     .default({ snapshots: { 'num-retained': 1 } }),
+  tls: z
+    .strictObject({
+      'cert-file': z.string().min(1).optional(),
+      'key-file': z.string().min(1).optional(),
+      'ca-file': z.string().min(1).optional(),
+      'client-auth': booleanField.optional(),
+    })
+    .default({}),
   ingress: z.strictObject({ 'bind-address': hostPort.default('127.0.0.1:8080') }).default({ 'bind-address': '127.0.0.1:8080' }),
   'metadata-client': z
     .strictObject({
@@ -168,6 +177,8 @@ export interface NodeConfig {
   baseDir: string;
   bindAddress: string;
   advertisedAddress: string;
+  /** TLS on the node's listener (admin API and peer transport) and for its calls to peers; off when undefined. */
+  tls: NodeTls | undefined;
   location: string;
   clusterSecret: string | undefined;
   adminToken: string | undefined;
@@ -190,6 +201,16 @@ export interface NodeConfig {
   /** Per sequencer: records kept in memory for peers (uncommitted ones wait for room). */
   sequencerBufferBytes: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** The node's TLS settings (file paths, absolute; the files were readable and valid at start-up). */
+export interface NodeTls {
+  certFile: string;
+  keyFile: string;
+  /** The cluster's CA: peers' certificates are checked against it (else against the system's roots). */
+  caFile: string | undefined;
+  /** Mutual TLS: every client must present a certificate signed by caFile. */
+  clientAuth: boolean;
 }
 
 /**
@@ -414,6 +435,42 @@ function resolveSnapshotDestination(
   };
 }
 
+/** The tls section, checked as a whole (both halves of the key pair, a CA only with them, readable
+ *  files); problems are added to `problems`. */
+function resolveTls(tls: z.infer<typeof RawConfig>['tls'], problems: string[]): NodeTls | undefined {
+  const { 'cert-file': certFile, 'key-file': keyFile, 'ca-file': caFile, 'client-auth': clientAuth } = tls;
+  if (!certFile || !keyFile) {
+    if (certFile || keyFile) {
+      const [given, missing] = certFile ? ['tls.cert-file', 'tls.key-file'] : ['tls.key-file', 'tls.cert-file'];
+      problems.push(`${given} is set without ${missing}: TLS needs the node's certificate and its private key; set both, or neither to serve plain HTTP`);
+    } else if (caFile) {
+      problems.push(
+        'tls.ca-file is set without tls.cert-file and tls.key-file: a CA alone does not turn TLS on, since the listener needs a certificate of its own; set them too, or remove tls.ca-file',
+      );
+    }
+    if (clientAuth && !caFile) problems.push('tls.client-auth = true needs tls.cert-file, tls.key-file and tls.ca-file (the CA client certificates must be signed by)');
+    return undefined;
+  }
+  if (clientAuth && !caFile) problems.push('tls.client-auth = true needs tls.ca-file: the CA that client certificates must be signed by');
+  const resolved = { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile), caFile: caFile && path.resolve(caFile), clientAuth: clientAuth ?? !!caFile };
+  try {
+    loadNodeTls(resolved);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  return resolved;
+}
+
+/**
+ * The node's TLS files, read: what its listener serves, and what it presents (its own certificate,
+ * as a client certificate) and trusts when it calls its peers.
+ */
+export function loadNodeTls(tls: NodeTls): { server: ServerTlsOptions; client: TlsClientOptions } {
+  const pair = readKeyPair({ cert: 'tls.cert-file', key: 'tls.key-file' }, { cert: tls.certFile, key: tls.keyFile });
+  const ca = tls.caFile ? readCertificates('tls.ca-file', tls.caFile).pem : undefined;
+  return { server: { ...pair, ca, clientAuth: tls.clientAuth }, client: { ...pair, ca, rejectUnauthorized: true } };
+}
+
 function resolve(raw: z.infer<typeof RawConfig>, env: NodeJS.ProcessEnv): NodeConfig {
   const messageSizeLimit = raw.networking['message-size-limit'];
   const maxRecord = messageSizeLimit - MESSAGE_ENVELOPE_BYTES;
@@ -447,10 +504,18 @@ function resolve(raw: z.infer<typeof RawConfig>, env: NodeJS.ProcessEnv): NodeCo
     problems.push('metadata-client.addresses is required with metadata-client.type = "etcd": the etcd members\' client URLs, such as http://10.0.0.1:2379,http://10.0.0.2:2379');
   }
   const snapshotDestination = resolveSnapshotDestination(raw.worker.snapshots, env, problems);
+  const tls = resolveTls(raw.tls, problems);
+  const bindAddress = raw['bind-address'];
+  // With TLS the listener speaks nothing else: peers and clients must use https://.
+  const scheme = tls ? 'https' : 'http';
+  const advertisedAddress = (raw['advertised-address'] ?? `${scheme}://${bindAddress}`).replace(/\/+$/, '');
+  if (tls && !advertisedAddress.startsWith('https://')) {
+    problems.push(
+      `advertised-address = ${JSON.stringify(advertisedAddress)} is plain HTTP, but with tls.cert-file set the node's listener speaks only TLS; use https://${advertisedAddress.replace(/^http:\/\//, '')} (or leave advertised-address out)`,
+    );
+  }
   if (problems.length) throw new ConfigError(problems);
 
-  const bindAddress = raw['bind-address'];
-  const advertisedAddress = (raw['advertised-address'] ?? `http://${bindAddress}`).replace(/\/+$/, '');
   return {
     clusterName: raw['cluster-name'],
     nodeName: raw['node-name'] ?? hostname(),
@@ -459,6 +524,7 @@ function resolve(raw: z.infer<typeof RawConfig>, env: NodeJS.ProcessEnv): NodeCo
     baseDir: path.resolve(raw['base-dir']),
     bindAddress,
     advertisedAddress,
+    tls,
     location: raw.location,
     clusterSecret: raw['cluster-secret'],
     adminToken: raw.admin.token,

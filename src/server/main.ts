@@ -75,7 +75,8 @@ Examples:
   cairn-server --config node1.toml
   cairn-server --config node1.toml --set bind-address=127.0.0.1:6122
   cairn-server local up --nodes 3 --dir ./.cairn
-  cairn-server local up --nodes 3 --dir ./.cairn-etcd --metadata etcd`,
+  cairn-server local up --nodes 3 --dir ./.cairn-etcd --metadata etcd
+  cairn-server local up --dir ./.cairn-tls --set tls.cert-file=certs/{node}.crt --set tls.key-file=certs/{node}.key --set tls.ca-file=certs/ca.crt`,
   )
   .action((options) => runNode(options));
 
@@ -92,14 +93,15 @@ local
       METADATA_KINDS,
     ),
   )
-  .option('--set <key=value>', 'configuration override applied to every node (repeatable)', collect, [])
+  .option('--set <key=value>', 'configuration override applied to every node (repeatable); {node} in the value becomes the node\'s name (n1, n2...)', collect, [])
   .option('--foreground', 'stay attached; Ctrl-C stops the nodes')
   .addHelpText(
     'after',
     `
 Examples:
   cairn-server local up --nodes 3 --dir ./.cairn --set bifrost.replication.batch-records=16
-  cairn-server local up --nodes 3 --dir ./.cairn-etcd --metadata etcd`,
+  cairn-server local up --nodes 3 --dir ./.cairn-etcd --metadata etcd
+  cairn-server local up --dir ./.cairn-tls --set tls.cert-file=certs/{node}.crt --set tls.key-file=certs/{node}.key --set tls.ca-file=certs/ca.crt`,
   )
   .action(async (options: { nodes?: number; partitions?: number; metadata?: MetadataKind; dir: string; set: string[]; foreground?: boolean }) => {
     try {

@@ -13,7 +13,7 @@ import { provisionCluster } from './admin/provision';
 import { Bifrost } from './bifrost/bifrost';
 import { SequencerManager } from './bifrost/sequencers';
 import { bindLogReadRoutes, bindSequencerOperations } from './bifrost/service';
-import { redactedConfig, type NodeConfig } from './config';
+import { loadNodeTls, redactedConfig, type NodeConfig } from './config';
 import { CLUSTER_SECRET_HEADER, HttpServer } from './http/server';
 import { StorageHealth } from './health';
 import type { Logger } from './logger';
@@ -87,8 +87,9 @@ export class CairnNode implements NodeServices {
       ...(config.clusterSecret ? { [CLUSTER_SECRET_HEADER]: config.clusterSecret } : {}),
       ...(config.adminToken ? { authorization: `Bearer ${config.adminToken}` } : {}),
     };
-    this.http = new HttpClient({ connectTimeoutMs: 2_000, headers });
-    this.peers = new PeerClients({ connectTimeoutMs: 2_000, clusterSecret: config.clusterSecret, messageLimit: config.messageSizeLimit });
+    const tls = config.tls && loadNodeTls(config.tls);
+    this.http = new HttpClient({ connectTimeoutMs: 2_000, headers, tls: tls?.client });
+    this.peers = new PeerClients({ connectTimeoutMs: 2_000, clusterSecret: config.clusterSecret, messageLimit: config.messageSizeLimit, tls: tls?.client });
     this.peerServer = new PeerServer({ name: config.nodeName, logger, messageLimit: config.messageSizeLimit, clusterSecret: config.clusterSecret });
     this.loopDelay.enable();
     this.server = new HttpServer({
@@ -98,6 +99,7 @@ export class CairnNode implements NodeServices {
       roles: config.roles,
       adminToken: config.adminToken,
       clusterSecret: config.clusterSecret,
+      tls: tls?.server,
     });
     this.server.acceptUpgrades((req, socket, head) => this.peerServer.upgrade(req, socket, head));
     this.roles = this.createRoles();

@@ -1,16 +1,18 @@
 // A real local cluster for a test: `cairn-server local up` in a temporary folder, on the embedded
-// metadata store or on etcd members; every process it started (nodes and members) is stopped by pid
+// metadata store or on etcd members, optionally with TLS and mutual auth; every process it started (nodes and members) is stopped by pid
 // when the test is done. Also the waiting every test needs: on an
 // observable condition, with a deadline and a message naming what was awaited.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { HttpClient, TransportError } from '../../src/api/http-client';
 import { epochKey, type PartitionTable, type ProcessorStatus } from '../../src/api/schemas';
 import { allocatePorts, NO_DEFAULT_PORT_ENV, readClusterFile, restartEtcdMember, type ClusterFile, type ClusterNodeEntry, type MetadataKind } from '../../src/server/local/cluster';
 import type { EtcdMember } from '../../src/server/local/etcd';
 import { etcdHealthy } from '../../src/server/metadata/servers';
 import { spawn } from 'node:child_process';
 import { CAIRN_SERVER, cairnServer, cairnctl, type RunOptions, type RunResult } from './cli';
+import type { TestCertificates } from './tls';
 
 export type NodeInfo = ClusterNodeEntry;
 export type ClusterInfo = ClusterFile;
@@ -21,6 +23,9 @@ export class TestCluster {
   private readonly started = new Set<number>();
   /** The cluster's admin.token, if it was started with one: the helpers' own API calls send it. */
   private adminToken: string | undefined;
+  /** With TLS: the CA and the client certificate the helpers' calls and `ctl` use. */
+  private certificates: TestCertificates | undefined;
+  private client: HttpClient | undefined;
 
   private constructor(readonly dir: string) {}
 
@@ -29,12 +34,18 @@ export class TestCluster {
     return new TestCluster(mkdtempSync(path.join(tmpdir(), 'cairn-test-')));
   }
 
-  /** `metadata: 'etcd'` puts a real etcd member beside each node (`local up --metadata etcd`). */
-  static async start(options: { nodes: number; partitions?: number; sets?: string[]; metadata?: MetadataKind }): Promise<TestCluster> {
+  /**
+   * `metadata: 'etcd'` puts a real etcd member beside each node (`local up --metadata etcd`); `tls`
+   * gives each node its certificate and the CA, so that the nodes speak only TLS and require client
+   * certificates (mutual auth); `ctl` and the helpers then present the client certificate.
+   */
+  static async start(options: { nodes: number; partitions?: number; sets?: string[]; metadata?: MetadataKind; tls?: TestCertificates }): Promise<TestCluster> {
     const cluster = TestCluster.create();
     // CAIRN_TEST_METADATA=etcd runs the tests that do not choose on etcd (npm run test:etcd).
     const metadata = options.metadata ?? (process.env.CAIRN_TEST_METADATA as MetadataKind | undefined);
     cluster.adminToken = options.sets?.find((s) => s.startsWith('admin.token='))?.slice('admin.token='.length);
+    cluster.certificates = options.tls;
+    const tlsSets = options.tls ? [`tls.cert-file=${options.tls.nodeCert}`, `tls.key-file=${options.tls.nodeKey}`, `tls.ca-file=${options.tls.ca}`] : [];
     const args = [
       '--nodes',
       String(options.nodes),
@@ -42,7 +53,7 @@ export class TestCluster {
       ...(metadata ? ['--metadata', metadata] : []),
     ];
     try {
-      await cluster.up([...args, ...(options.sets ?? []).flatMap((s) => ['--set', s])]);
+      await cluster.up([...args, ...[...tlsSets, ...(options.sets ?? [])].flatMap((s) => ['--set', s])]);
       await cluster.settled();
     } catch (err) {
       await cluster.destroy();
@@ -132,7 +143,26 @@ export class TestCluster {
 
   ctl(args: string[], options: RunOptions = {}): Promise<RunResult> {
     const token = this.adminToken ? { CAIRN_TOKEN: this.adminToken } : {};
-    return cairnctl(args, { ...options, env: { CAIRN_ADDRESS: this.address, ...token, ...options.env } });
+    const tls = this.certificates
+      ? { CAIRN_TLS_CA: this.certificates.ca, CAIRN_TLS_CERT: this.certificates.client.cert, CAIRN_TLS_KEY: this.certificates.client.key }
+      : {};
+    return cairnctl(args, { ...options, env: { CAIRN_ADDRESS: this.address, ...token, ...tls, ...options.env } });
+  }
+
+  /** The helpers' client to the nodes' API (with the client certificate when the cluster has TLS). */
+  private get http(): HttpClient {
+    const certificates = this.certificates;
+    this.client ??= new HttpClient({
+      connectTimeoutMs: 2_000,
+      headers: this.adminToken ? { authorization: `Bearer ${this.adminToken}` } : {},
+      tls: certificates && {
+        ca: readFileSync(certificates.ca, 'utf8'),
+        cert: readFileSync(certificates.client.cert, 'utf8'),
+        key: readFileSync(certificates.client.key, 'utf8'),
+        rejectUnauthorized: true,
+      },
+    });
+    return this.client;
   }
 
   async ctlJson<T = any>(args: string[]): Promise<T> {
@@ -148,17 +178,16 @@ export class TestCluster {
   async metadata<T>(key: string): Promise<T> {
     let unreachable: unknown;
     for (const node of this.info.nodes) {
-      let response: Response;
+      let response;
       try {
-        response = await fetch(`${node.address}/v1/metadata/${key}`, {
-          headers: this.adminToken ? { authorization: `Bearer ${this.adminToken}` } : {},
-        });
+        response = await this.http.request(`${node.address}/v1/metadata/${key}`, { timeoutMs: 30_000 });
       } catch (err) {
+        if (!(err instanceof TransportError)) throw err;
         unreachable = err;
         continue;
       }
-      if (!response.ok) throw new Error(`reading ${key} from ${node.name}: HTTP ${response.status}`);
-      return ((await response.json()) as { value: T }).value;
+      if (response.status !== 200) throw new Error(`reading ${key} from ${node.name}: HTTP ${response.status}`);
+      return (JSON.parse(response.body.toString('utf8')) as { value: T }).value;
     }
     throw new Error(`reading ${key}: no node answered (last: ${(unreachable as Error).message})`);
   }
@@ -196,6 +225,7 @@ export class TestCluster {
 
   /** Stops every process this cluster ever started (nodes and etcd members, by pid), then removes the folder. */
   async destroy(): Promise<void> {
+    this.client?.destroy();
     for (const pid of this.started) {
       try {
         process.kill(pid, 'SIGCONT');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, envVarName, loadConfig } from '../../src/server/config';
 import { parseSize } from '../../src/server/size';
+import { generateCertificates } from '../helpers/tls';
 
 const file = (toml: string) => {
   const p = path.join(mkdtempSync(path.join(tmpdir(), 'cairn-config-')), 'node.toml');
@@ -125,6 +126,39 @@ describe('worker.snapshots settings', () => {
     );
     expect(problemsOf(['worker.snapshots.destination=file:///srv/snaps', 'worker.snapshots.aws-region=eu-west-1'])).toContain(
       'worker.snapshots.aws-region applies only to an s3:// destination, and worker.snapshots.destination is file:///srv/snaps; remove it',
+    );
+  });
+});
+
+describe('tls settings', () => {
+  const certificates = generateCertificates(mkdtempSync(path.join(tmpdir(), 'cairn-config-tls-')), ['n1']);
+  const nodeCert = certificates.nodeCert.replace('{node}', 'n1');
+  const nodeKey = certificates.nodeKey.replace('{node}', 'n1');
+  const load = (sets: string[]) => loadConfig({ sets: ['bind-address=127.0.0.1:7000', ...sets] });
+
+  it('is off by default; with a certificate the node advertises https://, and with a CA it requires client certificates', () => {
+    expect(load([])).toMatchObject({ tls: undefined, advertisedAddress: 'http://127.0.0.1:7000' });
+    expect(load([`tls.cert-file=${nodeCert}`, `tls.key-file=${nodeKey}`])).toMatchObject({
+      tls: { certFile: nodeCert, keyFile: nodeKey, caFile: undefined, clientAuth: false },
+      advertisedAddress: 'https://127.0.0.1:7000',
+      metadataClient: { addresses: ['https://127.0.0.1:7000'] },
+    });
+    const mutual = [`tls.cert-file=${nodeCert}`, `tls.key-file=${nodeKey}`, `tls.ca-file=${certificates.ca}`];
+    expect(load(mutual).tls).toMatchObject({ caFile: certificates.ca, clientAuth: true });
+    expect(load([...mutual, 'tls.client-auth=false']).tls).toMatchObject({ clientAuth: false });
+  });
+
+  it('refuses settings that cannot work, naming the key and the file', () => {
+    expect(problems(() => load([`tls.key-file=${nodeKey}`]))).toContain('tls.key-file is set without tls.cert-file');
+    expect(problems(() => load([`tls.ca-file=${certificates.ca}`]))).toContain('tls.ca-file is set without tls.cert-file and tls.key-file: a CA alone does not turn TLS on');
+    expect(problems(() => load([`tls.cert-file=${nodeCert}`, `tls.key-file=${nodeKey}`, 'tls.client-auth=true']))).toContain('tls.client-auth = true needs tls.ca-file');
+    expect(problems(() => load(['tls.cert-file=/no/such.crt', `tls.key-file=${nodeKey}`]))).toContain('tls.cert-file /no/such.crt: cannot read it (no such file)');
+    expect(problems(() => load([`tls.cert-file=${nodeKey}`, `tls.key-file=${nodeKey}`]))).toContain(`tls.cert-file ${nodeKey}: not a PEM certificate`);
+    expect(problems(() => load([`tls.cert-file=${nodeCert}`, `tls.key-file=${certificates.client.key}`]))).toContain(
+      `tls.key-file ${certificates.client.key} is not the private key of the certificate in tls.cert-file ${nodeCert}`,
+    );
+    expect(problems(() => load([`tls.cert-file=${nodeCert}`, `tls.key-file=${nodeKey}`, 'advertised-address=http://10.0.0.1:7000']))).toContain(
+      'advertised-address = "http://10.0.0.1:7000" is plain HTTP, but with tls.cert-file set the node\'s listener speaks only TLS; use https://10.0.0.1:7000',
     );
   });
 });

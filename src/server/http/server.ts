@@ -1,14 +1,18 @@
-// A small HTTP server on node:http that enforces what the design asks of every listener: a body
-// size limit checked before buffering, request and header timeouts, JSON errors `{code, message,
-// hint?}`, and auth per route. JSON routes come from the shared route table (src/api/routes.ts).
+// A small HTTP server on node:http (node:https with TLS) that enforces what the design asks of every
+// listener: a body size limit checked before buffering, request and header timeouts, JSON errors
+// `{code, message, hint?}`, auth per route, and with mutual TLS a trusted client certificate on every
+// request and peer upgrade. JSON routes come from the shared route table (src/api/routes.ts).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { z } from 'zod';
 import { ApiError } from '../../api/errors';
 import { TransportError } from '../../api/http-client';
 import { LISTENER_HEADER, routes, type RouteAuth, type RouteName, type RouteResponse } from '../../api/routes';
 import type { Role } from '../../api/schemas';
+import type { ServerTlsOptions } from '../../api/tls';
 import type { Logger } from '../logger';
 import { formatSize } from '../size';
 
@@ -61,6 +65,8 @@ export interface HttpServerOptions {
   clusterSecret?: string;
   /** Sent in LISTENER_HEADER: `node` (the admin API, the default) or `ingress`. */
   listener?: 'node' | 'ingress';
+  /** Serve HTTPS (the node listener with tls.cert-file); with `clientAuth`, only to trusted client certificates. */
+  tls?: ServerTlsOptions;
 }
 
 function compile(path: string): { pattern: RegExp; paramNames: string[] } {
@@ -75,9 +81,28 @@ function compile(path: string): { pattern: RegExp; paramNames: string[] } {
 export class HttpServer {
   private readonly bindings: Binding[] = [];
   private readonly server: http.Server;
+  /** Addresses already logged for a refused client certificate: a misconfigured peer retries all the time. */
+  private readonly refusedCertificatesFrom = new Set<string>();
 
   constructor(private readonly options: HttpServerOptions) {
-    this.server = http.createServer((req, res) => void this.dispatch(req, res, false));
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => void this.dispatch(req, res, false);
+    const { tls } = options;
+    // A client certificate is asked for but not enforced by OpenSSL: a refusal in the handshake
+    // reaches a TLS 1.3 client only as a closed connection, with no reason. The handshake completes,
+    // and every request and upgrade on an untrusted connection is answered 401 with the reason
+    // instead (as nginx does); nothing else is served on it.
+    this.server = tls
+      ? (https.createServer({ cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: tls.clientAuth, rejectUnauthorized: false }, onRequest) as unknown as http.Server)
+      : http.createServer(onRequest);
+    if (tls?.clientAuth) {
+      this.server.on('secureConnection', (socket: TLSSocket) => {
+        const refusal = this.certificateRefusal(socket);
+        const from = socket.remoteAddress ?? 'unknown';
+        if (!refusal || this.refusedCertificatesFrom.has(from)) return;
+        this.refusedCertificatesFrom.add(from);
+        this.options.logger.warn({ peer: from, reason: refusal.message }, 'refused a client certificate (logged once per address)');
+      });
+    }
     // A client that asks before sending a body (Expect: 100-continue, as curl does for large ones)
     // learns that it is too large without sending any of it.
     this.server.on('checkContinue', (req, res) => void this.dispatch(req, res, true));
@@ -162,7 +187,26 @@ export class HttpServer {
    * such a request is refused.
    */
   acceptUpgrades(onUpgrade: (req: http.IncomingMessage, socket: Socket, head: Buffer) => void): void {
-    this.server.on('upgrade', onUpgrade);
+    this.server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+      const refusal = this.certificateRefusal(socket);
+      if (refusal) socket.end(rawErrorResponse(refusal));
+      else onUpgrade(req, socket, head);
+    });
+  }
+
+  /** With mutual TLS, the refusal a connection without a trusted client certificate gets. */
+  private certificateRefusal(socket: Socket): ApiError | undefined {
+    const tlsSocket = socket as TLSSocket;
+    if (!this.options.tls?.clientAuth || tlsSocket.authorized) return undefined;
+    const presented = Object.keys(tlsSocket.getPeerCertificate()).length > 0;
+    const reason = presented
+      ? `the client certificate presented is not signed by its CA (${tlsSocket.authorizationError})`
+      : 'no client certificate was presented';
+    return new ApiError(
+      'CLIENT_CERTIFICATE_REFUSED',
+      `TLS: ${this.options.name} requires a client certificate signed by its CA (tls.ca-file), and ${reason}`,
+      "present a certificate signed by the cluster's CA: cairnctl's --tls-cert and --tls-key; a node presents its tls.cert-file",
+    );
   }
 
   private authorized(auth: RouteAuth, headers: http.IncomingHttpHeaders): boolean {
@@ -199,6 +243,11 @@ export class HttpServer {
       if (!res.writableFinished) abort.abort();
     });
     try {
+      const refusal = this.certificateRefusal(req.socket);
+      if (refusal) {
+        req.resume();
+        throw Object.assign(refusal, { closeConnection: true });
+      }
       if (!binding || !match) {
         req.resume();
         throw pathMatched
@@ -258,6 +307,12 @@ export class HttpServer {
     res.writeHead(apiError.status, headers);
     res.end(JSON.stringify(apiError.toBody()));
   }
+}
+
+/** An error answer written straight to a socket (a refused upgrade), closing the connection. */
+export function rawErrorResponse(error: ApiError): string {
+  const body = JSON.stringify(error.toBody());
+  return `HTTP/1.1 ${error.status} ${http.STATUS_CODES[error.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }
 
 /**

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { HttpClient, HttpStatusError } from '../../api/http-client';
 import { ROLES } from '../../api/schemas';
-import { ConfigError, knownKeys, loadConfig, parseSet } from '../config';
+import { ConfigError, knownKeys, loadConfig, loadNodeTls, parseSet } from '../config';
 import { sleep } from '../sleep';
 import { etcdHealthy, etcdIsLeader } from '../metadata/servers';
 import { etcdBinary, isEtcdMemberRunning, startEtcdMember, type EtcdMember } from './etcd';
@@ -192,19 +192,34 @@ function setNested(doc: Record<string, unknown>, key: string, value: unknown): v
   node[parts[parts.length - 1]!] = value;
 }
 
-function applySets(configFile: string, sets: string[]): void {
+/** `{node}` in a --set value: the node's name, for settings that differ per node (its TLS certificate). */
+const NODE_PLACEHOLDER = '{node}';
+
+function applySets(node: Pick<ClusterNodeEntry, 'name' | 'config'>, sets: string[]): void {
   if (sets.length === 0) return;
-  const doc = parseToml(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+  const doc = parseToml(readFileSync(node.config, 'utf8')) as Record<string, unknown>;
   for (const set of sets) {
     const { key, value } = parseSet(set);
-    setNested(doc, key, value);
+    setNested(doc, key, value.replaceAll(NODE_PLACEHOLDER, node.name));
   }
-  writeFileSync(configFile, stringifyToml(doc));
+  writeFileSync(node.config, stringifyToml(doc));
+}
+
+/** A new cluster's nodes speak TLS when the --set values give them a certificate. */
+function schemeOf(sets: string[]): 'http' | 'https' {
+  return sets.some((set) => parseSet(set).key === 'tls.cert-file') ? 'https' : 'http';
 }
 
 /** Node folders, configs and ports of a new cluster (and, for etcd, its members' folders and
  *  ports); n1 listens on CLI_DEFAULT_PORT when `useDefaultPort` and that port is free. */
-async function createNodes(dir: string, count: number, partitions: number | undefined, kind: MetadataKind, useDefaultPort: boolean): Promise<ClusterFile> {
+async function createNodes(
+  dir: string,
+  count: number,
+  partitions: number | undefined,
+  kind: MetadataKind,
+  useDefaultPort: boolean,
+  scheme: 'http' | 'https',
+): Promise<ClusterFile> {
   const nodes: ClusterNodeEntry[] = [];
   const takeDefault = useDefaultPort && (await bindsOnLoopback(CLI_DEFAULT_PORT));
   // Two per node: the node's listener, then its ingress; then, for etcd, a client and a peer port per member.
@@ -224,12 +239,12 @@ async function createNodes(dir: string, count: number, partitions: number | unde
         };
       })
     : [];
-  const metadataClient = kind === 'etcd' ? { type: 'etcd', addresses: members.map((m) => m.client_url) } : { addresses: [`http://127.0.0.1:${ports[0]}`] };
+  const metadataClient = kind === 'etcd' ? { type: 'etcd', addresses: members.map((m) => m.client_url) } : { addresses: [`${scheme}://127.0.0.1:${ports[0]}`] };
   for (let i = 0; i < count; i++) {
     const name = `n${i + 1}`;
     const nodeDir = path.join(dir, name);
     mkdirSync(nodeDir, { recursive: true });
-    const address = `http://127.0.0.1:${ports[i * 2]}`;
+    const address = `${scheme}://127.0.0.1:${ports[i * 2]}`;
     const ingress = `127.0.0.1:${ports[i * 2 + 1]}`;
     const config = path.join(nodeDir, 'config.toml');
     const doc = {
@@ -368,7 +383,7 @@ export async function localUp(options: UpOptions): Promise<ClusterFile> {
   // over with new ports: it holds no data yet, so its folders are simply discarded.
   let useDefaultPort = !process.env[NO_DEFAULT_PORT_ENV] || process.env[NO_DEFAULT_PORT_ENV] === '0';
   for (let attempt = 1; ; attempt++) {
-    const cluster = await createNodes(dir, options.nodes ?? 3, options.partitions, kind, useDefaultPort);
+    const cluster = await createNodes(dir, options.nodes ?? 3, options.partitions, kind, useDefaultPort, schemeOf(options.sets));
     try {
       return await startCluster(dir, cluster, options);
     } catch (err) {
@@ -439,16 +454,24 @@ export function restartEtcdMember(dirOption: string, name: string): EtcdMember {
 async function startCluster(dir: string, cluster: ClusterFile, options: UpOptions): Promise<ClusterFile> {
   // Validating each node's config here fails fast, naming the key, rather than in a child process.
   const configs = cluster.nodes.map((node) => {
-    applySets(node.config, options.sets);
-    return loadConfig({ file: node.config });
+    applySets(node, options.sets);
+    const config = loadConfig({ file: node.config });
+    // Addresses (cluster.json, each node's metadata-client) carry the scheme the cluster was made with.
+    if (!!config.tls !== node.address.startsWith('https://')) {
+      throw new LocalClusterError(
+        `${node.name} ${config.tls ? 'has tls.cert-file set' : 'has no tls.cert-file'}, but the cluster in ${dir} was created ${config.tls ? 'without' : 'with'} TLS (its addresses are ${node.address.split(':')[0]}://); a local cluster cannot switch: use another --dir for a new cluster`,
+      );
+    }
+    return config;
   });
 
   // The admin API of a cluster with admin.token set wants it from `local up` as from any client.
   // The store first: a node without its metadata store cannot start.
   if (cluster.metadata.kind === 'etcd') await startEtcdMembers(dir, cluster, cluster.metadata.members, options.progress);
 
-  const adminToken = configs[0]!.adminToken;
-  const http = new HttpClient({ connectTimeoutMs: 1_000, headers: adminToken ? { authorization: `Bearer ${adminToken}` } : {} });
+  const { adminToken, tls } = configs[0]!;
+  // With TLS, `local up` calls the nodes as n1 does: with n1's certificate, trusting its CA.
+  const http = new HttpClient({ connectTimeoutMs: 1_000, headers: adminToken ? { authorization: `Bearer ${adminToken}` } : {}, tls: tls && loadNodeTls(tls).client });
   try {
     const started: ClusterNodeEntry[] = [];
     /** Where each log stood when we started its node: what follows is this start's. */

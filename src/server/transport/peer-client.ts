@@ -1,11 +1,13 @@
 // The calling end of the node-to-node transport: one long-lived connection per peer, opened on
 // first use with an HTTP upgrade that carries the cluster secret, on which any number of requests
-// are outstanding at once. Failures are the HTTP client's kinds (refused, timeout, reset...), so
+// are outstanding at once (over TLS, with the node's certificate, for an https:// peer). Failures are the HTTP client's kinds (refused, timeout, reset...), so
 // that callers tell a dead or hung peer from an answer they did not like the same way as before.
 import http from 'node:http';
+import https from 'node:https';
 import type { Socket } from 'node:net';
 import { ApiError, isErrorCode } from '../../api/errors';
 import { classifyFailure, TransportError } from '../../api/http-client';
+import type { TlsClientOptions } from '../../api/tls';
 import { decodeFrame, decodeFrameHeader, encodeFrame } from '../bifrost/wire';
 import { CLUSTER_SECRET_HEADER, messageTooLarge } from '../http/server';
 import { MessageKind, MessageReader, MessageWriter, operationCode, PEER_PROTOCOL, type PeerOperation } from './frames';
@@ -16,6 +18,8 @@ export interface PeerClientOptions {
   clusterSecret?: string;
   /** networking.message-size-limit, for requests and answers alike. */
   messageLimit: number;
+  /** For https:// peers: the CA to trust and the certificate to present (the node's own). */
+  tls?: TlsClientOptions;
 }
 
 export interface PeerCallOptions {
@@ -138,7 +142,9 @@ class PeerConnection {
     if (this.opening) return;
     this.opening = true;
     const url = new URL(this.address);
-    const req = http.request({
+    const secure = url.protocol === 'https:';
+    const req = (secure ? https : http).request({
+      ...(secure ? this.options.tls : {}),
       host: url.hostname,
       port: url.port,
       path: '/v1/peer',
@@ -173,8 +179,8 @@ class PeerConnection {
       res.on('error', (err) => failed(new TransportError(classifyFailure(err).kind, this.address, '')));
     });
     req.on('error', (err) => {
-      const { kind, detail } = classifyFailure(err);
-      failed(new TransportError(kind, this.address, detail));
+      const { kind, detail, tlsProblem } = classifyFailure(err);
+      failed(new TransportError(kind, this.address, detail, tlsProblem));
     });
     req.end();
   }

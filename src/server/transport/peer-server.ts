@@ -6,7 +6,7 @@ import type http from 'node:http';
 import type { Socket } from 'node:net';
 import { ApiError } from '../../api/errors';
 import { decodeFrameHeader, encodeFrame } from '../bifrost/wire';
-import { CLUSTER_SECRET_HEADER, messageTooLarge, sameSecret, toApiError } from '../http/server';
+import { CLUSTER_SECRET_HEADER, messageTooLarge, rawErrorResponse, sameSecret, toApiError } from '../http/server';
 import type { Logger } from '../logger';
 import { MessageKind, MessageReader, MessageWriter, operationCode, operationName, PEER_PROTOCOL, type Message, type PeerOperation } from './frames';
 
@@ -41,7 +41,7 @@ export class PeerServer {
   /** Takes over a connection whose request asked for an upgrade. */
   upgrade(req: http.IncomingMessage, socket: Socket, head: Buffer): void {
     if (req.headers.upgrade?.toLowerCase() !== PEER_PROTOCOL) {
-      socket.end(handshakeRefusal(400, 'Bad Request', new ApiError('BAD_REQUEST', `unknown upgrade protocol '${req.headers.upgrade}'`, `peers speak ${PEER_PROTOCOL}`)));
+      socket.end(rawErrorResponse(new ApiError('BAD_REQUEST', `unknown upgrade protocol '${req.headers.upgrade}'`, `peers speak ${PEER_PROTOCOL}`)));
       return;
     }
     const secret = req.headers[CLUSTER_SECRET_HEADER];
@@ -51,7 +51,7 @@ export class PeerServer {
         this.refusedFrom.add(from);
         this.options.logger.warn({ peer: from }, 'refused a peer connection: missing or wrong cluster secret (logged once per address)');
       }
-      socket.end(handshakeRefusal(401, 'Unauthorized', new ApiError('UNAUTHORIZED', `${this.options.name} refused the peer connection: missing or wrong cluster secret`, 'set the same cluster-secret on every node')));
+      socket.end(rawErrorResponse(new ApiError('UNAUTHORIZED', `${this.options.name} refused the peer connection: missing or wrong cluster secret`, 'set the same cluster-secret on every node')));
       return;
     }
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nupgrade: ${PEER_PROTOCOL}\r\nconnection: Upgrade\r\n\r\n`);
@@ -107,9 +107,4 @@ export class PeerServer {
       this.options.logger.debug({ err, operation: operationName(message.operation) }, 'peer notice not taken'),
     );
   }
-}
-
-function handshakeRefusal(status: number, reason: string, error: ApiError): string {
-  const body = JSON.stringify(error.toBody());
-  return `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }
