@@ -1,7 +1,8 @@
 // The calling end of the node-to-node transport: one long-lived connection per peer, opened on
 // first use with an HTTP upgrade that carries the cluster secret, on which any number of requests
-// are outstanding at once (over TLS, with the node's certificate, for an https:// peer). Failures are the HTTP client's kinds (refused, timeout, reset...), so
-// that callers tell a dead or hung peer from an answer they did not like the same way as before.
+// are outstanding at once (over TLS, with the node's certificate, for an https:// peer). Failures
+// are the HTTP client's kinds (refused, timeout, reset...), so that callers tell a dead or hung peer
+// from an answer they did not like the same way as before.
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
