@@ -124,6 +124,8 @@ class RemoteAppendQueue {
 
 export class Bifrost {
   private readonly remoteQueues = new Map<number, RemoteAppendQueue>();
+  /** Loglets whose committed tail this node's log-server was found not to know, with that tail. */
+  private readonly localTailBehind = new Map<number, number>();
   private closed = false;
 
   constructor(
@@ -244,15 +246,32 @@ export class Bifrost {
     }
   }
 
-  /** Committed tail (exclusive offset) of a replicated tail segment, from its sequencer. */
+  /**
+   * Committed tail (exclusive offset) of a replicated tail segment. A wait for it to pass `after` is
+   * spent on this node's log-server when it is in the nodeset: the stores and releases it receives
+   * carry the committed tail, so a follower learns of commits without a message of its own. When
+   * that wait ends with nothing new, the sequencer is asked; if it knew more, this log-server misses
+   * news of the loglet (it takes no writes, or a release was lost), and the sequencer is asked
+   * instead until this log-server has caught up with what it said.
+   */
   private async segmentTail(segment: ReplicatedSegment, after = 0, waitMs = 0): Promise<number> {
+    const loglet = segment.params.loglet_id;
     if (this.isMe(segment.params.sequencer)) {
-      const sequencer = this.sequencers()?.find(segment.params.loglet_id);
-      if (!sequencer) throw sealedError(segment.params.loglet_id);
+      const sequencer = this.sequencers()?.find(loglet);
+      if (!sequencer) throw sealedError(loglet);
       return sequencer.waitForTail(after, waitMs);
     }
-    const tail = await this.askSequencer(segment, { after, wait_ms: waitMs }, TAIL_TIMEOUT_MS + waitMs);
-    return tail.committed_tail;
+    const local = waitMs > 0 ? this.logServers.localMember(segment.params.nodeset) : undefined;
+    const behind = this.localTailBehind.get(loglet);
+    if (local && behind !== undefined && (local.knownGlobalTail(loglet) ?? 0) >= behind) this.localTailBehind.delete(loglet);
+    if (local && !this.localTailBehind.has(loglet)) {
+      const known = (await local.waitGlobalTail(loglet, after, waitMs)) ?? 0;
+      if (known > after) return known;
+      const tail = (await this.askSequencer(segment, { after, wait_ms: 0 }, TAIL_TIMEOUT_MS)).committed_tail;
+      if (tail > (local.knownGlobalTail(loglet) ?? 0)) this.localTailBehind.set(loglet, tail);
+      return tail;
+    }
+    return (await this.askSequencer(segment, { after, wait_ms: waitMs }, TAIL_TIMEOUT_MS + waitMs)).committed_tail;
   }
 
   /**

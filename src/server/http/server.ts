@@ -26,7 +26,6 @@ export interface RequestContext {
   headers: http.IncomingHttpHeaders;
   /** The raw body (already size-checked). */
   body: Buffer;
-  signal: AbortSignal;
 }
 
 export interface JsonContext<B> extends RequestContext {
@@ -237,11 +236,6 @@ export class HttpServer {
         break;
       }
     }
-    const abort = new AbortController();
-    // Only a client that goes away before the answer aborts the work (aborting builds an exception).
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
     try {
       const refusal = this.certificateRefusal(req.socket);
       if (refusal) {
@@ -283,7 +277,7 @@ export class HttpServer {
       const body = await readBody(req, limit, (size, declared) =>
         tooLarge ? tooLarge(size, limit, { params, declared }) : messageTooLarge(size, limit, declared),
       );
-      const result = await binding.handle({ params, query: url.searchParams, headers: req.headers, body, signal: abort.signal });
+      const result = await binding.handle({ params, query: url.searchParams, headers: req.headers, body });
       if (!res.headersSent) {
         res.writeHead(result.status ?? 200, result.headers);
         res.end(result.body);

@@ -56,6 +56,13 @@ export class LogStoreHandle implements MarkerStore {
    * on the loglet, whose answer reports them.
    */
   private readonly released = new Map<number, number>();
+  /**
+   * The highest global tail each loglet's sequencer has told this log-server (with a store or a
+   * release), and the readers on this node waiting for it to move: a follower learns what is
+   * committed here instead of asking the sequencer.
+   */
+  private readonly globalTails = new Map<number, number>();
+  private readonly tailWaiters = new Map<number, Set<() => void>>();
   private readonly recent = new RecordCache(RECORD_CACHE_BYTES);
 
   /**
@@ -115,6 +122,44 @@ export class LogStoreHandle implements MarkerStore {
   /** A sequencer tells the committed tail of a loglet that went idle (see `released`). */
   release(loglet: number, globalTail: number): void {
     if (globalTail > (this.released.get(loglet) ?? 0)) this.released.set(loglet, globalTail);
+    this.noteGlobalTail(loglet, globalTail);
+  }
+
+  private noteGlobalTail(loglet: number, globalTail: number): void {
+    if (globalTail <= (this.globalTails.get(loglet) ?? 0)) return;
+    this.globalTails.set(loglet, globalTail);
+    this.wakeTailWaiters(loglet);
+  }
+
+  private wakeTailWaiters(loglet: number): void {
+    const waiters = this.tailWaiters.get(loglet);
+    if (!waiters) return;
+    this.tailWaiters.delete(loglet);
+    for (const wake of waiters) wake();
+  }
+
+  knownGlobalTail(loglet: number): number | undefined {
+    return this.globalTails.get(loglet);
+  }
+
+  /**
+   * The loglet's global tail as this log-server knows it, once it passes `after`, the loglet is
+   * sealed here, or `waitMs` passed (undefined while no sequencer has told it one).
+   */
+  async waitGlobalTail(loglet: number, after: number, waitMs: number): Promise<number | undefined> {
+    if ((this.knownGlobalTail(loglet) ?? 0) > after || this.sealed.has(loglet) || waitMs <= 0) return this.knownGlobalTail(loglet);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, waitMs);
+      let waiters = this.tailWaiters.get(loglet);
+      if (!waiters) this.tailWaiters.set(loglet, (waiters = new Set()));
+      waiters.add(done);
+      function done() {
+        clearTimeout(timer);
+        waiters!.delete(done);
+        resolve();
+      }
+    });
+    return this.knownGlobalTail(loglet);
   }
 
   /** Stores an encoded store frame as received from the network. */
@@ -130,6 +175,7 @@ export class LogStoreHandle implements MarkerStore {
   /** `frame` (the request and records encoded, in a buffer of its own) goes to the thread. */
   private async storeEncoded(request: StoreRequest, records: Buffer[], frame: Buffer): Promise<StoreResult> {
     if (request.sequencer && this.superseded(request.sequencer)) return { status: 'sealed', local_tail: 1, sealed: true };
+    this.noteGlobalTail(request.loglet_id, request.known_global_tail);
     const result = await this.write(this.call<StoreResult>({ op: 'store', frame }, [frame.buffer as ArrayBuffer]));
     if (request.trim_point !== undefined) this.recent.trim(request.loglet_id, request.trim_point);
     if (result.status === 'ok') this.recent.add(request.loglet_id, request.first_offset, records);
@@ -153,6 +199,7 @@ export class LogStoreHandle implements MarkerStore {
   async seal(loglet: number): Promise<LogletState> {
     const state = await this.write(this.call<LogletState>({ op: 'seal', loglet }));
     this.sealed.add(loglet);
+    this.wakeTailWaiters(loglet);
     return state;
   }
 

@@ -12,6 +12,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
 export class LogServerRegistry {
   private readonly remote = new Map<string, LogServerClient>();
   private local: LocalLogServer | undefined;
+  private localStore: LogStoreHandle | undefined;
 
   constructor(
     private readonly metadata: MetadataManager,
@@ -20,6 +21,12 @@ export class LogServerRegistry {
 
   attachLocal(nodeId: number, store: LogStoreHandle): void {
     this.local = new LocalLogServer(nodeId, store);
+    this.localStore = store;
+  }
+
+  /** This node's log store, if this node is one of `nodeset`. */
+  localMember(nodeset: readonly number[]): LogStoreHandle | undefined {
+    return this.local && nodeset.includes(this.local.nodeId) ? this.localStore : undefined;
   }
 
   isLocal(nodeId: number): boolean {
