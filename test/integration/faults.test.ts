@@ -2,8 +2,10 @@
 // left on the survivors after nodes came back, reads failing with 500s, a restarted node blaming
 // provisioning for an unreachable metadata store, a paused leader answering reads from an old view,
 // appends held by a paused sequencer after failover, a seal whose metadata update failed
-// leaving the log sealed for good, and a retried append applied twice over a later write.
+// leaving the log sealed for good, a retried append applied twice over a later write, and a
+// follower left one commit behind when its log-server missed the release of that commit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseLogletId } from '../../src/api/ids';
 import type { PartitionTable } from '../../src/api/schemas';
 import { partitionForKey } from '../../src/server/worker/partitioning';
 import { alive, startServer, TestCluster, waitUntil } from '../helpers/cluster';
@@ -243,5 +245,44 @@ describe('faults around the data path', () => {
     expect(copies.map((e) => e.value.toString())).toEqual(['first', 'second', 'first']);
     await cluster.settled();
     for (const id of [1, 2, 3]) expect((await get(ingress(id), key!)).body.toString(), `GET through n${id}`).toBe('second');
+  }, 120_000);
+
+  it('a follower whose log-server lost the releases of the last commit still applies it', async () => {
+    // Followers learn commits from the stores and releases their own log-server receives. Here n3's
+    // log-server drops every release, so after the last write it knows the committed tail only up to
+    // the record before: the follower must learn the rest from the sequencer.
+    cluster.kill('n3');
+    await waitUntil('n3 to die', async () => !alive(cluster.node('n3').pid));
+    await cluster.up([], { CAIRN_FAILPOINTS: 'release-lost=1000000000' });
+    await cluster.settled();
+    const { partition, loglet } = await waitUntil('a partition followed on n3 and sequenced elsewhere', async () => {
+      const followed = (await cluster.ctlJson<{ processors: ProcessorRow[] }>(['partitions', 'list'])).processors.filter(
+        (p) => p.node_id === 3 && p.mode === 'follower' && p.status === 'active',
+      );
+      const rows = await logs();
+      for (const processor of followed) {
+        const found = table.partitions.find((p) => p.id === processor.partition_id)!;
+        const row = rows.find((l) => l.log_id === found.log_id);
+        if (row && row.sequencer_node_id !== 3) return { partition: found, loglet: parseLogletId(row.loglet_id) };
+      }
+      return undefined;
+    });
+    for (const [i, key] of keysOf(partition.id, 3).entries()) await putAll([ingress(1)], [[key, `value ${i}`]]);
+    const tail = (await cluster.ctlJson<{ logs: Array<{ log_id: number; tail_lsn: number }> }>(['logs', 'find-tail', String(partition.log_id)])).logs[0]!.tail_lsn;
+    const stateOn = async (node: string) =>
+      (await (await fetch(`${cluster.node(node).address}/v1/log-server/loglets/${loglet}`)).json()) as { local_tail: number; known_global_tail: number };
+    // The other log-servers learn the last commit from a release; n3's stays one record behind.
+    await waitUntil('n1 to know the committed tail', async () => {
+      const n1 = await stateOn('n1');
+      return n1.known_global_tail === n1.local_tail;
+    });
+    const n3 = await stateOn('n3');
+    expect(n3.known_global_tail, 'releases to n3 are lost').toBe(n3.local_tail - 1);
+    await waitUntil(`n3's follower of partition ${partition.id} to apply up to LSN ${tail - 1}`, async () => {
+      const replica = (await cluster.ctlJson<{ processors: Array<ProcessorRow & { applied_lsn: number | null }> }>(['partitions', 'list'])).processors.find(
+        (p) => p.node_id === 3 && p.partition_id === partition.id,
+      );
+      return replica?.applied_lsn === tail - 1;
+    }, 10_000);
   }, 120_000);
 });

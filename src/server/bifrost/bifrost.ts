@@ -2,7 +2,7 @@
 // runs here, over the peer transport otherwise), retrying on the next segment after a seal; and
 // read committed records from the log-servers that hold them.
 import { ApiError } from '../../api/errors';
-import { formatLogletId, parseGenId, type GenerationalNodeId } from '../../api/ids';
+import { formatLogletId, parseGenId, splitLogletId, type GenerationalNodeId } from '../../api/ids';
 import { findChain, tailSegment } from '../../api/logs';
 import type { AppendResult, LogChain, SequencerTail, Segment } from '../../api/schemas';
 import type { LogServerRegistry } from '../log-server/registry';
@@ -265,10 +265,17 @@ export class Bifrost {
     const behind = this.localTailBehind.get(loglet);
     if (local && behind !== undefined && (local.knownGlobalTail(loglet) ?? 0) >= behind) this.localTailBehind.delete(loglet);
     if (local && !this.localTailBehind.has(loglet)) {
-      const known = (await local.waitGlobalTail(loglet, after, waitMs)) ?? 0;
+      // A loglet's tail offset is at least 1 (nothing committed yet).
+      const known = (await local.waitGlobalTail(loglet, after, waitMs)) ?? 1;
       if (known > after) return known;
+      // Sealed here: what more was committed comes to light when the chain is extended (the next
+      // segment's base), so wait for that rather than ask the sequencer again and again. A seal
+      // that did not get through leaves the sequencer committing: it is asked after the wait.
+      const stillTail = () => tailSegment(this.chain(splitLogletId(loglet).logId)).params?.loglet_id === loglet;
+      if (local.isSealed(loglet) && stillTail()) await this.metadata.changed('bifrost_config', waitMs);
+      if (!stillTail()) return known;
       const tail = (await this.askSequencer(segment, { after, wait_ms: 0 }, TAIL_TIMEOUT_MS)).committed_tail;
-      if (tail > (local.knownGlobalTail(loglet) ?? 0)) this.localTailBehind.set(loglet, tail);
+      if (tail > (local.knownGlobalTail(loglet) ?? 1)) this.localTailBehind.set(loglet, tail);
       return tail;
     }
     return (await this.askSequencer(segment, { after, wait_ms: waitMs }, TAIL_TIMEOUT_MS + waitMs)).committed_tail;

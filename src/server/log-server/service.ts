@@ -3,6 +3,7 @@
 // digest).
 import { ApiError } from '../../api/errors';
 import { decodeFrameHeader, encodeFrame } from '../bifrost/wire';
+import { failpoint } from '../failpoints';
 import type { HttpServer } from '../http/server';
 import { headerOperation, type PeerServer } from '../transport/peer-server';
 import type { ReadRequest, TailRelease } from './client';
@@ -29,6 +30,8 @@ export function bindLogServerOperations(peer: PeerServer, logStore: () => LogSto
   peer.handle(
     'release',
     headerOperation(async ({ loglet_id, known_global_tail }: TailRelease) => {
+      // A test stands here for releases lost on the way (a notice is gone with its connection).
+      failpoint('release-lost');
       logStore().release(loglet_id, known_global_tail);
       return null; // a notice: nothing is answered
     }),
