@@ -38,7 +38,7 @@ export class LocalLogServer implements LogServerClient {
 
   constructor(
     readonly nodeId: number,
-    private readonly logStore: LogStoreHandle,
+    readonly logStore: LogStoreHandle,
   ) {}
 
   store(request: StoreRequest, records: Buffer[]): Promise<StoreResult> {

@@ -12,7 +12,6 @@ const REQUEST_TIMEOUT_MS = 10_000;
 export class LogServerRegistry {
   private readonly remote = new Map<string, LogServerClient>();
   private local: LocalLogServer | undefined;
-  private localStore: LogStoreHandle | undefined;
 
   constructor(
     private readonly metadata: MetadataManager,
@@ -21,12 +20,11 @@ export class LogServerRegistry {
 
   attachLocal(nodeId: number, store: LogStoreHandle): void {
     this.local = new LocalLogServer(nodeId, store);
-    this.localStore = store;
   }
 
   /** This node's log store, if this node is one of `nodeset`. */
   localMember(nodeset: readonly number[]): LogStoreHandle | undefined {
-    return this.local && nodeset.includes(this.local.nodeId) ? this.localStore : undefined;
+    return this.local && nodeset.includes(this.local.nodeId) ? this.local.logStore : undefined;
   }
 
   isLocal(nodeId: number): boolean {
