@@ -37,6 +37,12 @@ export interface TrimOptions {
 
 export class LogOperations {
   private readonly inProgress = new Map<number, Promise<SealOutcome>>();
+  /**
+   * Sequencers chosen for segments not recorded yet, by log: reconfigurations started together (the
+   * controller's, after a node with several sequencers died) would all see the same loads and put
+   * every new segment on one node, whose next pause then stalls every log.
+   */
+  private readonly chosenSequencers = new Map<number, number>();
 
   constructor(
     private readonly me: GenerationalNodeId,
@@ -68,7 +74,8 @@ export class LogOperations {
     const candidates = workers.length ? workers : nodes.filter((n) => n.roles.includes('log-server'));
     const logs = this.metadata.require('bifrost_config').value;
     const load = (node: NodeEntry) =>
-      logs.logs.filter((chain) => tailSegment(chain).params?.sequencer.startsWith(`N${node.id}:`)).length;
+      logs.logs.filter((chain) => !this.chosenSequencers.has(chain.log_id) && tailSegment(chain).params?.sequencer.startsWith(`N${node.id}:`)).length +
+      [...this.chosenSequencers.values()].filter((id) => id === node.id).length;
     return candidates.sort((a, b) => load(a) - load(b) || a.id - b.id)[0];
   }
 
@@ -89,7 +96,10 @@ export class LogOperations {
         () => this.sealAndExtend(logId, options),
       );
     }
-    const work = this.doSealAndExtend(logId, options).finally(() => this.inProgress.delete(logId));
+    const work = this.doSealAndExtend(logId, options).finally(() => {
+      this.inProgress.delete(logId);
+      this.chosenSequencers.delete(logId);
+    });
     this.inProgress.set(logId, work);
     return work;
   }
@@ -101,7 +111,7 @@ export class LogOperations {
     if (options.segmentIndex !== undefined && tail.index !== options.segmentIndex) {
       throw new ApiError(
         'VERSION_CONFLICT',
-        `log ${logId}: the tail segment is ${tail.index}, not ${options.segmentIndex} (reconfigured since, by the cluster controller or another operator); nothing was sealed`,
+        `the tail segment of log ${logId} is ${tail.index}, not ${options.segmentIndex} (reconfigured since, by the cluster controller or another operator); nothing was sealed`,
         `see \`cairnctl logs describe ${logId}\`, and run the command again if the new tail segment should be replaced too`,
       );
     }
@@ -126,6 +136,7 @@ export class LogOperations {
       sequencer = this.chooseSequencer(previous) ?? this.chooseSequencer(undefined);
     }
 
+    if (options.extend && sequencer && !options.dryRun) this.chosenSequencers.set(logId, sequencer.id);
     if (options.extend && !sequencer && tail.kind !== 'replicated') {
       throw new ApiError('UNAVAILABLE', `log ${logId} stays sealed: no alive node can run its sequencer`);
     }
