@@ -95,6 +95,8 @@ export class Writers {
   readonly acked = new Map<string, string>();
   /** Acknowledged writes per partition, when clients write to one partition each. */
   readonly ackedIn = new Map<number, number>();
+  /** The longest time between two acknowledged writes of a partition, likewise. */
+  readonly longestPauseIn = new Map<number, number>();
   readonly failed: string[] = [];
   longestPauseMs = 0;
   private running = true;
@@ -126,8 +128,12 @@ export class Writers {
         continue;
       }
       this.acked.set(key, value);
-      if (partition !== undefined) this.ackedIn.set(partition, (this.ackedIn.get(partition) ?? 0) + 1);
       const now = Date.now();
+      if (partition !== undefined) {
+        const count = (this.ackedIn.get(partition) ?? 0) + 1;
+        this.ackedIn.set(partition, count);
+        if (count > 1) this.longestPauseIn.set(partition, Math.max(this.longestPauseIn.get(partition) ?? 0, now - lastAck));
+      }
       this.longestPauseMs = Math.max(this.longestPauseMs, now - lastAck);
       lastAck = now;
     }

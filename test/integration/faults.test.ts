@@ -2,8 +2,9 @@
 // left on the survivors after nodes came back, reads failing with 500s, a restarted node blaming
 // provisioning for an unreachable metadata store, a paused leader answering reads from an old view,
 // appends held by a paused sequencer after failover, a seal whose metadata update failed
-// leaving the log sealed for good, a retried append applied twice over a later write, and a
-// follower left one commit behind when its log-server missed the release of that commit.
+// leaving the log sealed for good, a retried append applied twice over a later write, the
+// sequencers of a killed node all moved to one survivor, and a follower left one commit behind
+// when its log-server missed the release of that commit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLogletId } from '../../src/api/ids';
 import type { PartitionTable } from '../../src/api/schemas';
@@ -284,5 +285,27 @@ describe('faults around the data path', () => {
       );
       return replica?.applied_lsn === tail - 1;
     }, 10_000);
+  }, 120_000);
+
+  it('spreads the sequencers of a killed node over the survivors', async () => {
+    // N2 sequences three of the four logs; the controller replaces all three in one round, and each
+    // choice must count those made before it (they all once went to the least loaded survivor, whose
+    // next pause then stalled every log).
+    const toMove = (await logs()).filter((l) => l.sequencer_node_id !== 2).slice(1);
+    if (toMove.length) {
+      const moved = await cluster.ctl(['logs', 'reconfigure', ...toMove.flatMap((l) => ['-l', String(l.log_id)]), '--sequencer', 'N2', '--yes']);
+      expect(moved.code, moved.stderr).toBe(0);
+    }
+    await waitUntil('N2 to sequence three logs', async () => (await logs()).filter((l) => l.sequencer_node_id === 2).length === 3);
+    const pid = cluster.node('n2').pid;
+    cluster.kill('n2');
+    await waitUntil('n2 to die', async () => !alive(pid));
+    const after = await waitUntil('every log to leave N2', async () => {
+      const now = await logs();
+      return now.every((l) => l.sequencer_node_id !== 2) && now;
+    });
+    for (const survivor of [1, 3]) expect(after.filter((l) => l.sequencer_node_id === survivor).map((l) => l.log_id), `logs sequenced by N${survivor}`).toHaveLength(2);
+    await cluster.up();
+    await cluster.settled();
   }, 120_000);
 });

@@ -412,6 +412,9 @@ export class ClusterController {
     const desired = writeableLogServers(nodes).map((n) => n.id);
     const work: Promise<unknown>[] = [];
     for (const chain of logs.logs) {
+      // An operator's seal or reconfigure of this log is under way here: waiting for it would hold
+      // this whole tick (every other log and partition) up; the next tick sees what it left.
+      if (this.ops.isReconfiguring(chain.log_id)) continue;
       const tail = tailSegment(chain);
       let reason: string | undefined;
       let keepSequencer: number | undefined;
@@ -426,7 +429,7 @@ export class ClusterController {
         const sealedOn = this.reportedSealed(tail.params.loglet_id);
         const unreachable = this.unhealthyFor(`sequencer:${chain.log_id}`, now, gone);
         const nodesetStaleFor = this.unhealthyFor(`nodeset:${chain.log_id}`, now, nodesetStale);
-        const sealedFor = this.unhealthyFor(`sealed:${chain.log_id}`, now, sealedOn.length > 0 && !this.ops.isReconfiguring(chain.log_id));
+        const sealedFor = this.unhealthyFor(`sealed:${chain.log_id}`, now, sealedOn.length > 0);
         if (restarted) reason = `sequencer ${tail.params.sequencer} is gone (node is now ${node ? formatGenId(node) : 'removed'})`;
         else if (sealedOn.length && sealedFor >= SEALED_SETTLE_MS) {
           // Sealed on the log-servers but still the tail in the metadata: a reconfiguration whose

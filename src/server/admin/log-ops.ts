@@ -2,14 +2,13 @@
 // logs reconfigure, logs find-tail): seal the tail segment, then extend the chain with a new
 // segment (a new loglet with its own sequencer), all recorded by compare-and-set.
 import { ApiError } from '../../api/errors';
-import { formatGenId, formatLogletId, formatPlainId, makeLogletId, type GenerationalNodeId } from '../../api/ids';
+import { formatGenId, formatLogletId, formatPlainId, makeLogletId, parseGenId, type GenerationalNodeId } from '../../api/ids';
 import { findChain, tailSegment } from '../../api/logs';
 import type { LogTail, NodeConfig as NodeEntry, ReplicationProperty, SealOutcome, Segment, TrimOutcome } from '../../api/schemas';
 import type { Bifrost } from '../bifrost/bifrost';
-import { fMajority, sealLoglet, type MemberStates } from '../bifrost/sealer';
+import { askNodeset, sealLoglet, type MemberStates } from '../bifrost/sealer';
 import { failpoint } from '../failpoints';
 import { holdsData, isAuthoritative } from '../../api/states';
-import type { LogletState } from '../log-server/log-store';
 import type { LogServerRegistry } from '../log-server/registry';
 import type { Logger } from '../logger';
 import type { MetadataManager } from '../metadata/manager';
@@ -38,6 +37,12 @@ export interface TrimOptions {
 
 export class LogOperations {
   private readonly inProgress = new Map<number, Promise<SealOutcome>>();
+  /**
+   * Sequencers chosen for segments not recorded yet, by log: reconfigurations started together (the
+   * controller's, after a node with several sequencers died) would all see the same loads and put
+   * every new segment on one node, whose next pause then stalls every log.
+   */
+  private readonly chosenSequencers = new Map<number, number>();
 
   constructor(
     private readonly me: GenerationalNodeId,
@@ -69,7 +74,8 @@ export class LogOperations {
     const candidates = workers.length ? workers : nodes.filter((n) => n.roles.includes('log-server'));
     const logs = this.metadata.require('bifrost_config').value;
     const load = (node: NodeEntry) =>
-      logs.logs.filter((chain) => tailSegment(chain).params?.sequencer.startsWith(`N${node.id}:`)).length;
+      logs.logs.filter((chain) => !this.chosenSequencers.has(chain.log_id) && tailSegment(chain).params?.sequencer.startsWith(`N${node.id}:`)).length +
+      [...this.chosenSequencers.values()].filter((id) => id === node.id).length;
     return candidates.sort((a, b) => load(a) - load(b) || a.id - b.id)[0];
   }
 
@@ -77,8 +83,12 @@ export class LogOperations {
     return this.inProgress.has(logId);
   }
 
-  /** Serialises reconfigurations of one log within this process; others are fenced by CAS. */
+  /**
+   * Serialises reconfigurations of one log within this process; others are fenced by CAS. A dry run
+   * changes nothing and is not serialised: a slow one must not hold up the controller's failover.
+   */
   sealAndExtend(logId: number, options: ReconfigureOptions): Promise<SealOutcome> {
+    if (options.dryRun) return this.doSealAndExtend(logId, options);
     const running = this.inProgress.get(logId);
     if (running) {
       return running.then(
@@ -86,7 +96,10 @@ export class LogOperations {
         () => this.sealAndExtend(logId, options),
       );
     }
-    const work = this.doSealAndExtend(logId, options).finally(() => this.inProgress.delete(logId));
+    const work = this.doSealAndExtend(logId, options).finally(() => {
+      this.inProgress.delete(logId);
+      this.chosenSequencers.delete(logId);
+    });
     this.inProgress.set(logId, work);
     return work;
   }
@@ -96,7 +109,11 @@ export class LogOperations {
     if (!chain) throw new ApiError('NOT_FOUND', `log ${logId} does not exist`, 'see `cairnctl logs list`');
     const tail = tailSegment(chain);
     if (options.segmentIndex !== undefined && tail.index !== options.segmentIndex) {
-      throw new ApiError('VERSION_CONFLICT', `log ${logId}: the tail segment is ${tail.index}, not ${options.segmentIndex}`, 'look at `cairnctl logs describe` and retry');
+      throw new ApiError(
+        'VERSION_CONFLICT',
+        `the tail segment of log ${logId} is ${tail.index}, not ${options.segmentIndex} (reconfigured since, by the cluster controller or another operator); nothing was sealed`,
+        `see \`cairnctl logs describe ${logId}\`, and run the command again if the new tail segment should be replaced too`,
+      );
     }
     const nodes = this.metadata.require('nodes_config').value;
     for (const id of options.nodeset ?? []) {
@@ -119,6 +136,7 @@ export class LogOperations {
       sequencer = this.chooseSequencer(previous) ?? this.chooseSequencer(undefined);
     }
 
+    if (options.extend && sequencer && !options.dryRun) this.chosenSequencers.set(logId, sequencer.id);
     if (options.extend && !sequencer && tail.kind !== 'replicated') {
       throw new ApiError('UNAVAILABLE', `log ${logId} stays sealed: no alive node can run its sequencer`);
     }
@@ -288,21 +306,21 @@ export class LogOperations {
     if (!chain) throw new ApiError('NOT_FOUND', `log ${logId} does not exist`, 'see `cairnctl logs list`');
     const tail = tailSegment(chain);
     if (tail.kind !== 'replicated' || !tail.params) return { log_id: logId, segment_index: tail.index, state: 'SEALED', tail_lsn: tail.base_lsn };
-    try {
-      return { log_id: logId, segment_index: tail.index, state: 'OPEN', tail_lsn: await this.bifrost.tailLsn(logId) };
-    } catch {
-      // The sequencer is gone: ask the log-servers.
-      const params = tail.params;
-      const members = this.memberStates();
-      const counted = params.nodeset.filter((id) => members.holdsData(id) && members.authoritative(id));
-      const states = (await Promise.allSettled(counted.map((id) => this.logServers.client(id).state(params.loglet_id))))
-        .filter((r): r is PromiseFulfilledResult<LogletState> => r.status === 'fulfilled')
-        .map((r) => r.value);
-      if (states.length === 0) throw new ApiError('UNAVAILABLE', `no log-server of loglet ${formatLogletId(params.loglet_id)} answered`);
-      const effective = params.nodeset.filter((id) => members.holdsData(id)).length;
-      const sealed = states.filter((s) => s.sealed).length >= fMajority(effective, params.replication.node);
-      const offset = sealed ? Math.max(...states.map((s) => s.local_tail)) : Math.max(...states.map((s) => s.known_global_tail));
-      return { log_id: logId, segment_index: tail.index, state: sealed ? 'SEALED' : 'OPEN', tail_lsn: tail.base_lsn + offset - 1 };
+    // A sequencer the probes found unreachable is not asked: it would cost the whole tail timeout.
+    if (this.liveness.get(parseGenId(tail.params.sequencer).id)?.alive !== false) {
+      try {
+        return { log_id: logId, segment_index: tail.index, state: 'OPEN', tail_lsn: await this.bifrost.tailLsn(logId) };
+      } catch {
+        // The sequencer is gone: ask the log-servers.
+      }
     }
+    const params = tail.params;
+    const members = this.memberStates();
+    const { counted, needed } = await askNodeset(params, members, (id) => this.logServers.client(id).state(params.loglet_id));
+    const states = [...counted.values()];
+    if (states.length === 0) throw new ApiError('UNAVAILABLE', `no log-server of loglet ${formatLogletId(params.loglet_id)} answered`, 'bring a log-server of its nodeset back and retry');
+    const sealed = states.filter((s) => s.sealed).length >= needed;
+    const offset = sealed ? Math.max(...states.map((s) => s.local_tail)) : Math.max(...states.map((s) => s.known_global_tail));
+    return { log_id: logId, segment_index: tail.index, state: sealed ? 'SEALED' : 'OPEN', tail_lsn: tail.base_lsn + offset - 1 };
   }
 }

@@ -33,31 +33,51 @@ export function fMajority(nodesetSize: number, replication: number): number {
   return Math.max(1, nodesetSize - replication + 1);
 }
 
-/** Seals on every member that answers; resolves once all did, or an f-majority did and patience ran out. */
-async function sealAll(params: ReplicatedLogletParams, client: (id: number) => LogServerClient, members: MemberStates): Promise<Map<number, LogletState>> {
-  const effective = params.nodeset.filter((id) => members.holdsData(id));
-  const needed = fMajority(effective.length, params.replication.node);
-  const counted = new Map<number, LogletState>();
+/** What the authoritative members of a nodeset answered (see askNodeset). */
+export interface NodesetAnswers<T> {
+  /** Answers of members that hold data and are authoritative, by node id. */
+  counted: Map<number, T>;
+  /** The f-majority of the effective nodeset. */
+  needed: number;
+  /** Members that hold data (not disabled, not removed). */
+  effective: number;
+  /** `N<id>: <error>` of every member that failed to answer. */
+  failures: string[];
+}
+
+/**
+ * Asks every member of a nodeset; resolves once all answered, or an f-majority did and patience ran
+ * out, or at the deadline. A paused member so costs at most SEAL_PATIENCE_MS, not its request timeout.
+ */
+export async function askNodeset<T>(params: ReplicatedLogletParams, members: MemberStates, ask: (id: number) => Promise<T>): Promise<NodesetAnswers<T>> {
+  const effective = params.nodeset.filter((id) => members.holdsData(id)).length;
+  const needed = fMajority(effective, params.replication.node);
+  const counted = new Map<number, T>();
   const failures: string[] = [];
-  const started = Date.now();
   await new Promise<void>((resolve) => {
     let settled = 0;
+    // A flag, not a clock comparison: a timer may fire a millisecond before Date.now() says its time
+    // has passed, and with nothing else left to answer the wait would then run to the deadline.
+    let patienceOver = false;
     const finish = () => {
       clearTimeout(patience);
       clearTimeout(deadline);
       resolve();
     };
     const check = () => {
-      if (settled === params.nodeset.length || (counted.size >= needed && Date.now() - started >= SEAL_PATIENCE_MS)) finish();
+      if (settled === params.nodeset.length || (counted.size >= needed && patienceOver)) finish();
     };
-    const patience = setTimeout(check, SEAL_PATIENCE_MS);
+    const patience = setTimeout(() => {
+      patienceOver = true;
+      check();
+    }, SEAL_PATIENCE_MS);
     const deadline = setTimeout(finish, SEAL_TIMEOUT_MS);
     for (const nodeId of params.nodeset) {
       Promise.resolve()
-        .then(() => client(nodeId).seal(params.loglet_id))
+        .then(() => ask(nodeId))
         .then(
-          (state) => {
-            if (members.holdsData(nodeId) && members.authoritative(nodeId)) counted.set(nodeId, state);
+          (answer) => {
+            if (members.holdsData(nodeId) && members.authoritative(nodeId)) counted.set(nodeId, answer);
           },
           (err: Error) => failures.push(`${formatPlainId(nodeId)}: ${err.message}`),
         )
@@ -67,10 +87,16 @@ async function sealAll(params: ReplicatedLogletParams, client: (id: number) => L
         });
     }
   });
+  return { counted, needed, effective, failures };
+}
+
+/** Seals on every member that answers (see askNodeset); fails unless an f-majority did. */
+async function sealAll(params: ReplicatedLogletParams, client: (id: number) => LogServerClient, members: MemberStates): Promise<Map<number, LogletState>> {
+  const { counted, needed, effective, failures } = await askNodeset(params, members, (id) => client(id).seal(params.loglet_id));
   if (counted.size < needed) {
     throw new ApiError(
       'UNAVAILABLE',
-      `cannot seal loglet ${formatLogletId(params.loglet_id)}: ${counted.size} authoritative log-server(s) of ${effective.length} answered, an f-majority is ${needed}${failures.length ? ` (${failures.join('; ')})` : ''}`,
+      `cannot seal loglet ${formatLogletId(params.loglet_id)}: ${counted.size} authoritative log-server(s) of ${effective} answered, an f-majority is ${needed}${failures.length ? ` (${failures.join('; ')})` : ''}`,
       'bring enough log-servers of the nodeset back and retry',
     );
   }

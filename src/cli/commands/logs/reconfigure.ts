@@ -46,15 +46,16 @@ function outcomeBlocks(outcome: SealOutcome): Block[] {
 export async function run(ctx: CommandContext, args: ArgsOf<typeof reconfigureSpec>): Promise<View> {
   const cluster = await ctx.cluster();
   const ids = distinct(args.logId);
-  const request = (dryRun: boolean): ReconfigureLogRequest => ({
-    segment_index: args.segmentIndex,
+  const request = (dryRun: boolean, segmentIndex: number | undefined): ReconfigureLogRequest => ({
+    segment_index: segmentIndex,
     sequencer: args.sequencer,
     nodeset: args.nodeset,
     replication: args.replication,
     reason: args.reason,
     dry_run: dryRun,
   });
-  const call = (dryRun: boolean) => (id: number) => cluster.admin('reconfigureLog', { params: { log: id }, body: request(dryRun) });
+  const call = (dryRun: boolean, segmentIndex: (id: number) => number | undefined) => (id: number) =>
+    cluster.admin('reconfigureLog', { params: { log: id }, body: request(dryRun, segmentIndex(id)) });
   const view = (results: Array<ItemResult<number, SealOutcome>>, dryRun: boolean): View => {
     const json: ReconfigureJson = {
       results: itemEntries(results, (log_id, outcome) => {
@@ -83,7 +84,7 @@ export async function run(ctx: CommandContext, args: ArgsOf<typeof reconfigureSp
     return { json, blocks: results.flatMap((r) => (r.value ? outcomeBlocks(r.value) : [])), failures: failuresOf(results, (id) => `log ${id}`) };
   };
 
-  const plans = await eachItem(ids, call(true), { parallel: true });
+  const plans = await eachItem(ids, call(true, () => args.segmentIndex), { parallel: true });
   if (args.dryRun) return view(plans, true);
   if (plans.some((p) => p.failure)) return { ...view(plans, true), blocks: [], warnings: ['nothing was changed: every log is checked before any is reconfigured'] };
   const preview: View = {
@@ -105,5 +106,8 @@ export async function run(ctx: CommandContext, args: ArgsOf<typeof reconfigureSp
     ],
   };
   await confirmChange(ctx, `Seal and extend ${ids.length === 1 ? `log ${ids[0]}` : `${ids.length} logs`}?`, preview);
-  return view(await eachItem(ids, call(false)), false);
+  // Only the tail segment the plan showed is sealed: if the cluster controller replaced it meanwhile
+  // (a failover), the change fails rather than sealing the brand-new segment as well.
+  const planned = new Map(plans.map(({ item, value }) => [item, value!.sealed_segment.index]));
+  return view(await eachItem(ids, call(false, (id) => args.segmentIndex ?? planned.get(id))), false);
 }

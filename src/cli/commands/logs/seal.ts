@@ -33,7 +33,9 @@ export async function run(ctx: CommandContext, args: ArgsOf<typeof sealSpec>): P
   }
   const results = await eachItem(args.ids, async (id) => {
     if (!known.includes(id)) throw noSuchLog(id);
-    return cluster.admin('sealLog', { params: { log: id }, body: { reason: args.reason, segment_index: args.segmentIndex } });
+    // Only the tail segment the preview showed: one the cluster controller added meanwhile stays open.
+    const shown = tailSegment(findChain(logs.value, id)!).index;
+    return cluster.admin('sealLog', { params: { log: id }, body: { reason: args.reason, segment_index: args.segmentIndex ?? shown } });
   });
   const json: SealJson = { results: itemEntries(results, (log_id, outcome) => ({ log_id, ok: !!outcome, tail_lsn: outcome?.tail_lsn ?? null })) };
   return {
