@@ -16,5 +16,8 @@ function importEsm(url: string): Promise<unknown> {
 /** `colorLevel` 0 keeps ink's own chalk (which reads FORCE_COLOR when it loads) as colourless as the output. */
 export async function loadUi(io: IO, colorLevel: number): Promise<Ui> {
   if (colorLevel === 0) io.env.FORCE_COLOR = '0';
+  // With CI (or CONTINUOUS_INTEGRATION) set, ink draws only a last frame at exit: a --watch screen
+  // stays blank. The UI only ever runs for a person at a terminal, so ink is told it is not in CI.
+  for (const name of ['CI', 'CONTINUOUS_INTEGRATION']) if (name in io.env) io.env[name] = 'false';
   return (await importEsm(pathToFileURL(path.join(__dirname, 'ui.mjs')).href)) as Ui;
 }

@@ -123,11 +123,12 @@ describe('--watch', () => {
     }
   }, 120_000);
 
-  it('partitions list --watch with NO_COLOR and a hung node: no colour at all, changed cells marked *, frames go on; Ctrl-C exits 130', async () => {
+  it('partitions list --watch with NO_COLOR, CI set and a hung node: no colour at all, changed cells marked *, frames go on; Ctrl-C exits 130', async () => {
     await cluster.up();
     await cluster.settled();
     // A round that waited for the hung node up to the request timeout would take a minute, not a second.
-    const watch = watchOnTerminal('partitions list --watch --interval 1s --request-timeout 60000', { CAIRN_ADDRESS: cluster.address, NO_COLOR: '1' });
+    // CI set (a shell in a CI job, or an operator's habit) must not keep ink from drawing the frames.
+    const watch = watchOnTerminal('partitions list --watch --interval 1s --request-timeout 60000', { CAIRN_ADDRESS: cluster.address, NO_COLOR: '1', CI: 'true' });
     try {
       await waitUntil('two frames of the live screen', async () => frames(watch) >= 2, 30_000);
       // Hung, not dead: its probes time out at the per-node deadline, as in `status`.
