@@ -173,6 +173,13 @@ describe('partitions placement and leadership, in process, against a 3-node clus
       expect(pinned.code, pinned.stderr).toBe(0);
       expect(pinned.stderr).toContain(`warning: partition 1: N${outsider} is not in its frozen replica set`);
       expect((await ctl('partitions', 'leadership', 'show', '1')).stdout).toMatch(new RegExp(`\\n 1 +N\\d → ${outsider} ✗ +- +\\n$`));
+      // doctor warns (exit 0) and names the freeze that keeps the pin from being followed.
+      const doctor = await json('doctor');
+      expect(doctor.code, doctor.stderr).toBe(0);
+      const finding = DoctorDocument.parse(doctor.json).findings.find((f) => f.code === 'partition-pin-unsatisfied');
+      expect(finding).toMatchObject({ severity: 'warning', evidence: { partition_id: 1, pinned_node_id: outsider } });
+      expect(finding!.summary).toContain(`N${outsider} is not in its frozen replica set`);
+      expect(finding!.commands).toContain('cairnctl partitions placement unfreeze 1');
     } finally {
       await ctl('partitions', 'leadership', 'unpin', '1');
       await ctl('partitions', 'placement', 'unfreeze', '1');

@@ -1,7 +1,8 @@
 // `cairnctl doctor`: reads what status, partitions list, logs and the metadata servers show, and
 // names each failure state it recognises with a stable code, the evidence, and the commands of the
 // runbook that fixes it. Exit 1 when something is broken (an error finding); warnings (a single
-// embedded metadata server, a lagging follower) are shown but leave the exit code 0.
+// embedded metadata server, a lagging follower, a pin that cannot be followed) are shown but leave
+// the exit code 0.
 import { formatNodeSet, formatPlainId } from '../../../api/ids';
 import type { EpochMetadata, MetadataServers, NodeConfig, ProcessorStatus } from '../../../api/schemas';
 import { ClusterConnection, type NodeProbe } from '../../connection';
@@ -9,7 +10,7 @@ import type { CommandContext } from '../../context';
 import { EXIT } from '../../errors';
 import type { DoctorJson } from '../../output/documents';
 import { blank, line, styled, type Block, type View } from '../../output/view';
-import { readEpochs } from '../partitions/epochs';
+import { pinSatisfied, readEpochs } from '../partitions/epochs';
 
 type Finding = DoctorJson['findings'][number];
 
@@ -161,6 +162,35 @@ function frozenPartitions(epochs: ReadonlyArray<{ partition_id: number; doc: Epo
   });
 }
 
+/**
+ * Pins the controller cannot follow: the pinned node is down, outside a frozen replica set, or the
+ * partition's leader election is frozen elsewhere. (A pin to a live node it can reach is carried
+ * out within seconds, so a pending one is not a finding.)
+ */
+function unsatisfiedPins(epochs: ReadonlyArray<{ partition_id: number; doc: EpochMetadata }>, alive: ReadonlySet<number>): Finding[] {
+  return epochs.flatMap(({ partition_id: id, doc }): Finding[] => {
+    const pin = doc.leadership_policy?.affinity;
+    if (pin === undefined || pinSatisfied(doc)) return [];
+    const pinned = formatPlainId(pin);
+    const blocked: Array<{ why: string; command: string }> = [];
+    if (!alive.has(pin)) blocked.push({ why: `${pinned} is down`, command: `# restart ${pinned}` });
+    if (!doc.replica_set.includes(pin) && doc.placement_policy?.freeze) {
+      blocked.push({ why: `${pinned} is not in its frozen replica set ${formatNodeSet(doc.replica_set)}`, command: `cairnctl partitions placement unfreeze ${id}` });
+    }
+    if (doc.leadership_policy?.freeze) blocked.push({ why: 'its leader election is frozen', command: `cairnctl partitions leadership unfreeze ${id}` });
+    if (!blocked.length) return [];
+    return [
+      {
+        code: 'partition-pin-unsatisfied',
+        severity: 'warning',
+        summary: `partition ${id} is pinned to ${pinned} but led by ${doc.leader === null ? 'no node' : formatPlainId(doc.leader)}: ${blocked.map((b) => b.why).join(', and ')}`,
+        evidence: { partition_id: id, pinned_node_id: pin, leader_node_id: doc.leader, replica_set: doc.replica_set },
+        commands: [`cairnctl partitions leadership show ${id}`, ...blocked.map((b) => b.command), `# or drop the pin: cairnctl partitions leadership unpin ${id}`],
+      },
+    ];
+  });
+}
+
 function trimmedPastArchive(trims: Array<{ log_id: number; trim_point: number }>, rows: Array<ProcessorStatus & { node_id: number }>): Finding[] {
   return trims.flatMap(({ log_id, trim_point }) => {
     const leader = rows.find((r) => r.log_id === log_id && r.mode === 'leader');
@@ -194,15 +224,15 @@ export async function run(ctx: CommandContext): Promise<View> {
     const node = nodes.value.nodes.find((n) => (name === null ? n.address === address : n.name === name));
     return node ? formatPlainId(node.id) : (name ?? address);
   };
+  const placed = epochs.flatMap(({ item, value }) => (value ? [{ partition_id: item, doc: value.value }] : []));
+  const aliveIds = new Set(alive.map((node) => node.id));
   const findings = [
     ...deadNodes(nodes.value.nodes, probes, (node) => cluster.describeDead(node, probes.get(node.id))),
     ...storageStates(nodes.value.nodes),
     ...storeProblems(alive, probes),
     ...processors(rows),
-    ...frozenPartitions(
-      epochs.flatMap(({ item, value }) => (value ? [{ partition_id: item, doc: value.value }] : [])),
-      new Set(alive.map((node) => node.id)),
-    ),
+    ...frozenPartitions(placed, aliveIds),
+    ...unsatisfiedPins(placed, aliveIds),
     ...trimmedPastArchive(trims.filter((t) => t !== undefined), rows),
     ...metadataStore(store, label),
   ];
