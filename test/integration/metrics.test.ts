@@ -67,9 +67,12 @@ describe('GET /metrics', () => {
     // Every ingress node counted its own share (the writers went round-robin).
     after.forEach((families, i) => expect(total(families, ingress, `${ingress}_count`) - total(before[i]!, ingress, `${ingress}_count`)).toBe(APPENDS / 3));
 
-    // Each append is one sequencer append of one record; its payload holds the value.
+    // Each append is one record at a sequencer; its payload holds the value. Appends forwarded to
+    // the same remote sequencer while a request is out go in one request (one sequencer append of
+    // several records), so with 4 writers a sequencer append carries 1 to 4 of them.
     const sequencer = 'cairn_sequencer_append_duration_seconds';
-    expect(delta(sequencer, `${sequencer}_count`)).toBe(APPENDS);
+    expect(delta(sequencer, `${sequencer}_count`)).toBeLessThanOrEqual(APPENDS);
+    expect(delta(sequencer, `${sequencer}_count`)).toBeGreaterThanOrEqual(APPENDS / 4);
     expect(delta('cairn_appended_records_total')).toBe(APPENDS);
     expect(delta('cairn_appended_bytes_total')).toBeGreaterThan(APPENDS * 'value-0'.length);
 
