@@ -49,7 +49,7 @@ export const sealSpec = spec({
   args: { ids: logs },
   options: {
     reason: text('--reason <text>', 'why, recorded in the seal marker'),
-    segmentIndex: value('-i, --segment-index <n>', 'only if the tail segment still has this index', { parse: segmentIndex }),
+    segmentIndex: value('-i, --segment-index <n>', 'only if the tail segment still has this index (default: the tail when the command read the logs)', { parse: segmentIndex }),
   },
 });
 
@@ -77,7 +77,7 @@ export const reconfigureSpec = spec({
     sequencer: value('--sequencer <node>', 'node to run the new sequencer, e.g. N2', { parse: parsePlainId }),
     nodeset: value('--nodeset <nodes>', 'log-servers of the new segment, e.g. N1,N2,N3', { parse: nodeIds }),
     replication: value('--replication <rp>', 'replication of the new segment, e.g. 2 or {node: 2}', { parse: parseReplication }),
-    segmentIndex: value('-i, --segment-index <n>', 'only if the tail segment still has this index', { parse: segmentIndex }),
+    segmentIndex: value('-i, --segment-index <n>', 'only if the tail segment still has this index (default: the tail when the command read the logs)', { parse: segmentIndex }),
     reason: text('--reason <text>', 'why, recorded in the logs'),
     dryRun: flag('--dry-run', 'show the new segment and change nothing'),
   },
