@@ -1,5 +1,6 @@
-// Clients of the key/value ingress: one PUT or GET recorded in the history with its outcome, and
-// the workload of concurrent clients on a small key space with unique values.
+// Clients of the key/value ingress: one PUT or GET recorded in the history with its outcome, the
+// workload of concurrent clients on a small key space with unique values, and one write probe per
+// partition.
 import { HttpClient, TransportError } from '../../src/api/http-client';
 import type { ChaosCluster } from './cluster';
 import type { History, Op } from './history';
@@ -132,3 +133,41 @@ export class Workload {
     await Promise.all(this.done);
   }
 }
+
+export const PROBE_INTERVAL_MS = 100;
+const PROBE_TIMEOUT_MS = 1_000;
+
+/**
+ * One writer per partition, writing a key of its own every PROBE_INTERVAL_MS through the ingresses
+ * in turn (the next one after a failure): how long each partition went without taking a write. The
+ * workload's clients cannot tell that: each one waits on whichever partition holds it up, so one
+ * stalled partition stalls writes to all of them.
+ */
+export class PartitionProbes {
+  private running = true;
+  private readonly done: Promise<void>[];
+
+  constructor(
+    private readonly kv: KvClient,
+    nodes: string[],
+    keys: Map<number, string>,
+  ) {
+    this.done = [...keys].map(([partition, key]) => this.probe(partition, key, nodes));
+  }
+
+  private async probe(partition: number, key: string, nodes: string[]): Promise<void> {
+    for (let seq = 0, node = partition; this.running; seq++) {
+      const op = await this.kv.put(probeClient(partition), nodes[node % nodes.length]!, key, `probe-p${partition}-${seq}:`, PROBE_TIMEOUT_MS);
+      if (op.outcome !== 'ok') node++;
+      await new Promise((r) => setTimeout(r, PROBE_INTERVAL_MS));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.done);
+  }
+}
+
+/** The history's client name of a partition's probe. */
+export const probeClient = (partition: number): string => `probe-p${partition}`;

@@ -4,11 +4,11 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { MetadataKind } from '../../src/server/local/cluster';
-import { checkLiveness } from './checks/liveness';
+import { checkLiveness, partitionKeys } from './checks/liveness';
 import { finalReads, isFinalRead } from './checks/final-reads';
 import { checkHistory, type Violation } from './checks/register';
 import { checkReplicas } from './checks/replicas';
-import { KvClient, Workload } from './client';
+import { KvClient, PartitionProbes, Workload } from './client';
 import type { ChaosCluster } from './cluster';
 import { FAULTS } from './faults';
 import { History, seconds } from './history';
@@ -75,6 +75,8 @@ export async function runChaos(options: ChaosOptions, cluster: ChaosCluster, sig
   const kv = new KvClient(cluster, history);
   const keys = Array.from({ length: options.keys }, (_, i) => `k${i}`);
   const workload = new Workload(kv, nodes, { clients: options.clients, keys, timeoutMs: CLIENT_TIMEOUT_MS, padding: VALUE_PADDING }, rng.fork(1));
+  const probeKeys = partitionKeys(table, 'probe');
+  const probes = new PartitionProbes(kv, nodes, probeKeys);
   const nemesis = new Nemesis(cluster, faults, rng.fork(2), now, signal, out);
   let liveness: Awaited<ReturnType<typeof checkLiveness>> = { violations: [], keys: [] };
   try {
@@ -88,11 +90,11 @@ export async function runChaos(options: ChaosOptions, cluster: ChaosCluster, sig
     out(`[${seconds(now()).padStart(9)}] liveness: ${table.partitions.length - liveness.violations.length} of ${table.partitions.length} partitions took a write within 5s`);
     await abortableSleep(SETTLE_MS, signal);
   } finally {
-    await workload.stop();
+    await Promise.all([workload.stop(), probes.stop()]);
   }
   checkpoint();
-  const unread = await finalReads(kv, nodes, [...keys, ...liveness.keys], now);
-  out(`[${seconds(now()).padStart(9)}] final reads of ${keys.length} workload keys and the liveness keys through ${nodes.length} ingresses done`);
+  const unread = await finalReads(kv, nodes, [...keys, ...liveness.keys, ...probeKeys.values()], now);
+  out(`[${seconds(now()).padStart(9)}] final reads of ${keys.length} workload keys, the liveness and the probe keys through ${nodes.length} ingresses done`);
   checkpoint();
   const replicas = await checkReplicas(cluster);
   out(`[${seconds(now()).padStart(9)}] replicas: compared ${replicas.offsets} committed offsets in ${replicas.segments} segments`);

@@ -31,6 +31,7 @@ describe('chaos smoke', () => {
         expect(report).toMatch(injected);
         expect(report).toMatch(/liveness: 4 of 4 partitions took a write within 5s/);
         expect(report).toMatch(/replicas: compared [1-9]\d* committed offsets/);
+        expect(report).toMatch(/per partition's probe \(a write every 100 ms\): p0 [\d.]+s from [\d.]+s, p1 .*, p2 .*, p3 [\d.]+s from/);
       } finally {
         expect(cluster.cleanup(false)).toEqual([]);
       }

@@ -12,11 +12,11 @@ export const LIVENESS_DEADLINE_MS = 5_000;
 const DIAGNOSIS_DEADLINE_MS = 60_000;
 const ATTEMPT_TIMEOUT_MS = 2_000;
 
-/** The first key `live-<n>` that falls into each partition. */
-export function livenessKeys(table: PartitionTable): Map<number, string> {
+/** The first key `<prefix>-<n>` that falls into each partition. */
+export function partitionKeys(table: PartitionTable, prefix: string): Map<number, string> {
   const keys = new Map<number, string>();
   for (let n = 0; keys.size < table.partitions.length && n < 100_000; n++) {
-    const key = `live-${n}`;
+    const key = `${prefix}-${n}`;
     const partition = partitionForKey(key, table).id;
     if (!keys.has(partition)) keys.set(partition, key);
   }
@@ -37,7 +37,7 @@ async function writeUntil(kv: KvClient, nodes: string[], key: string, partition:
 }
 
 export async function checkLiveness(kv: KvClient, nodes: string[], table: PartitionTable, now: () => number): Promise<{ violations: Violation[]; keys: string[] }> {
-  const keys = livenessKeys(table);
+  const keys = partitionKeys(table, 'live');
   const start = now();
   const results = await Promise.all([...keys].map(async ([partition, key]) => ({ partition, key, ...(await writeUntil(kv, nodes, key, partition, now)) })));
   const violations: Violation[] = [];
