@@ -98,21 +98,31 @@ export interface WorkloadOptions {
 /** Pause after an operation that did not succeed, so a down node is not hammered in a tight loop. */
 const BACKOFF_MS = 100;
 
+/** Client loops that run until stopped. */
+abstract class ClientLoops {
+  protected running = true;
+  protected done: Promise<void>[] = [];
+
+  /** Stops issuing operations and waits for those in flight (each bounded by its timeout). */
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.done);
+  }
+}
+
 /**
  * Concurrent clients, each doing PUT or GET (half and half) on a random key through its own node's
  * ingress, as Jepsen binds clients to nodes: a client of a paused node keeps sending it requests
  * (which may be answered from stale state when it wakes) while the others carry on elsewhere.
  */
-export class Workload {
-  private running = true;
-  private readonly done: Promise<void>[];
-
+export class Workload extends ClientLoops {
   constructor(
     private readonly kv: KvClient,
     nodes: string[],
     private readonly options: WorkloadOptions,
     rng: Rng,
   ) {
+    super();
     this.done = Array.from({ length: options.clients }, (_, i) => this.client(`c${i + 1}`, nodes[i % nodes.length]!, rng.fork(i + 1)));
   }
 
@@ -126,12 +136,6 @@ export class Workload {
       if (op.outcome !== 'ok') await new Promise((r) => setTimeout(r, BACKOFF_MS));
     }
   }
-
-  /** Stops issuing operations and waits for those in flight (each bounded by its timeout). */
-  async stop(): Promise<void> {
-    this.running = false;
-    await Promise.all(this.done);
-  }
 }
 
 export const PROBE_INTERVAL_MS = 100;
@@ -143,15 +147,13 @@ const PROBE_TIMEOUT_MS = 1_000;
  * workload's clients cannot tell that: each one waits on whichever partition holds it up, so one
  * stalled partition stalls writes to all of them.
  */
-export class PartitionProbes {
-  private running = true;
-  private readonly done: Promise<void>[];
-
+export class PartitionProbes extends ClientLoops {
   constructor(
     private readonly kv: KvClient,
     nodes: string[],
     keys: Map<number, string>,
   ) {
+    super();
     this.done = [...keys].map(([partition, key]) => this.probe(partition, key, nodes));
   }
 
@@ -161,11 +163,6 @@ export class PartitionProbes {
       if (op.outcome !== 'ok') node++;
       await new Promise((r) => setTimeout(r, PROBE_INTERVAL_MS));
     }
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await Promise.all(this.done);
   }
 }
 
