@@ -9,8 +9,8 @@ import type { LogletState, LogStoreStats, StoreRequest, StoreResult } from './lo
 import type { MarkerStore, StorageMarker } from './provision';
 import { RecordCache } from './record-cache';
 
-/** Operations on one loglet carry the global tail released for it, if any (see `release`). */
-type LogletOp = { loglet: number; released?: number };
+/** Operations on one loglet carry the global tail this node has heard of for it, if any (see `globalTails`). */
+type LogletOp = { loglet: number; globalTail?: number };
 
 export type LogStoreOp =
   | { id: number; op: 'store'; frame: Uint8Array }
@@ -51,15 +51,11 @@ export class LogStoreHandle implements MarkerStore {
   /** Loglets sealed on this log-server (kept here, so that reporting them costs nothing). */
   private readonly sealed = new Set<number>();
   /**
-   * Global tails released by the sequencers of idle loglets. They stay on this thread (a release
-   * costs no message to the store's thread and no transaction) and go along with the next operation
-   * on the loglet, whose answer reports them.
-   */
-  private readonly released = new Map<number, number>();
-  /**
-   * The highest global tail each loglet's sequencer has told this log-server (with a store or a
+   * The highest global tail each loglet's sequencer has told this log-server (with a store or an idle
    * release), and the readers on this node waiting for it to move: a follower learns what is
-   * committed here instead of asking the sequencer.
+   * committed here instead of asking the sequencer. A release stays on this thread (it costs no
+   * message to the store's thread and no transaction); the tail goes along with the next operation
+   * on the loglet, whose answer reports it.
    */
   private readonly globalTails = new Map<number, number>();
   private readonly tailWaiters = new Map<number, Set<() => void>>();
@@ -112,16 +108,15 @@ export class LogStoreHandle implements MarkerStore {
   private call<T>(op: DistributiveOmit<LogStoreOp, 'id'>, transfer: ArrayBuffer[] = []): Promise<T> {
     if (this.broken) return Promise.reject(this.broken);
     const id = this.nextId++;
-    const released = 'loglet' in op ? this.released.get(op.loglet) : undefined;
+    const globalTail = 'loglet' in op ? this.globalTails.get(op.loglet) : undefined;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.worker.postMessage(released === undefined ? { ...op, id } : { ...op, id, released }, transfer);
+      this.worker.postMessage(globalTail === undefined ? { ...op, id } : { ...op, id, globalTail }, transfer);
     });
   }
 
-  /** A sequencer tells the committed tail of a loglet that went idle (see `released`). */
+  /** A sequencer tells the committed tail of a loglet that went idle (see `globalTails`). */
   release(loglet: number, globalTail: number): void {
-    if (globalTail > (this.released.get(loglet) ?? 0)) this.released.set(loglet, globalTail);
     this.noteGlobalTail(loglet, globalTail);
   }
 

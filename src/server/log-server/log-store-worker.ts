@@ -21,7 +21,7 @@ function fail(id: number, err: unknown): void {
 }
 
 function handle(op: LogStoreOp): void {
-  if ('released' in op && op.released !== undefined) store.release(op.loglet, op.released);
+  if ('globalTail' in op && op.globalTail !== undefined) store.release(op.loglet, op.globalTail);
   switch (op.op) {
     case 'seal':
       return reply(op.id, store.seal(op.loglet));

@@ -72,7 +72,7 @@ export class LogStore {
   readonly stats: LogStoreStats = { store_requests: 0, stored_records: 0, stored_bytes: 0, largest_store_bytes: 0, group_commits: 0 };
   private readonly q;
   /**
-   * Global tails released by sequencers of idle loglets, kept in memory only: a release is
+   * Global tails the node's handle heard of (idle releases above all), kept in memory only: they are
    * advisory, and stores persist the tail they carry, so a restart loses at most the last release.
    */
   private readonly released = new Map<number, number>();
@@ -125,7 +125,7 @@ export class LogStore {
     return this.q.allStates.all().map((row) => this.withReleased(toState(row)));
   }
 
-  /** A sequencer's release of an idle loglet's global tail (see `released`). */
+  /** A global tail heard of on the node's main thread (see `released`). */
   release(logletId: number, globalTail: number): void {
     if (globalTail > (this.released.get(logletId) ?? 0)) this.released.set(logletId, globalTail);
   }
