@@ -437,6 +437,7 @@ export const PeerStats = z.object({
   next_offset: z.int(),
   inflight_batches: z.int(),
   last_error: z.string().nullable(),
+  standby: z.boolean().meta({ description: 'stored to in batches, and on every append only while a quorum member is slow or failing' }),
 });
 
 export const NodeStats = z

@@ -8,7 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { HttpClient } from '../api/http-client';
 import { formatGenId, type GenerationalNodeId } from '../api/ids';
 import { buildOpenApi } from '../api/openapi';
-import type { Ident, NodeStats, Role } from '../api/schemas';
+import { epochKey, type Ident, type NodeStats, type Role } from '../api/schemas';
 import { provisionCluster } from './admin/provision';
 import { Bifrost } from './bifrost/bifrost';
 import { SequencerManager } from './bifrost/sequencers';
@@ -313,6 +313,10 @@ export class CairnNode implements NodeServices {
         bufferBytes: config.sequencerBufferBytes,
       },
       this.logger,
+      (logId) => {
+        const partition = this.metadata.get('partition_table')?.value.partitions.find((p) => p.log_id === logId);
+        return (partition && this.metadata.get(epochKey(partition.id))?.value.replica_set) ?? [];
+      },
     );
   }
 

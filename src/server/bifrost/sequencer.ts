@@ -2,6 +2,13 @@
 // log-server of the nodeset in order, and commits a record once a write quorum (the replication
 // factor) has stored it durably; then the writer is acknowledged and the committed tail advances.
 //
+// Only a write quorum of log-servers (the first ones of the nodeset as ordered by the node: its own,
+// then those whose processors read the log) is stored to on every append. The others are standbys:
+// they get what they lack in one batch every STANDBY_FLUSH_MS, and on every append while an append
+// has waited that long or a quorum member is failing or behind the committed tail. A stalled member
+// thus costs the writers one flush period, not a failover, and each record still reaches the whole
+// nodeset, with fewer stores and fsyncs.
+//
 // Bounds: each peer has at most `inflightBatches` stores in flight from this node (all its
 // sequencers together, see PeerWindows), each cut by `batchBytes` and
 // `batchRecords` (the first record always goes, so a record larger than the byte bound still makes
@@ -24,6 +31,8 @@ export interface SequencerOptions {
 }
 
 const MAX_BACKOFF_MS = 1_000;
+/** How often a standby log-server gets what it lacks, and how long an append waits before standbys step in. */
+const STANDBY_FLUSH_MS = 50;
 
 export function sealedError(logletId: number): ApiError {
   return new ApiError('SEALED', `loglet ${formatLogletId(logletId)} is sealed`, 'the appender retries on the next segment');
@@ -61,6 +70,8 @@ class RecordBuffer {
 
 interface AppendWaiter {
   last: number;
+  /** performance.now() when the append came. */
+  since: number;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -99,7 +110,8 @@ export class Sequencer {
     this.logletId = segment.params.loglet_id;
     this.params = segment.params;
     this.baseLsn = segment.base_lsn;
-    this.peers = writeable.map((nodeId) => new PeerReplicator(this, nodeId, () => logServers(nodeId), windows));
+    const quorum = segment.params.replication.node;
+    this.peers = writeable.map((nodeId, i) => new PeerReplicator(this, nodeId, () => logServers(nodeId), windows, i >= quorum));
   }
 
   get bufferedBytes(): number {
@@ -121,7 +133,7 @@ export class Sequencer {
     this.uncommittedBytes += bytes;
     this.nextOffset += records.length;
     const last = this.nextOffset - 1;
-    const committed = new Promise<void>((resolve, reject) => this.appendWaiters.push({ last, resolve, reject }));
+    const committed = new Promise<void>((resolve, reject) => this.appendWaiters.push({ last, since: started, resolve, reject }));
     for (const peer of this.peers) peer.pump();
     await committed;
     nodeMetrics().sequencerCommitted(started, records.length, bytes);
@@ -145,6 +157,22 @@ export class Sequencer {
       bytes += cost;
     }
     return { records, bytes, full: offset < this.nextOffset };
+  }
+
+  /**
+   * Whether standbys should be stored to on every append: one has waited a flush period, or a
+   * quorum member is failing or lags behind the committed tail (standbys made up for it, and go on
+   * doing so until it has caught up).
+   */
+  standbysNeeded(): boolean {
+    const oldest = this.appendWaiters[0];
+    if (oldest && performance.now() - oldest.since >= STANDBY_FLUSH_MS) return true;
+    return this.peers.some((p) => !p.standby && (p.failing || p.ackedTail < this.committedTail));
+  }
+
+  /** A quorum member's store failed: the standbys take what it lacks now, not at their next flush. */
+  onPeerFailing(): void {
+    for (const peer of this.peers) if (peer.standby) peer.pump();
   }
 
   noteBatch(records: number, bytes: number): void {
@@ -332,22 +360,41 @@ export class PeerReplicator {
   /** The committed tail this peer was last told of, and the pending idle release of a newer one. */
   private toldGlobalTail = 1;
   private releaseTimer: NodeJS.Timeout | undefined;
+  /** A standby's next batch (see the top of the file). */
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing = false;
 
   constructor(
     private readonly sequencer: Sequencer,
     readonly nodeId: number,
     private readonly client: () => LogServerClient,
     private readonly windows: PeerWindows,
+    readonly standby: boolean,
   ) {}
+
+  /** Its last store failed, and it waits to try again. */
+  get failing(): boolean {
+    return this.retryTimer !== undefined;
+  }
 
   stop(): void {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.releaseTimer) clearTimeout(this.releaseTimer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
   }
 
   pump(): void {
     const { sequencer } = this;
+    if (this.standby && !this.flushing && !this.stopped && this.next < sequencer.nextOffset && !sequencer.standbysNeeded()) {
+      this.flushTimer ??= setTimeout(() => {
+        this.flushTimer = undefined;
+        this.flushing = true;
+        this.pump();
+        this.flushing = false;
+      }, STANDBY_FLUSH_MS);
+      return;
+    }
     while (!this.stopped && !this.retryTimer && this.inflight < sequencer.options.inflightBatches && this.next < sequencer.nextOffset) {
       const from = this.next;
       const batch = sequencer.cut(from);
@@ -462,6 +509,7 @@ export class PeerReplicator {
       this.retryTimer = undefined;
       this.pump();
     }, this.backoffMs);
+    if (!this.standby) this.sequencer.onPeerFailing();
   }
 }
 

@@ -1,7 +1,7 @@
 // The sequencers this node runs: one per tail loglet whose params name this node's current
 // generation. A sequencer whose loglet stopped being the tail (sealed and extended) is retired.
 import type { GenerationalNodeId } from '../../api/ids';
-import { formatGenId, formatLogletId } from '../../api/ids';
+import { formatGenId, formatLogletId, splitLogletId } from '../../api/ids';
 import { canWriteTo } from '../../api/states';
 import { tailLoglet } from '../../api/logs';
 import type { NodeStats } from '../../api/schemas';
@@ -20,6 +20,8 @@ export class SequencerManager {
     private readonly logServers: LogServerRegistry,
     private readonly options: SequencerOptions,
     private readonly logger: Logger,
+    /** The nodes whose processors read a log: stored to first, so that they read it locally. */
+    private readonly readers: (logId: number) => readonly number[] = () => [],
   ) {
     this.windows = new PeerWindows(options.inflightBatches);
     metadata.on('change', (key) => {
@@ -36,10 +38,16 @@ export class SequencerManager {
     if (!tail || tail.params.sequencer !== formatGenId(this.me)) return undefined;
     // Stores go to the members that may take writes (not to one that lost its data or is disabled).
     const nodes = this.metadata.get('nodes_config')?.value.nodes ?? [];
-    const writeable = tail.params.nodeset.filter((id) => {
-      const state = nodes.find((n) => n.id === id)?.log_server.storage_state;
-      return state !== undefined && canWriteTo(state);
-    });
+    // The sequencer stores to the first of them on every append, the rest are standbys: this node's
+    // own log-server first, then those of the log's readers.
+    const readers = this.readers(splitLogletId(logletId).logId);
+    const rank = (id: number) => (this.logServers.isLocal(id) ? 0 : readers.includes(id) ? 1 : 2);
+    const writeable = tail.params.nodeset
+      .filter((id) => {
+        const state = nodes.find((n) => n.id === id)?.log_server.storage_state;
+        return state !== undefined && canWriteTo(state);
+      })
+      .sort((a, b) => rank(a) - rank(b));
     const sequencer = new Sequencer(tail, writeable, (id) => this.logServers.client(id), this.options, this.windows, this.logger);
     this.sequencers.set(logletId, sequencer);
     this.logger.info({ loglet: formatLogletId(logletId), nodeset: tail.params.nodeset }, 'sequencer started');
@@ -77,6 +85,7 @@ export class SequencerManager {
         next_offset: p.next,
         inflight_batches: p.inflight,
         last_error: p.lastError,
+        standby: p.standby,
       })),
     }));
   }

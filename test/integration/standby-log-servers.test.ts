@@ -1,0 +1,102 @@
+// A sequencer stores every append to a write quorum only (its own log-server, then the log's
+// follower's); the rest of the nodeset are standbys that get what they lack in batches. When a
+// quorum member is paused, the standby is stored to on every append instead, so the writers barely
+// notice; once the member is back and has caught up, the standby returns to batches.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { splitLogletId } from '../../src/api/ids';
+import type { NodeStats, PartitionTable } from '../../src/api/schemas';
+import { TestCluster, waitUntil } from '../helpers/cluster';
+import { keysInPartition, putWithRetry } from '../helpers/kv';
+
+/** Sequential writes with a member paused: each may wait a standby flush, never the seconds of a failover. */
+const PAUSED_WRITE_BOUND_MS = 1_000;
+/** The sequencer's standby flush period (STANDBY_FLUSH_MS in sequencer.ts). */
+const STANDBY_FLUSH_MS = 50;
+
+describe('standby log-servers', () => {
+  let cluster: TestCluster;
+  let table: PartitionTable;
+
+  beforeAll(async () => {
+    cluster = await TestCluster.start({ nodes: 3 });
+    table = await cluster.partitionTable();
+  });
+  afterAll(async () => {
+    await cluster?.destroy();
+  });
+
+  const nodeName = (id: number) => `n${id}`;
+  /** Store batches the sequencers of node `from` sent to the log-server of node `to` so far. */
+  const storesTo = async (from: number, to: number) => {
+    const text = await (await fetch(`${cluster.node(nodeName(from)).address}/metrics`)).text();
+    const match = new RegExp(`^cairn_store_round_trip_seconds_count\\{[^}]*peer="N${to}"[^}]*\\} (\\d+)$`, 'm').exec(text);
+    return match ? Number(match[1]) : 0;
+  };
+  const localTail = async (node: number, loglet: number) =>
+    ((await (await fetch(`${cluster.node(nodeName(node)).address}/v1/log-server/loglets/${loglet}`)).json()) as { local_tail: number }).local_tail;
+
+  it('stores each append to the quorum, batches the standby, and stores to the standby on every append while a quorum member is paused', async () => {
+    const partition = table.partitions[0]!;
+    const keys = keysInPartition(table, partition.id, 60, 'standby');
+    // The first write starts the sequencer; its stats then show who is stored to first.
+    expect((await putWithRetry([cluster.info.nodes[0]!.ingress], keys[0]!, 'first')).ok).toBe(true);
+    const { sequencerNode, sequencer } = await waitUntil('the sequencer of the partition to report its peers', async () => {
+      for (const node of cluster.info.nodes) {
+        const stats = (await (await fetch(`${node.address}/v1/node/stats`)).json()) as NodeStats;
+        const found = stats.sequencers.find((s) => !s.sealed && splitLogletId(s.loglet_id).logId === partition.log_id);
+        if (found) return { sequencerNode: Number(node.name.slice(1)), sequencer: found };
+      }
+      return undefined;
+    });
+    const replicaSet = (await cluster.ctlJson<{ processors: Array<{ partition_id: number; node_id: number }> }>(['partitions', 'list'])).processors
+      .filter((p) => p.partition_id === partition.id)
+      .map((p) => p.node_id);
+    const quorum = sequencer.peers.filter((p) => !p.standby).map((p) => p.node_id);
+    const standbys = sequencer.peers.filter((p) => p.standby).map((p) => p.node_id);
+    // Replication 2 of 3: the sequencer's own log-server and the follower's, the third node standing by.
+    expect(quorum[0], 'own log-server first').toBe(sequencerNode);
+    expect([...quorum].sort(), 'the quorum is the partition replicas').toEqual([...replicaSet].sort());
+    expect(standbys).toHaveLength(1);
+    const [member] = quorum.filter((id) => id !== sequencerNode);
+    const [standby] = standbys;
+    const ingress = cluster.node(nodeName(sequencerNode)).ingress;
+    const write = async (key: string) => {
+      const started = Date.now();
+      const outcome = await putWithRetry([ingress], key, `value of ${key}`);
+      expect(outcome.ok, `PUT ${key}: ${outcome.status} ${outcome.body}`).toBe(true);
+      return Date.now() - started;
+    };
+
+    // Healthy: every write goes to the member, the standby gets batches, and catches up.
+    let toMember = await storesTo(sequencerNode, member!);
+    let toStandby = await storesTo(sequencerNode, standby!);
+    for (const key of keys.slice(1, 21)) await write(key);
+    expect((await storesTo(sequencerNode, member!)) - toMember, 'stores to the quorum member').toBeGreaterThanOrEqual(20);
+    expect((await storesTo(sequencerNode, standby!)) - toStandby, 'stores to the standby').toBeLessThan(10);
+    await waitUntil('the standby to hold every record', async () => (await localTail(standby!, sequencer.loglet_id)) === (await localTail(sequencerNode, sequencer.loglet_id)));
+
+    // The member paused: the standby takes every append, and no write waits long.
+    toStandby = await storesTo(sequencerNode, standby!);
+    cluster.kill(nodeName(member!), 'SIGSTOP');
+    let took: number[];
+    try {
+      took = [];
+      for (const key of keys.slice(21, 41)) took.push(await write(key));
+    } finally {
+      cluster.kill(nodeName(member!), 'SIGCONT');
+    }
+    console.log(`write latencies with N${member} paused: ${took.join(', ')} ms`);
+    expect(Math.max(...took), 'the longest write with the member paused').toBeLessThan(PAUSED_WRITE_BOUND_MS);
+    // Most writes do not wait for a standby flush: the standby is stored to on every append.
+    expect([...took].sort((a, b) => a - b)[took.length / 2], 'the median write with the member paused').toBeLessThan(STANDBY_FLUSH_MS);
+    expect((await storesTo(sequencerNode, standby!)) - toStandby, 'stores to the standby while the member was paused').toBeGreaterThanOrEqual(15);
+
+    // Back and caught up: batches again.
+    await waitUntil(`N${member} to catch up`, async () => (await localTail(member!, sequencer.loglet_id)) === (await localTail(sequencerNode, sequencer.loglet_id)));
+    toMember = await storesTo(sequencerNode, member!);
+    toStandby = await storesTo(sequencerNode, standby!);
+    for (const key of keys.slice(41, 60)) await write(key);
+    expect((await storesTo(sequencerNode, member!)) - toMember).toBeGreaterThanOrEqual(19);
+    expect((await storesTo(sequencerNode, standby!)) - toStandby, 'stores to the standby once the member is back').toBeLessThan(10);
+  }, 120_000);
+});
