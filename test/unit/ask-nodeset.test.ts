@@ -30,6 +30,22 @@ describe('askNodeset with a paused member', () => {
     expect([...answers!.counted.keys()].sort()).toEqual([1, 2]);
   });
 
+  it('does not wait for a member known to be unreachable', async () => {
+    let answers: Awaited<ReturnType<typeof askNodeset<string>>> | undefined;
+    void askNodeset(params, { ...allCount, unreachable: (id) => id === 3 }, ask).then((a) => (answers = a));
+    await vi.advanceTimersByTimeAsync(0);
+    expect([...answers!.counted.keys()].sort()).toEqual([1, 2]);
+  });
+
+  it('waits out its patience for a paused member the controller still counts as alive', async () => {
+    let answers: Awaited<ReturnType<typeof askNodeset<string>>> | undefined;
+    void askNodeset(params, { ...allCount, unreachable: (id) => id === 2 }, ask).then((a) => (answers = a));
+    await vi.advanceTimersByTimeAsync(1_499);
+    expect(answers).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect([...answers!.counted.keys()].sort()).toEqual([1, 2]);
+  });
+
   it('waits for the deadline when fewer than an f-majority answered', async () => {
     let answers: Awaited<ReturnType<typeof askNodeset<string>>> | undefined;
     const twoPaused = (id: number) => (id === 1 ? Promise.resolve('answer of N1') : new Promise<string>(() => undefined));

@@ -64,6 +64,7 @@ export class LogOperations {
     return {
       holdsData: (id) => state(id) !== undefined && holdsData(state(id)!),
       authoritative: (id) => state(id) !== undefined && isAuthoritative(state(id)!),
+      unreachable: (id) => this.liveness.get(id)?.alive === false,
     };
   }
 

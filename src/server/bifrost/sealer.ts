@@ -27,6 +27,8 @@ export interface MemberStates {
   holdsData(id: number): boolean;
   /** Its answer counts towards an f-majority: it has not lost its data. */
   authoritative(id: number): boolean;
+  /** Known to be down or cut off (the cluster controller's probes say so): not worth any patience. */
+  unreachable?(id: number): boolean;
 }
 
 export function fMajority(nodesetSize: number, replication: number): number {
@@ -47,15 +49,17 @@ export interface NodesetAnswers<T> {
 
 /**
  * Asks every member of a nodeset; resolves once all answered, or an f-majority did and patience ran
- * out, or at the deadline. A paused member so costs at most SEAL_PATIENCE_MS, not its request timeout.
+ * out (or only members known to be unreachable are left), or at the deadline. A paused member so
+ * costs at most SEAL_PATIENCE_MS, not its request timeout, and one the controller knows is down
+ * costs nothing.
  */
 export async function askNodeset<T>(params: ReplicatedLogletParams, members: MemberStates, ask: (id: number) => Promise<T>): Promise<NodesetAnswers<T>> {
   const effective = params.nodeset.filter((id) => members.holdsData(id)).length;
   const needed = fMajority(effective, params.replication.node);
   const counted = new Map<number, T>();
   const failures: string[] = [];
+  const unanswered = new Set(params.nodeset);
   await new Promise<void>((resolve) => {
-    let settled = 0;
     // A flag, not a clock comparison: a timer may fire a millisecond before Date.now() says its time
     // has passed, and with nothing else left to answer the wait would then run to the deadline.
     let patienceOver = false;
@@ -65,7 +69,8 @@ export async function askNodeset<T>(params: ReplicatedLogletParams, members: Mem
       resolve();
     };
     const check = () => {
-      if (settled === params.nodeset.length || (counted.size >= needed && patienceOver)) finish();
+      if (!unanswered.size) return finish();
+      if (counted.size >= needed && (patienceOver || [...unanswered].every((id) => members.unreachable?.(id)))) finish();
     };
     const patience = setTimeout(() => {
       patienceOver = true;
@@ -82,7 +87,7 @@ export async function askNodeset<T>(params: ReplicatedLogletParams, members: Mem
           (err: Error) => failures.push(`${formatPlainId(nodeId)}: ${err.message}`),
         )
         .finally(() => {
-          settled++;
+          unanswered.delete(nodeId);
           check();
         });
     }
