@@ -21,7 +21,7 @@ export class SequencerManager {
     private readonly options: SequencerOptions,
     private readonly logger: Logger,
     /** The nodes whose processors read a log: stored to first, so that they read it locally. */
-    private readonly readers: (logId: number) => readonly number[] = () => [],
+    private readonly readers: (logId: number) => readonly number[],
   ) {
     this.windows = new PeerWindows(options.inflightBatches);
     metadata.on('change', (key) => {
