@@ -19,8 +19,9 @@ import { archivedLsnOf, type LatestSnapshot, type SnapshotIdentity, type Snapsho
 const TAIL_WAIT_MS = 2_000;
 /**
  * A follower that just applied waits this long before it looks for more, so that under load it
- * applies what came meanwhile in one transaction rather than one per commit. Only the leader serves
- * reads, so a follower's few milliseconds behind cost no reader anything.
+ * applies what came meanwhile in one transaction rather than one per commit. Reads go to the leader
+ * first; a follower serves one only when the leader cannot, and then waits for its apply anyway, so
+ * those few milliseconds cost a reader at most that much and never a stale answer.
  */
 const FOLLOWER_APPLY_PAUSE_MS = 5;
 const MAX_BACKOFF_MS = 2_000;
