@@ -7,7 +7,7 @@
 // when its log-server missed the release of that commit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLogletId } from '../../src/api/ids';
-import type { PartitionTable } from '../../src/api/schemas';
+import type { NodeStats, PartitionTable } from '../../src/api/schemas';
 import { partitionForKey } from '../../src/server/worker/partitioning';
 import { alive, startServer, TestCluster, waitUntil } from '../helpers/cluster';
 import { runCli } from '../helpers/in-process';
@@ -256,7 +256,7 @@ describe('faults around the data path', () => {
     await waitUntil('n3 to die', async () => !alive(cluster.node('n3').pid));
     await cluster.up([], { CAIRN_FAILPOINTS: 'release-lost=1000000000' });
     await cluster.settled();
-    const { partition, loglet } = await waitUntil('a partition followed on n3 and sequenced elsewhere', async () => {
+    const { partition, row } = await waitUntil('a partition followed on n3 and sequenced elsewhere', async () => {
       const followed = (await cluster.ctlJson<{ processors: ProcessorRow[] }>(['partitions', 'list'])).processors.filter(
         (p) => p.node_id === 3 && p.mode === 'follower' && p.status === 'active',
       );
@@ -264,25 +264,57 @@ describe('faults around the data path', () => {
       for (const processor of followed) {
         const found = table.partitions.find((p) => p.id === processor.partition_id)!;
         const row = rows.find((l) => l.log_id === found.log_id);
-        if (row && row.sequencer_node_id !== 3) return { partition: found, loglet: parseLogletId(row.loglet_id) };
+        if (row && row.sequencer_node_id !== 3) return { partition: found, row };
       }
       return undefined;
     });
+    // A new segment, same sequencer node: its sequencer starts now, so it stores every append to the
+    // partition's current replicas, n3 among them (one started before n3's follower was placed would
+    // keep n3 as a standby, whose batches come after the commit and carry it).
+    const sequencerAddress = cluster.node(`n${row.sequencer_node_id}`).address;
+    const n3StandsBy = async (logletId: number) => {
+      const stats = (await (await fetch(`${sequencerAddress}/v1/node/stats`)).json()) as NodeStats;
+      return stats.sequencers.find((s) => s.loglet_id === logletId)?.peers.find((p) => p.node_id === 3)?.standby;
+    };
+    // Only the sequencer's node and n3 read the log, so that n3 is the quorum's second member (with a
+    // third replica, one of the two followers would stand by).
+    const placed = await cluster.ctl(['partitions', 'placement', 'set', String(partition.id), '--replicas', `${row.sequencer_node_id},3`]);
+    expect(placed.code, placed.stderr).toBe(0);
+    let loglet = parseLogletId(row.loglet_id);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const before = (await logs()).find((l) => l.log_id === partition.log_id)!.loglet_id;
+      const reconfigured = await cluster.ctl(['logs', 'reconfigure', '-l', String(partition.log_id), '--sequencer', `N${row.sequencer_node_id}`, '--yes']);
+      expect(reconfigured.code, reconfigured.stderr).toBe(0);
+      loglet = await waitUntil('the new segment', async () => {
+        const now = (await logs()).find((l) => l.log_id === partition.log_id);
+        return now && now.loglet_id !== before && parseLogletId(now.loglet_id);
+      });
+      // The sequencer starts with the first append and ranks its peers then.
+      await putAll([ingress(1)], [[keysOf(partition.id, 1)[0]!, 'starts the sequencer']]);
+      const n3Peer = await waitUntil('the new sequencer to report n3', async () => {
+        const standby = await n3StandsBy(loglet);
+        return standby === undefined ? undefined : { standby };
+      });
+      if (!n3Peer.standby) break;
+    }
+    expect(await n3StandsBy(loglet), 'n3 is stored to on every append').toBe(false);
+    // The sequencer's own log-server stores every append (the rest of the nodeset may stand by).
+    const sequencerNode = `n${row.sequencer_node_id}`;
     const stateOn = async (node: string) =>
       (await (await fetch(`${cluster.node(node).address}/v1/log-server/loglets/${loglet}`)).json()) as { local_tail: number; known_global_tail: number };
-    // The other log-servers learn the last commit from a release; n3's stays behind, unless its
+    // The sequencer's log-server learns the last commit from a release; n3's stays behind, unless its
     // store was sent after the commit (a peer that is catching up): then it carried the commit
     // itself, and another write is needed to leave n3 behind.
     let behind = false;
     for (const [i, key] of keysOf(partition.id, 8).entries()) {
       await putAll([ingress(1)], [[key, `value ${i}`]]);
-      const n1 = await waitUntil('n1 to know the committed tail', async () => {
-        const state = await stateOn('n1');
+      const reference = await waitUntil(`${sequencerNode} to know the committed tail`, async () => {
+        const state = await stateOn(sequencerNode);
         return state.known_global_tail === state.local_tail && state;
       });
       const n3 = await waitUntil('n3 to store the last record', async () => {
         const state = await stateOn('n3');
-        return state.local_tail === n1.local_tail && state;
+        return state.local_tail === reference.local_tail && state;
       });
       behind = n3.known_global_tail < n3.local_tail;
       if (behind) break;
