@@ -76,6 +76,9 @@ export class LogStore {
    * advisory, and stores persist the tail they carry, so a restart loses at most the last release.
    */
   private readonly released = new Map<number, number>();
+  /** The transactions of the hot paths, built once (a wrapper per call costs as much as a row). */
+  private readonly storeInTransaction;
+  private readonly trimInTransaction;
 
   constructor(readonly db: Db) {
     db.exec(`
@@ -106,6 +109,8 @@ export class LogStore {
         'SELECT offset, crc FROM records WHERE loglet_id = ? AND offset >= ? AND offset < ? ORDER BY offset',
       ),
     };
+    this.storeInTransaction = db.transaction((batch: Array<{ request: StoreRequest; records: Buffer[] }>) => batch.map((op) => this.applyStore(op.request, op.records)));
+    this.trimInTransaction = db.transaction((state: LogletState, offset: number) => this.applyTrim(state, offset));
   }
 
   readMarker(): StorageMarker | undefined {
@@ -137,7 +142,7 @@ export class LogStore {
 
   /** Stores batches of records in one transaction: one fsync for all of them (group commit). */
   storeAll(batch: Array<{ request: StoreRequest; records: Buffer[] }>): StoreResult[] {
-    const results = this.db.transaction(() => batch.map((op) => this.applyStore(op.request, op.records)))();
+    const results = this.storeInTransaction(batch);
     this.stats.group_commits++;
     return results;
   }
@@ -176,7 +181,7 @@ export class LogStore {
   trim(logletId: number, offset: number): LogletState {
     const state = this.state(logletId);
     if (offset <= state.trim_point) return state;
-    return this.db.transaction(() => this.applyTrim(state, offset))();
+    return this.trimInTransaction(state, offset);
   }
 
   private applyTrim(state: LogletState, offset: number): LogletState {

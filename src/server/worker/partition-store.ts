@@ -93,6 +93,8 @@ function digestFile(file: string): { size: number; sha256: string } {
 export class PartitionStore {
   private checkpointer: { worker: Worker; run: () => Promise<boolean> } | undefined;
   private readonly q;
+  /** Built once: a transaction wrapper per apply costs as much as a row. */
+  private readonly applyInTransaction;
 
   constructor(readonly db: Db) {
     db.exec(`
@@ -115,6 +117,7 @@ export class PartitionStore {
       forget: db.prepare('DELETE FROM applied_writes WHERE partition_id = ? AND lsn < ?'),
       forgetAll: db.prepare('DELETE FROM applied_writes WHERE partition_id = ?'),
     };
+    this.applyInTransaction = db.transaction((partitionId: number, puts: PutRecord[], firstLsn: number) => this.applyPuts(partitionId, puts, firstLsn));
   }
 
   appliedLsn(partitionId: number): number {
@@ -243,20 +246,23 @@ export class PartitionStore {
    * window, and records the last as applied, atomically. Returns how many were repeats.
    */
   apply(partitionId: number, puts: PutRecord[], firstLsn: number): number {
+    return this.applyInTransaction(partitionId, puts, firstLsn);
+  }
+
+  private applyPuts(partitionId: number, puts: PutRecord[], firstLsn: number): number {
     let repeats = 0;
-    this.db.transaction(() => {
-      puts.forEach(({ key, value, writeId }, i) => {
-        if (this.q.remember.run(partitionId, writeId, firstLsn + i).changes === 0) repeats++;
-        else this.q.put.run(partitionId, key, value);
-      });
-      const lastLsn = firstLsn + puts.length - 1;
-      // Ids older than the window no longer count (see `remember`); they are dropped now and then,
-      // by a scan, rather than kept in an index by LSN that every apply would write to.
-      if (Math.floor(lastLsn / PRUNE_EVERY_LSNS) > Math.floor((firstLsn - 1) / PRUNE_EVERY_LSNS)) {
-        this.q.forget.run(partitionId, lastLsn - DEDUP_WINDOW_LSNS);
-      }
-      this.q.setApplied.run(partitionId, lastLsn);
-    })();
+    puts.forEach(({ key, value, writeId }, i) => {
+      if (this.q.remember.run(partitionId, writeId, firstLsn + i).changes === 0) repeats++;
+      else this.q.put.run(partitionId, key, value);
+    });
+    const lastLsn = firstLsn + puts.length - 1;
+    // Ids older than the window no longer count (see `remember`); they are dropped now and then,
+    // by a scan, rather than kept in an index by LSN that every apply would write to.
+    if (Math.floor(lastLsn / PRUNE_EVERY_LSNS) > Math.floor((firstLsn - 1) / PRUNE_EVERY_LSNS)) {
+      this.q.forget.run(partitionId, lastLsn - DEDUP_WINDOW_LSNS);
+    }
+    this.q.setApplied.run(partitionId, lastLsn);
     return repeats;
   }
+
 }
