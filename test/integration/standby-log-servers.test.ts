@@ -32,12 +32,29 @@ describe('standby log-servers', () => {
   });
 
   const nodeName = (id: number) => `n${id}`;
+  /** Writes one key through the ingress of `node`; resolves with how long it took. */
+  const writer = (node: number) => async (key: string) => {
+    const started = Date.now();
+    const outcome = await putWithRetry([cluster.node(nodeName(node)).ingress], key, `value of ${key}`);
+    expect(outcome.ok, `PUT ${key}: ${outcome.status} ${outcome.body}`).toBe(true);
+    return Date.now() - started;
+  };
   /** Store batches the sequencers of node `from` sent to the log-server of node `to` so far. */
   const storesTo = async (from: number, to: number) => {
     const text = await (await fetch(`${cluster.node(nodeName(from)).address}/metrics`)).text();
     const match = new RegExp(`^cairn_store_round_trip_seconds_count\\{[^}]*peer="N${to}"[^}]*\\} (\\d+)$`, 'm').exec(text);
     return match ? Number(match[1]) : 0;
   };
+  /** The node running the open sequencer of a log, and that sequencer's stats. */
+  const sequencerOf = (logId: number) =>
+    waitUntil(`the sequencer of log ${logId} to report its peers`, async () => {
+      for (const node of cluster.info.nodes) {
+        const stats = (await (await fetch(`${node.address}/v1/node/stats`)).json()) as NodeStats;
+        const found = stats.sequencers.find((s) => !s.sealed && splitLogletId(s.loglet_id).logId === logId);
+        if (found) return { sequencerNode: Number(node.name.slice(1)), sequencer: found };
+      }
+      return undefined;
+    });
   const localTail = async (node: number, loglet: number) =>
     ((await (await fetch(`${cluster.node(nodeName(node)).address}/v1/log-server/loglets/${loglet}`)).json()) as { local_tail: number }).local_tail;
 
@@ -46,14 +63,7 @@ describe('standby log-servers', () => {
     const keys = keysInPartition(table, partition.id, 61, 'standby');
     // The first write starts the sequencer; its stats then show who is stored to first.
     expect((await putWithRetry([cluster.info.nodes[0]!.ingress], keys[0]!, 'first')).ok).toBe(true);
-    const { sequencerNode, sequencer } = await waitUntil('the sequencer of the partition to report its peers', async () => {
-      for (const node of cluster.info.nodes) {
-        const stats = (await (await fetch(`${node.address}/v1/node/stats`)).json()) as NodeStats;
-        const found = stats.sequencers.find((s) => !s.sealed && splitLogletId(s.loglet_id).logId === partition.log_id);
-        if (found) return { sequencerNode: Number(node.name.slice(1)), sequencer: found };
-      }
-      return undefined;
-    });
+    const { sequencerNode, sequencer } = await sequencerOf(partition.log_id);
     const replicaSet = (await cluster.ctlJson<{ processors: Array<{ partition_id: number; node_id: number }> }>(['partitions', 'list'])).processors
       .filter((p) => p.partition_id === partition.id)
       .map((p) => p.node_id);
@@ -65,13 +75,7 @@ describe('standby log-servers', () => {
     expect(standbys).toHaveLength(1);
     const [member] = quorum.filter((id) => id !== sequencerNode);
     const [standby] = standbys;
-    const ingress = cluster.node(nodeName(sequencerNode)).ingress;
-    const write = async (key: string) => {
-      const started = Date.now();
-      const outcome = await putWithRetry([ingress], key, `value of ${key}`);
-      expect(outcome.ok, `PUT ${key}: ${outcome.status} ${outcome.body}`).toBe(true);
-      return Date.now() - started;
-    };
+    const write = writer(sequencerNode);
 
     // Healthy: every write goes to the member, the standby gets batches, and catches up.
     let toMember = await storesTo(sequencerNode, member!);
@@ -104,5 +108,29 @@ describe('standby log-servers', () => {
     for (const key of keys.slice(41, 61)) await write(key);
     expect((await storesTo(sequencerNode, member!)) - toMember, 'stores to the member once it is back').toBeGreaterThanOrEqual(MEMBER_STORES_OF_20);
     expect((await storesTo(sequencerNode, standby!)) - toStandby, 'stores to the standby once the member is back').toBeLessThan(10);
+  }, 120_000);
+
+  it('moves a new reader of the log into the quorum, in the same segment, when the partition replicas change', async () => {
+    const partition = table.partitions[1]!;
+    const keys = keysInPartition(table, partition.id, 21, 'reorder');
+    expect((await putWithRetry([cluster.info.nodes[0]!.ingress], keys[0]!, 'first')).ok).toBe(true);
+    const { sequencerNode, sequencer } = await sequencerOf(partition.log_id);
+    const [member] = sequencer.peers.filter((p) => !p.standby && p.node_id !== sequencerNode).map((p) => p.node_id);
+    const [standby] = sequencer.peers.filter((p) => p.standby).map((p) => p.node_id);
+    // The standby's node becomes the follower in place of the member's.
+    await cluster.ctlJson(['partitions', 'placement', 'set', String(partition.id), '--replicas', `${sequencerNode},${standby}`, '--yes']);
+    const now = await waitUntil(`N${standby} to join the quorum`, async () => {
+      const { sequencer: current } = await sequencerOf(partition.log_id);
+      return current.peers.find((p) => p.node_id === standby)?.standby === false ? current : undefined;
+    });
+    expect(now.loglet_id, 'the same segment').toBe(sequencer.loglet_id);
+    expect(now.peers.find((p) => p.node_id === member)?.standby, `N${member} stands by`).toBe(true);
+
+    const write = writer(sequencerNode);
+    const toNew = await storesTo(sequencerNode, standby!);
+    const toOld = await storesTo(sequencerNode, member!);
+    for (const key of keys.slice(1)) await write(key);
+    expect((await storesTo(sequencerNode, standby!)) - toNew, `stores to N${standby}, now in the quorum`).toBeGreaterThanOrEqual(MEMBER_STORES_OF_20);
+    expect((await storesTo(sequencerNode, member!)) - toOld, `stores to N${member}, now a standby`).toBeLessThan(10);
   }, 120_000);
 });

@@ -3,11 +3,11 @@
 // factor) has stored it durably; then the writer is acknowledged and the committed tail advances.
 //
 // Only a write quorum of log-servers (the first ones of the nodeset as ordered by the node: its own,
-// then those whose processors read the log) is stored to on every append. The others are standbys:
-// they get what they lack in one batch every STANDBY_FLUSH_MS, and on every append while an append
-// has waited that long or a quorum member is failing or behind the committed tail. A stalled member
-// thus costs the writers one flush period, not a failover, and each record still reaches the whole
-// nodeset, with fewer stores and fsyncs.
+// then those whose processors read the log, ordered again when those move) is stored to on every
+// append. The others are standbys: they get what they lack in one batch every STANDBY_FLUSH_MS, and
+// on every append while an append has waited that long or a quorum member is failing or behind the
+// committed tail. A stalled member thus costs the writers one flush period, not a failover, and
+// each record still reaches the whole nodeset, with fewer stores and fsyncs.
 //
 // Bounds: each peer has at most `inflightBatches` stores in flight from this node (all its
 // sequencers together, see PeerWindows), each cut by `batchBytes` and
@@ -168,6 +168,19 @@ export class Sequencer {
     const oldest = this.appendWaiters[0];
     if (oldest && performance.now() - oldest.since >= STANDBY_FLUSH_MS) return true;
     return this.peers.some((p) => !p.standby && (p.failing || p.ackedTail < this.committedTail));
+  }
+
+  /**
+   * Makes the first members of `order` (node ids of the peers) the write quorum and the rest
+   * standbys. Commits count stores wherever they came from, so this changes only who is stored to
+   * on every append; a new quorum member is behind, and the standbys step in until it caught up.
+   */
+  reorderPeers(order: readonly number[]): void {
+    const quorum = this.params.replication.node;
+    const rank = (peer: PeerReplicator) => order.indexOf(peer.nodeId);
+    this.peers.sort((a, b) => rank(a) - rank(b));
+    this.peers.forEach((peer, i) => (peer.standby = i >= quorum));
+    for (const peer of this.peers) peer.pump();
   }
 
   /** A quorum member's store failed: the standbys take what it lacks now, not at their next flush. */
@@ -369,7 +382,8 @@ export class PeerReplicator {
     readonly nodeId: number,
     private readonly client: () => LogServerClient,
     private readonly windows: PeerWindows,
-    readonly standby: boolean,
+    /** Stored to in batches (see the top of the file); the sequencer may change it (reorderPeers). */
+    public standby: boolean,
   ) {}
 
   /** Its last store failed, and it waits to try again. */

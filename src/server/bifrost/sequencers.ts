@@ -4,7 +4,7 @@ import type { GenerationalNodeId } from '../../api/ids';
 import { formatGenId, formatLogletId, splitLogletId } from '../../api/ids';
 import { canWriteTo } from '../../api/states';
 import { tailLoglet } from '../../api/logs';
-import type { NodeStats } from '../../api/schemas';
+import { isEpochKey, type NodeStats } from '../../api/schemas';
 import type { LogServerRegistry } from '../log-server/registry';
 import type { Logger } from '../logger';
 import type { MetadataManager } from '../metadata/manager';
@@ -26,6 +26,8 @@ export class SequencerManager {
     this.windows = new PeerWindows(options.inflightBatches);
     metadata.on('change', (key) => {
       if (key === 'bifrost_config') this.retire();
+      // A partition's replicas moved: the log's new readers join the quorum, so that they read locally.
+      else if (key === 'partition_table' || isEpochKey(key)) this.reorderPeers();
     });
   }
 
@@ -38,20 +40,30 @@ export class SequencerManager {
     if (!tail || tail.params.sequencer !== formatGenId(this.me)) return undefined;
     // Stores go to the members that may take writes (not to one that lost its data or is disabled).
     const nodes = this.metadata.get('nodes_config')?.value.nodes ?? [];
-    // The sequencer stores to the first of them on every append, the rest are standbys: this node's
-    // own log-server first, then those of the log's readers.
-    const readers = this.readers(splitLogletId(logletId).logId);
-    const rank = (id: number) => (this.logServers.isLocal(id) ? 0 : readers.includes(id) ? 1 : 2);
-    const writeable = tail.params.nodeset
-      .filter((id) => {
-        const state = nodes.find((n) => n.id === id)?.log_server.storage_state;
-        return state !== undefined && canWriteTo(state);
-      })
-      .sort((a, b) => rank(a) - rank(b));
-    const sequencer = new Sequencer(tail, writeable, (id) => this.logServers.client(id), this.options, this.windows, this.logger);
+    const writeable = tail.params.nodeset.filter((id) => {
+      const state = nodes.find((n) => n.id === id)?.log_server.storage_state;
+      return state !== undefined && canWriteTo(state);
+    });
+    const sequencer = new Sequencer(tail, this.storeOrder(logletId, writeable), (id) => this.logServers.client(id), this.options, this.windows, this.logger);
     this.sequencers.set(logletId, sequencer);
     this.logger.info({ loglet: formatLogletId(logletId), nodeset: tail.params.nodeset }, 'sequencer started');
     return sequencer;
+  }
+
+  /**
+   * The order a sequencer stores to `members` in: it stores to the first of them on every append,
+   * the rest are standbys. This node's own log-server first, then those of the log's readers.
+   */
+  private storeOrder(logletId: number, members: readonly number[]): number[] {
+    const readers = this.readers(splitLogletId(logletId).logId);
+    const rank = (id: number) => (this.logServers.isLocal(id) ? 0 : readers.includes(id) ? 1 : 2);
+    return [...members].sort((a, b) => rank(a) - rank(b));
+  }
+
+  private reorderPeers(): void {
+    for (const [logletId, sequencer] of this.sequencers) {
+      if (!sequencer.sealed) sequencer.reorderPeers(this.storeOrder(logletId, sequencer.peers.map((p) => p.nodeId)));
+    }
   }
 
   private retire(): void {
