@@ -10,40 +10,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePorts, percentile, startCluster } from './lib.mjs';
+import { cpuSeconds, freePorts, httpPut, percentile, startCluster } from './lib.mjs';
 
 const DUR = Number(process.env.DUR ?? 10);
 const WARM = Number(process.env.WARM ?? 2);
 const SCENARIOS = (process.env.SCEN ?? '1024:1 1024:8 1024:32 65536:8 1048576:4').split(/\s+/).map((s) => s.split(':').map(Number));
-
-function httpPut(agents) {
-  let next = 0;
-  return (url, body, headers) =>
-    new Promise((resolve, reject) => {
-      const target = new URL(url);
-      const agent = agents.get(target.host) ?? agents.set(target.host, new http.Agent({ keepAlive: true, maxSockets: 64 })).get(target.host);
-      const req = http.request(target, { method: headers.method ?? 'PUT', agent, headers: { 'content-length': body.length, ...headers.headers } }, (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => (res.statusCode >= 200 && res.statusCode < 300 ? resolve() : reject(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 200)}`))));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-}
-
-/** CPU seconds the processes behind `addresses` have used so far, summed, from their /metrics. */
-async function cpuSeconds(addresses) {
-  const texts = await Promise.all(addresses.map(async (address) => (await fetch(`${address}/metrics`)).text()));
-  return texts.reduce((sum, text, i) => {
-    const match = /^process_cpu_seconds_total (\S+)$/m.exec(text);
-    if (!match) throw new Error(`no process_cpu_seconds_total in ${addresses[i]}/metrics`);
-    return sum + Number(match[1]);
-  }, 0);
-}
 
 /** `probe()` run at the time `at` (a performance.now() reading). */
 const probeAt = (at, probe) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now()))).then(probe);

@@ -1,6 +1,7 @@
 // Shared by the benchmarks: a local cluster in a temp folder (stopped by pid at the end) and timing.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,15 +12,16 @@ export const CAIRN_SERVER = path.join(ROOT, 'bin', 'cairn-server');
 
 /**
  * A local cluster from `cairn-server local up` in a temp folder, on the embedded metadata store or
- * (`metadata: 'etcd'`) with an etcd member beside each node. `up()` starts whatever is down again
- * and waits until it is healthy; `stop()` kills every node and member by pid and removes the folder.
+ * (`metadata: 'etcd'`) with an etcd member beside each node; `root` is the checkout whose build
+ * runs (this one unless told). `up()` starts whatever is down again and waits until it is healthy;
+ * `stop()` kills every node and member by pid and removes the folder.
  */
-export function startCluster({ nodes = 3, sets = [], partitions, metadata } = {}) {
+export function startCluster({ nodes = 3, sets = [], partitions, metadata, root = ROOT } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'cairn-bench-'));
   const localUp = (args) => {
     try {
       // A benchmark's throwaway cluster leaves 127.0.0.1:5122 to the user's own `npm run demo`.
-      execFileSync(process.execPath, [CAIRN_SERVER, 'local', 'up', '--dir', dir, ...args], {
+      execFileSync(process.execPath, [path.join(root, 'bin', 'cairn-server'), 'local', 'up', '--dir', dir, ...args], {
         stdio: ['ignore', 'ignore', 'pipe'],
         env: { ...process.env, CAIRN_LOCAL_NO_DEFAULT_PORT: '1' },
       });
@@ -87,6 +89,32 @@ export function timeRun(command, args, env = {}) {
       else reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr}`));
     });
   });
+}
+
+/** `put(url, body, {method, headers})` over one keep-alive agent per host; rejects on a non-2xx answer. */
+export function httpPut(agents = new Map()) {
+  return (url, body, headers = {}) =>
+    new Promise((resolve, reject) => {
+      const target = new URL(url);
+      const agent = agents.get(target.host) ?? agents.set(target.host, new http.Agent({ keepAlive: true, maxSockets: 64 })).get(target.host);
+      const req = http.request(target, { method: headers.method ?? 'PUT', agent, headers: { 'content-length': body.length, ...headers.headers } }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => (res.statusCode >= 200 && res.statusCode < 300 ? resolve() : reject(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 200)}`))));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+}
+
+/** CPU seconds the processes behind `addresses` have used so far, summed, from their /metrics. */
+export async function cpuSeconds(addresses) {
+  const texts = await Promise.all(addresses.map(async (address) => (await fetch(`${address}/metrics`)).text()));
+  return texts.reduce((sum, text, i) => {
+    const match = /^process_cpu_seconds_total (\S+)$/m.exec(text);
+    if (!match) throw new Error(`no process_cpu_seconds_total in ${addresses[i]}/metrics`);
+    return sum + Number(match[1]);
+  }, 0);
 }
 
 export function percentile(values, p) {
