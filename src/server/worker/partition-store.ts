@@ -264,5 +264,4 @@ export class PartitionStore {
     this.q.setApplied.run(partitionId, lastLsn);
     return repeats;
   }
-
 }

@@ -18,10 +18,8 @@ const WINDOWS = Number(windows);
 const PER_WINDOW = Number(perWindow);
 const CLIENTS = Number(clients);
 
-const builds = [
-  { label: 'A', root: path.resolve(other) },
-  { label: 'B', root: path.resolve(import.meta.dirname, '..', '..', '..') },
-];
+/** A (the other checkout), then B (this one). */
+const roots = [path.resolve(other), path.resolve(import.meta.dirname, '..', '..', '..')];
 const value = randomBytes(1024);
 
 /** Loads one cluster window by window; resolves with {rate, cpuMs} per window. */
@@ -51,9 +49,9 @@ async function load(cluster) {
 
 const clusters = [];
 try {
-  for (const build of builds) clusters.push(startCluster({ nodes: 3, root: build.root }));
+  for (const root of roots) clusters.push(startCluster({ nodes: 3, root }));
   const [a, b] = await Promise.all(clusters.map(load));
-  console.log(`paired: A ${builds[0].root}, B ${builds[1].root}; ${CLIENTS} client(s) each, windows of ${PER_WINDOW} appends`);
+  console.log(`paired: A ${roots[0]}, B ${roots[1]}; ${CLIENTS} client(s) each, windows of ${PER_WINDOW} appends`);
   for (let w = 0; w < WINDOWS; w++) {
     const row = (r) => `${r.rate.toFixed(0).padStart(5)}/s ${r.cpuMs.toFixed(2).padStart(5)} ms`;
     console.log(`  window ${w + 1}  A ${row(a[w])}  B ${row(b[w])}  CPU per append B/A ${(b[w].cpuMs / a[w].cpuMs).toFixed(2)}`);
