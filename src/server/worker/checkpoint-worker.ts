@@ -5,13 +5,26 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../storage/sqlite';
 
+/**
+ * Passes per checkpoint. Commits made during a pass are left for the next one, which is short; the
+ * WAL starts over only once it was wholly copied, so under load one pass is rarely enough.
+ */
+const MAX_PASSES = 4;
+
 const db = openDatabase((workerData as { file: string }).file, { durable: false });
 const port = parentPort!;
 
 port.on('message', () => {
   try {
-    const [result] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number; log: number; checkpointed: number }>;
-    port.postMessage({ ok: true, complete: !!result && result.busy === 0 && result.checkpointed === result.log });
+    let complete = false;
+    for (let pass = 0, copied = -1; pass < MAX_PASSES && !complete; pass++) {
+      const [result] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number; log: number; checkpointed: number }>;
+      // No progress: a reader (a snapshot export) holds the rest.
+      if (!result || result.checkpointed === copied) break;
+      copied = result.checkpointed;
+      complete = result.busy === 0 && result.checkpointed === result.log;
+    }
+    port.postMessage({ ok: true, complete });
   } catch (err) {
     port.postMessage({ ok: false, error: err instanceof Error ? err.message : String(err) });
   }

@@ -1,7 +1,7 @@
 // The partition processors this worker runs: one per partition whose replica set (pp_epoch_<pid>)
 // includes this node, in the mode that document gives it (leader or follower). The partition store
-// is made durable every few seconds; the durable LSN each processor reports is what it had applied
-// then.
+// is made durable four times a second; the durable LSN each processor reports is what it had
+// applied then.
 import type { GenerationalNodeId } from '../../api/ids';
 import { epochKey, type ProcessorStatus } from '../../api/schemas';
 import type { Bifrost } from '../bifrost/bifrost';
@@ -12,7 +12,12 @@ import { PeriodicTask } from '../periodic';
 import type { PartitionStore } from './partition-store';
 import { PartitionProcessor, type SnapshotContext } from './processor';
 
-const CHECKPOINT_INTERVAL_MS = 2_000;
+/**
+ * Often, so that each checkpoint (in a thread of its own) copies little and the WAL is often wholly
+ * copied, which lets the next commit start it over: the store's main-thread checkpoint then never
+ * comes due (see PartitionStore).
+ */
+const CHECKPOINT_INTERVAL_MS = 250;
 
 export class PartitionManager {
   private readonly processors = new Map<number, PartitionProcessor>();

@@ -14,6 +14,8 @@ import { Worker } from 'node:worker_threads';
 import type { PutRecord } from '../bifrost/record';
 import type { Db } from '../storage/sqlite';
 
+/** WAL pages after which a commit checkpoints on the committing thread (see the constructor). */
+const WAL_PAGES_BOUND = 10_000;
 /** Restores go in transactions of at most this many rows or bytes, with the event loop free between. */
 const CHUNK_ROWS = 2_000;
 const CHUNK_BYTES = 4 * 1024 * 1024;
@@ -97,6 +99,11 @@ export class PartitionStore {
   private readonly applyInTransaction;
 
   constructor(readonly db: Db) {
+    // Checkpoints run in a thread of their own (see checkpoint()), often enough that the WAL stays
+    // short. SQLite's own, run by the connection that commits, would copy the WAL on the main
+    // thread every 1000 pages (about every half second under load, 10-17 ms each, the p99 of
+    // writes); it stays only as the bound on the WAL if those checkpoints cannot keep up.
+    db.pragma(`wal_autocheckpoint = ${WAL_PAGES_BOUND}`);
     db.exec(`
       CREATE TABLE IF NOT EXISTS kv (partition_id INTEGER NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL);
       CREATE UNIQUE INDEX IF NOT EXISTS kv_key ON kv (partition_id, key);

@@ -3,14 +3,15 @@
 // hour to hour (every thread in proportion: the host's speed), which hides a change of 10% between
 // runs made one after the other; two clusters loaded side by side see the same host. Each gets its
 // own client loop of 1 KiB puts; the figures are CPU milliseconds per append (the 3 node processes,
-// from /metrics) per window of appends, and their ratio. The first windows are the JIT's warm-up.
+// from /metrics) per window of appends, and their ratio, with each window's p99 latency. The first
+// windows are the JIT's warm-up.
 //
 // Usage: node test/bench/tools/paired.mjs <other checkout> [windows=6] [appends per window=800] [clients=1]
 // Build both first (`npm run build` in each). The other checkout is A, this one is B: a ratio
 // below 1 means this checkout spends less. Not part of `npm run bench` (it needs the other build).
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { cpuSeconds, httpPut, startCluster } from '../lib.mjs';
+import { cpuSeconds, httpPut, percentile, startCluster } from '../lib.mjs';
 
 const [other, windows = '6', perWindow = '800', clients = '1'] = process.argv.slice(2);
 if (!other) throw new Error('usage: node test/bench/tools/paired.mjs <other checkout> [windows] [appends per window] [clients]');
@@ -22,7 +23,7 @@ const CLIENTS = Number(clients);
 const roots = [path.resolve(other), path.resolve(import.meta.dirname, '..', '..', '..')];
 const value = randomBytes(1024);
 
-/** Loads one cluster window by window; resolves with {rate, cpuMs} per window. */
+/** Loads one cluster window by window; resolves with {rate, cpuMs, p99} per window. */
 async function load(cluster) {
   const put = httpPut();
   const ingresses = cluster.info.nodes.map((n) => n.ingress);
@@ -32,17 +33,20 @@ async function load(cluster) {
   for (let w = 0; w < WINDOWS; w++) {
     const cpuBefore = await cpuSeconds(addresses);
     const started = performance.now();
+    const latencies = [];
     let issued = 0;
     await Promise.all(
       Array.from({ length: CLIENTS }, async () => {
         while (issued++ < PER_WINDOW) {
           const n = next++;
+          const sent = performance.now();
           await put(`${ingresses[n % ingresses.length]}/kv/paired-${n}`, value);
+          latencies.push(performance.now() - sent);
         }
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    results.push({ rate: PER_WINDOW / seconds, cpuMs: ((await cpuSeconds(addresses)) - cpuBefore) * 1000 / PER_WINDOW });
+    results.push({ rate: latencies.length / seconds, cpuMs: (((await cpuSeconds(addresses)) - cpuBefore) * 1000) / latencies.length, p99: percentile(latencies, 99) });
   }
   return results;
 }
@@ -53,7 +57,7 @@ try {
   const [a, b] = await Promise.all(clusters.map(load));
   console.log(`paired: A ${roots[0]}, B ${roots[1]}; ${CLIENTS} client(s) each, windows of ${PER_WINDOW} appends`);
   for (let w = 0; w < WINDOWS; w++) {
-    const row = (r) => `${r.rate.toFixed(0).padStart(5)}/s ${r.cpuMs.toFixed(2).padStart(5)} ms`;
+    const row = (r) => `${r.rate.toFixed(0).padStart(5)}/s ${r.cpuMs.toFixed(2).padStart(5)} ms p99 ${r.p99.toFixed(1).padStart(5)} ms`;
     console.log(`  window ${w + 1}  A ${row(a[w])}  B ${row(b[w])}  CPU per append B/A ${(b[w].cpuMs / a[w].cpuMs).toFixed(2)}`);
   }
   const total = (rows) => rows.reduce((sum, r) => sum + r.cpuMs, 0);
