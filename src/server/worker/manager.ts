@@ -14,8 +14,8 @@ import { PartitionProcessor, type SnapshotContext } from './processor';
 
 /**
  * Often, so that each checkpoint (in a thread of its own) copies little and the WAL is often wholly
- * copied, which lets the next commit start it over: the store's main-thread checkpoint then never
- * comes due (see PartitionStore).
+ * copied, which lets the next commit start it over. Under sustained load that is rare, and the WAL
+ * grows to the store's bound, where the applying connection copies what is left (see PartitionStore).
  */
 const CHECKPOINT_INTERVAL_MS = 250;
 
