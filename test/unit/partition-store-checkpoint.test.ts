@@ -1,4 +1,4 @@
-// The partition store's applies never checkpoint on the thread that commits them: SQLite's own
+// The partition store's applies do not checkpoint on the thread that commits them: SQLite's own
 // checkpoint, due every 1000 WAL pages by default, copied the WAL on the node's event loop (10-17 ms
 // every half second under load, the p99 of writes). Checkpoints belong to the store's checkpoint
 // thread; the committing connection checkpoints only past a much larger bound.
