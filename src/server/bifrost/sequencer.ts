@@ -375,7 +375,6 @@ export class PeerReplicator {
   private releaseTimer: NodeJS.Timeout | undefined;
   /** A standby's next batch (see the top of the file). */
   private flushTimer: NodeJS.Timeout | undefined;
-  private flushing = false;
 
   constructor(
     private readonly sequencer: Sequencer,
@@ -398,14 +397,16 @@ export class PeerReplicator {
     if (this.flushTimer) clearTimeout(this.flushTimer);
   }
 
-  pump(): void {
+  /**
+   * Sends what this peer lacks, as far as the bounds allow. A standby sends only on its flush timer
+   * (`flush`) or while standbys are needed; otherwise the timer is set.
+   */
+  pump(flush = false): void {
     const { sequencer } = this;
-    if (this.standby && !this.flushing && !this.stopped && this.next < sequencer.nextOffset && !sequencer.standbysNeeded()) {
+    if (this.standby && !flush && !this.stopped && this.next < sequencer.nextOffset && !sequencer.standbysNeeded()) {
       this.flushTimer ??= setTimeout(() => {
         this.flushTimer = undefined;
-        this.flushing = true;
-        this.pump();
-        this.flushing = false;
+        this.pump(true);
       }, STANDBY_FLUSH_MS);
       return;
     }
