@@ -10,17 +10,18 @@
 // Build both first (`npm run build` in each). The other checkout is A, this one is B: a ratio
 // below 1 means this checkout spends less. Not part of `npm run bench` (it needs the other build).
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { cpuSeconds, httpPut, percentile, startCluster } from '../lib.mjs';
 
+const USAGE = 'usage: node test/bench/tools/paired.mjs <other checkout> [windows=6] [appends per window=800] [clients=1]';
 const [other, windows = '6', perWindow = '800', clients = '1'] = process.argv.slice(2);
-if (!other) throw new Error('usage: node test/bench/tools/paired.mjs <other checkout> [windows] [appends per window] [clients]');
 const WINDOWS = Number(windows);
 const PER_WINDOW = Number(perWindow);
 const CLIENTS = Number(clients);
 
 /** A (the other checkout), then B (this one). */
-const roots = [path.resolve(other), path.resolve(import.meta.dirname, '..', '..', '..')];
+const roots = [path.resolve(other ?? ''), path.resolve(import.meta.dirname, '..', '..', '..')];
 const value = randomBytes(1024);
 
 /** Loads one cluster window by window; resolves with {rate, cpuMs, p99} per window. */
@@ -51,17 +52,39 @@ async function load(cluster) {
   return results;
 }
 
-const clusters = [];
-try {
-  for (const root of roots) clusters.push(startCluster({ nodes: 3, root }));
-  const [a, b] = await Promise.all(clusters.map(load));
-  console.log(`paired: A ${roots[0]}, B ${roots[1]}; ${CLIENTS} client(s) each, windows of ${PER_WINDOW} appends`);
-  for (let w = 0; w < WINDOWS; w++) {
-    const row = (r) => `${r.rate.toFixed(0).padStart(5)}/s ${r.cpuMs.toFixed(2).padStart(5)} ms p99 ${r.p99.toFixed(1).padStart(5)} ms`;
-    console.log(`  window ${w + 1}  A ${row(a[w])}  B ${row(b[w])}  CPU per append B/A ${(b[w].cpuMs / a[w].cpuMs).toFixed(2)}`);
+/** What is wrong with the arguments, if anything. */
+function argumentProblem() {
+  if (!other) return 'the other checkout is missing';
+  for (const [name, text] of [['windows', windows], ['appends per window', perWindow], ['clients', clients]]) {
+    if (!Number.isInteger(Number(text)) || Number(text) < 1) return `${name} must be a whole number of at least 1, got ${JSON.stringify(text)}`;
   }
-  const total = (rows) => rows.reduce((sum, r) => sum + r.cpuMs, 0);
-  console.log(`  all windows: CPU per append B/A ${(total(b) / total(a)).toFixed(2)} (two runs of one build differ by about 0.03)`);
-} finally {
-  for (const cluster of clusters) cluster.stop();
+  for (const root of roots) {
+    if (!existsSync(path.join(root, 'dist', 'cairn-server.cjs'))) return `no build in ${root} (dist/cairn-server.cjs is missing): run \`npm run build\` there`;
+  }
+  return undefined;
+}
+
+async function run() {
+  const clusters = [];
+  try {
+    for (const root of roots) clusters.push(startCluster({ nodes: 3, root }));
+    const [a, b] = await Promise.all(clusters.map(load));
+    console.log(`paired: A ${roots[0]}, B ${roots[1]}; ${CLIENTS} client(s) each, windows of ${PER_WINDOW} appends`);
+    for (let w = 0; w < WINDOWS; w++) {
+      const row = (r) => `${r.rate.toFixed(0).padStart(5)}/s ${r.cpuMs.toFixed(2).padStart(5)} ms p99 ${r.p99.toFixed(1).padStart(5)} ms`;
+      console.log(`  window ${w + 1}  A ${row(a[w])}  B ${row(b[w])}  CPU per append B/A ${(b[w].cpuMs / a[w].cpuMs).toFixed(2)}`);
+    }
+    const total = (rows) => rows.reduce((sum, r) => sum + r.cpuMs, 0);
+    console.log(`  all windows: CPU per append B/A ${(total(b) / total(a)).toFixed(2)} (two runs of one build differ by about 0.03)`);
+  } finally {
+    for (const cluster of clusters) cluster.stop();
+  }
+}
+
+const problem = argumentProblem();
+if (problem) {
+  process.stderr.write(`error: ${problem}\n${USAGE}\n`);
+  process.exitCode = 2;
+} else {
+  await run();
 }
