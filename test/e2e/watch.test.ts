@@ -132,7 +132,7 @@ describe('--watch', () => {
     try {
       await waitUntil('two frames of the live screen', async () => frames(watch) >= 2, 30_000);
       // Hung, not dead: its probes time out at the per-node deadline, as in `status`.
-      cluster.kill('n3', 'SIGSTOP');
+      await cluster.pause('n3');
       await waitUntil('the event saying n3 is dead', async () => /\d\d:\d\d:\d\d N3 is dead/.test(watch.text()), 30_000);
       const before = frames(watch);
       await waitUntil('two more frames while n3 hangs', async () => frames(watch) >= before + 2, 30_000);

@@ -2,7 +2,7 @@
 // metadata store or on etcd members, optionally with TLS and mutual auth; every process it started (nodes and members) is stopped by pid
 // when the test is done. Also the waiting every test needs: on an
 // observable condition, with a deadline and a message naming what was awaited.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HttpClient, TransportError } from '../../src/api/http-client';
@@ -141,6 +141,11 @@ export class TestCluster {
     process.kill(this.node(name).pid, signal);
   }
 
+  /** SIGSTOPs a node and waits until it has stopped (see pauseProcess). */
+  pause(name: string): Promise<void> {
+    return pauseProcess(this.node(name).pid);
+  }
+
   ctl(args: string[], options: RunOptions = {}): Promise<RunResult> {
     const token = this.adminToken ? { CAIRN_TOKEN: this.adminToken } : {};
     const tls = this.certificates
@@ -254,6 +259,28 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * SIGSTOPs `pid` and waits until every thread of it has stopped. kill() returns before the stop
+ * takes effect: the group stop begins only when one of the process's threads next runs, and on a
+ * busy machine its other threads can meanwhile answer requests for milliseconds (a test saw a
+ * stopped etcd answer a read).
+ */
+export async function pauseProcess(pid: number): Promise<void> {
+  process.kill(pid, 'SIGSTOP');
+  await waitUntil(`pid ${pid} to stop`, async () => allThreadsStopped(pid), 10_000, 5);
+}
+
+function allThreadsStopped(pid: number): boolean {
+  return readdirSync(`/proc/${pid}/task`).every((thread) => {
+    try {
+      // The state follows the thread's name, which may itself hold ") ".
+      return /^\d+ \(.*\) [tT] /.test(readFileSync(`/proc/${pid}/task/${thread}/stat`, 'utf8'));
+    } catch {
+      return true; // the thread ended
+    }
+  });
 }
 
 /**

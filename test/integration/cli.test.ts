@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allocatePorts } from '../../src/server/local/cluster';
 import { ANSI, cairnctl, cairnctlOnTerminal, ROUGH_TIME } from '../helpers/cli';
-import { startServer, TestCluster, waitUntil } from '../helpers/cluster';
+import { pauseProcess, startServer, TestCluster, waitUntil } from '../helpers/cluster';
 
 /** `status` UPTIME: `friendlyDuration`, e.g. `42s` or `1m 5s`. */
 const UPTIME = String.raw`\d+[dhms](?: \d+[dhms])*`;
@@ -186,7 +186,7 @@ describe('cairnctl against a 3-node cluster', () => {
     expect(baseline.code).toBe(0);
     const bound = baseline.ms + 900 + 2_000;
     const n3 = cluster.node('n3');
-    process.kill(n3.pid, 'SIGSTOP');
+    await pauseProcess(n3.pid);
     try {
       const table = await cluster.ctl(['status']);
       expect(table.code).toBe(0);

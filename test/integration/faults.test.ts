@@ -140,7 +140,7 @@ describe('faults around the data path', () => {
     const keys = keysOf(partition.id, 30);
     const others = [1, 2, 3].filter((id) => id !== node).map(ingress);
     await putAll(others, keys.map((k) => [k, `old-${k}`]));
-    cluster.kill(`n${node}`, 'SIGSTOP');
+    await cluster.pause(`n${node}`);
     try {
       await failedOver(partition.log_id, node);
       await waitUntil(`partition ${partition.id} to get a new leader`, async () =>
@@ -165,7 +165,7 @@ describe('faults around the data path', () => {
   it('appends waiting on a paused sequencer move to the new segment once it exists', async () => {
     const { partition, node } = await colocatedPartition();
     const before = await sequencerOf(partition.log_id);
-    cluster.kill(`n${node}`, 'SIGSTOP');
+    await cluster.pause(`n${node}`);
     try {
       // Sent while the sequencer is paused: they queue for it at N1 until the failover.
       const keys = keysOf(partition.id, 10);

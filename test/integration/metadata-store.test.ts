@@ -20,7 +20,7 @@ import { connectEtcd, EtcdMetadataStore, type EtcdOptions } from '../../src/serv
 import { REQUEST_TIMEOUT_MS as REMOTE_REQUEST_TIMEOUT_MS, RemoteMetadataStore } from '../../src/server/metadata/remote';
 import type { MetadataChange, MetadataStore } from '../../src/server/metadata/store';
 import { openDatabase } from '../../src/server/storage/sqlite';
-import { alive, startServer, waitUntil, type NodeProcess } from '../helpers/cluster';
+import { alive, pauseProcess, startServer, waitUntil, type NodeProcess } from '../helpers/cluster';
 
 /** A backend under test: `open` gives a client of the one store (another one on each call where the backend has clients). */
 interface Backend {
@@ -449,7 +449,7 @@ describe('remote: the metadata-server hangs or dies', () => {
   });
 
   it('SIGSTOP: a request fails within its timeout with UNAVAILABLE naming the address; after SIGCONT all works again', async () => {
-    process.kill(server.pid, 'SIGSTOP');
+    await pauseProcess(server.pid);
     try {
       await expectUnavailable(() => store.get(freshKey()), REMOTE_REQUEST_TIMEOUT_MS, [/^metadata store unreachable: /, server.address]);
     } finally {
@@ -504,7 +504,7 @@ describe('etcd: versions, and a member that hangs or dies', () => {
 
   it('SIGSTOP: requests fail within the timeout with UNAVAILABLE naming etcd and its endpoint; after SIGCONT all works again', async () => {
     await store.put(freshKey(), 'before', { kind: 'does-not-exist' });
-    process.kill(etcd!.member.pid, 'SIGSTOP');
+    await pauseProcess(etcd!.member.pid);
     try {
       await expectUnavailable(() => store.get(freshKey()), ETCD_TIMEOUT_MS, etcdFailure());
       await expectUnavailable(() => store.put(freshKey(), 'lost', { kind: 'does-not-exist' }), ETCD_TIMEOUT_MS, etcdFailure());

@@ -52,8 +52,8 @@ describe('logs reconfigure / logs seal while the sequencer is paused', () => {
     let paused = false;
     try {
       await waitUntil('every partition to take writes', async () => table.partitions.every((p) => (writers.ackedIn.get(p.id) ?? 0) > 5), 15_000);
-      cluster.kill(victim, 'SIGSTOP');
       paused = true;
+      await cluster.pause(victim);
       // The operator acts before the controller's failover (its probes take a second to notice).
       await new Promise((r) => setTimeout(r, 300));
       const started = Date.now();

@@ -87,7 +87,7 @@ describe('standby log-servers', () => {
 
     // The member paused: the standby takes every append, and no write waits long.
     toStandby = await storesTo(sequencerNode, standby!);
-    cluster.kill(nodeName(member!), 'SIGSTOP');
+    await cluster.pause(nodeName(member!));
     let took: number[];
     try {
       took = [];
