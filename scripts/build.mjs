@@ -76,9 +76,8 @@ await Promise.all([
     ...common,
     entryPoints: {
       'cairn-server': 'src/server/main.ts',
-      'log-store-worker': 'src/server/log-server/log-store-worker.ts',
       'snapshot-export-worker': 'src/server/worker/snapshot-export-worker.ts',
-      'checkpoint-worker': 'src/server/worker/checkpoint-worker.ts',
+      'checkpoint-worker': 'src/server/storage/checkpoint-worker.ts',
     },
     outExtension: { '.js': '.cjs' },
     format: 'cjs',

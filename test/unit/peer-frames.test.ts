@@ -39,7 +39,7 @@ describe('MessageReader', () => {
     });
   }
 
-  it('gives each payload a buffer of its own (transferable to a worker thread)', () => {
+  it('gives each payload a buffer of its own (records cached from it hold no more than it)', () => {
     const { messages } = readAll(stream, [stream.length]);
     for (const m of messages) {
       expect(m.payload.byteOffset).toBe(0);

@@ -13,8 +13,7 @@ export function frameSize(records: readonly Buffer[]): number {
 
 export function encodeFrame(header: unknown, records: readonly Buffer[]): Buffer {
   const head = Buffer.from(JSON.stringify(header), 'utf8');
-  // Unpooled: a frame owns its ArrayBuffer, so it can be handed to a worker thread without a copy.
-  const out = Buffer.allocUnsafeSlow(4 + head.length + frameSize(records));
+  const out = Buffer.allocUnsafe(4 + head.length + frameSize(records));
   out.writeUInt32BE(head.length, 0);
   head.copy(out, 4);
   let at = 4 + head.length;

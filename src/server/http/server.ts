@@ -343,8 +343,7 @@ export function readBody(req: http.IncomingMessage, limit: number, tooLarge: (si
     return Promise.reject(Object.assign(tooLarge(declared, true), { closeConnection: declared > DRAIN_LIMIT }));
   }
   return new Promise((resolve, reject) => {
-    // With a declared length the body is read into one buffer of its own (no concatenation, and
-    // it can be handed to a worker thread as it is).
+    // With a declared length the body is read into one buffer of its own (no concatenation).
     const into = Number.isFinite(declared) ? Buffer.allocUnsafeSlow(declared) : undefined;
     const chunks: Buffer[] = [];
     let size = 0;

@@ -1,7 +1,10 @@
 // The log-server's durable storage in the embedded database: records per loglet, and per loglet its
 // local tail (next offset; records are contiguous below it, above the trim point), seal flag, trim
-// point and the highest global tail a sequencer has told it. It runs in a worker thread
-// (log-store-worker.ts), which commits stores that arrive together in one transaction.
+// point and the highest global tail a sequencer has told it with a store. Every commit is fsynced;
+// the node's handle (log-store-handle.ts) commits stores that arrive together in one transaction.
+// A trim moves the trim point at once and leaves the records below it to `sweep`, a bounded batch
+// at a time, so that dropping a large range never holds the node up; nothing reads below the trim
+// point meanwhile.
 import { crc32 } from 'node:zlib';
 import type { Db } from '../storage/sqlite';
 import type { StorageMarker } from './provision';
@@ -71,14 +74,8 @@ const emptyState = (logletId: number): LogletState => ({
 export class LogStore {
   readonly stats: LogStoreStats = { store_requests: 0, stored_records: 0, stored_bytes: 0, largest_store_bytes: 0, group_commits: 0 };
   private readonly q;
-  /**
-   * Global tails the node's handle heard of (idle releases above all), kept in memory only: they are
-   * advisory, and stores persist the tail they carry, so a restart loses at most the last release.
-   */
-  private readonly released = new Map<number, number>();
   /** The transactions of the hot paths, built once (a wrapper per call costs as much as a row). */
   private readonly storeInTransaction;
-  private readonly trimInTransaction;
 
   constructor(readonly db: Db) {
     db.exec(`
@@ -104,13 +101,15 @@ export class LogStore {
       read: db.prepare<[number, number], { offset: number; payload: Buffer }>(
         'SELECT offset, payload FROM records WHERE loglet_id = ? AND offset >= ? ORDER BY offset',
       ),
-      trim: db.prepare('DELETE FROM records WHERE loglet_id = ? AND offset <= ?'),
-      offsets: db.prepare<[number, number, number], { offset: number; crc: number | null }>(
-        'SELECT offset, crc FROM records WHERE loglet_id = ? AND offset >= ? AND offset < ? ORDER BY offset',
+      sweep: db.prepare('DELETE FROM records WHERE rowid IN (SELECT rowid FROM records WHERE loglet_id = ? AND offset <= ? LIMIT ?)'),
+      unswept: db.prepare<[], { loglet_id: number }>(
+        'SELECT loglet_id FROM loglets WHERE EXISTS (SELECT 1 FROM records WHERE records.loglet_id = loglets.loglet_id AND records.offset <= loglets.trim_point)',
+      ),
+      offsets: db.prepare<[number, number, number, number], { offset: number; crc: number | null }>(
+        'SELECT offset, crc FROM records WHERE loglet_id = ? AND offset >= ? AND offset < ? ORDER BY offset LIMIT ?',
       ),
     };
     this.storeInTransaction = db.transaction((batch: Array<{ request: StoreRequest; records: Buffer[] }>) => batch.map((op) => this.applyStore(op.request, op.records)));
-    this.trimInTransaction = db.transaction((state: LogletState, offset: number) => this.applyTrim(state, offset));
   }
 
   readMarker(): StorageMarker | undefined {
@@ -123,21 +122,11 @@ export class LogStore {
 
   state(logletId: number): LogletState {
     const row = this.q.state.get(logletId);
-    return this.withReleased(row ? toState(row) : emptyState(logletId));
+    return row ? toState(row) : emptyState(logletId);
   }
 
   states(): LogletState[] {
-    return this.q.allStates.all().map((row) => this.withReleased(toState(row)));
-  }
-
-  /** A global tail heard of on the node's main thread (see `released`). */
-  release(logletId: number, globalTail: number): void {
-    if (globalTail > (this.released.get(logletId) ?? 0)) this.released.set(logletId, globalTail);
-  }
-
-  private withReleased(state: LogletState): LogletState {
-    const released = this.released.get(state.loglet_id);
-    return released !== undefined && released > state.known_global_tail ? { ...state, known_global_tail: released } : state;
+    return this.q.allStates.all().map(toState);
   }
 
   /** Stores batches of records in one transaction: one fsync for all of them (group commit). */
@@ -174,21 +163,31 @@ export class LogStore {
   }
 
   /**
-   * Drops records up to `offset` (inclusive); the trim point only moves forward. Callers trim only
+   * Trims records up to `offset` (inclusive); the trim point only moves forward. Callers trim only
    * below the committed tail, so a log-server that lags (it was down during the trim) moves its
-   * local tail past the trimmed range: it never needs those records again.
+   * local tail past the trimmed range: it never needs those records again. The records themselves
+   * go with `sweep`.
    */
   trim(logletId: number, offset: number): LogletState {
     const state = this.state(logletId);
     if (offset <= state.trim_point) return state;
-    return this.trimInTransaction(state, offset);
+    return this.applyTrim(state, offset);
   }
 
   private applyTrim(state: LogletState, offset: number): LogletState {
     const next = { ...state, trim_point: offset, local_tail: Math.max(state.local_tail, offset + 1) };
-    this.q.trim.run(state.loglet_id, offset);
     this.q.upsertState.run(fromState(next));
     return next;
+  }
+
+  /** Deletes up to `maxRows` records at or below the loglet's trim point; the number deleted. */
+  sweep(logletId: number, maxRows: number): number {
+    return this.q.sweep.run(logletId, this.state(logletId).trim_point, maxRows).changes;
+  }
+
+  /** Loglets that still hold records at or below their trim point (a sweep cut short by a restart). */
+  unswept(): number[] {
+    return this.q.unswept.all().map((row) => row.loglet_id);
   }
 
   /** Seals a loglet: from now on only repair stores are accepted. Idempotent. */
@@ -216,19 +215,11 @@ export class LogStore {
   }
 
   /**
-   * Offsets present in [from, to), as runs [start, end), and the CRC-32 of each present record in
-   * offset order (null for a record stored before checksums), so copies can be compared by content.
+   * Up to `maxRows` records present in [from, to) above the trim point, in offset order, with the
+   * CRC-32 of each (null for a record stored before checksums), so copies can be compared by content.
    */
-  digest(logletId: number, from: number, to: number): { runs: Array<[number, number]>; checksums: Array<number | null> } {
-    const runs: Array<[number, number]> = [];
-    const checksums: Array<number | null> = [];
-    for (const { offset, crc } of this.q.offsets.iterate(logletId, from, to)) {
-      const last = runs[runs.length - 1];
-      if (last && last[1] === offset) last[1] = offset + 1;
-      else runs.push([offset, offset + 1]);
-      checksums.push(crc);
-    }
-    return { runs, checksums };
+  offsets(logletId: number, from: number, to: number, maxRows: number): Array<{ offset: number; crc: number | null }> {
+    return this.q.offsets.all(logletId, Math.max(from, this.state(logletId).trim_point + 1), to, maxRows);
   }
 }
 

@@ -1,6 +1,6 @@
 // Records a log-server stored lately, kept in memory by loglet, so that tailing readers on this node
 // (its partition processors, a sequencer catching a peer up) read them without a trip to the log
-// store's thread and its database. Only records the store has made durable go in; they never change
+// store's database. Only records the store has made durable go in; they never change
 // once stored (an offset of a loglet holds one record for good), so a cached copy is always right.
 // The cache is bounded in bytes: the loglets written least recently give up their oldest records.
 

@@ -25,7 +25,6 @@ function logletParam(params: Record<string, string>): number {
 
 /** `readLimitBytes` caps what one read answers, so that an answer always fits a message. */
 export function bindLogServerOperations(peer: PeerServer, logStore: () => LogStoreHandle, readLimitBytes: number): void {
-  // The frame goes to the log store's thread as received; it is decoded there.
   peer.handle('store', async (payload) => encodeFrame(await logStore().storeFrame(payload), []));
   peer.handle(
     'release',

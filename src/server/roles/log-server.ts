@@ -32,7 +32,6 @@ export class LogServerRole implements NodeRole {
     const { config, metadata } = this.node;
     const store = new LogStoreHandle(
       path.join(config.baseDir, 'log-store.db'),
-      (err) => this.node.fail(err),
       this.node.storage,
       (sequencer) => {
         // Only what this node knows for sure: a newer generation, or a removed node (an unknown
@@ -42,6 +41,7 @@ export class LogServerRole implements NodeRole {
         const node = nodes?.nodes.find((n) => n.id === id.id);
         return node ? node.generation > id.generation : !!nodes?.tombstones.some((t) => t.id === id.id);
       },
+      this.node.logger,
     );
     this.store = store;
     await provisionLogServer(store, metadata, me, this.node.logger);

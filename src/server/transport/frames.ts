@@ -69,7 +69,10 @@ export interface Message {
   id: number;
   kind: MessageKind;
   operation: number;
-  /** The payload in a buffer of its own (it can be handed to a worker thread without a copy). */
+  /**
+   * The payload in a buffer of its own: the records a log-server stores from it stay in its record
+   * cache as views into it, which then hold only the payload, not the chunk it arrived in.
+   */
   payload: Buffer;
 }
 

@@ -12,10 +12,9 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { PutRecord } from '../bifrost/record';
+import { Checkpointer } from '../storage/checkpointer';
 import type { Db } from '../storage/sqlite';
 
-/** WAL pages after which a commit checkpoints on the committing thread (see the constructor). */
-const WAL_PAGES_BOUND = 10_000;
 /** Restores go in transactions of at most this many rows or bytes, with the event loop free between. */
 const CHUNK_ROWS = 2_000;
 const CHUNK_BYTES = 4 * 1024 * 1024;
@@ -93,17 +92,16 @@ function digestFile(file: string): { size: number; sha256: string } {
 }
 
 export class PartitionStore {
-  private checkpointer: { worker: Worker; run: () => Promise<boolean> } | undefined;
+  private readonly checkpointer: Checkpointer;
   private readonly q;
   /** Built once: a transaction wrapper per apply costs as much as a row. */
   private readonly applyInTransaction;
 
   constructor(readonly db: Db) {
-    // Checkpoints run in a thread of their own (see checkpoint()), often enough that the WAL stays
-    // short. SQLite's own, run by the connection that commits, would copy the WAL on the main
-    // thread every 1000 pages (about every half second under load, 10-17 ms each, the p99 of
-    // writes); it stays only as the bound on the WAL if those checkpoints cannot keep up.
-    db.pragma(`wal_autocheckpoint = ${WAL_PAGES_BOUND}`);
+    // Checkpoints run in a thread of their own, often enough that the WAL stays short. SQLite's
+    // own would copy the WAL on the main thread every 1000 pages (about every half second under
+    // load, 10-17 ms each, the p99 of writes).
+    this.checkpointer = new Checkpointer(db);
     db.exec(`
       CREATE TABLE IF NOT EXISTS kv (partition_id INTEGER NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL);
       CREATE UNIQUE INDEX IF NOT EXISTS kv_key ON kv (partition_id, key);
@@ -209,45 +207,16 @@ export class PartitionStore {
     }
   }
 
-  /**
-   * Makes what was applied durable; true once the whole WAL is in the database file and fsynced. It
-   * runs in a thread of its own (checkpoint-worker.ts), one checkpoint at a time. A passive
-   * checkpoint never waits: while a snapshot export reads an older state of the store, it copies
-   * what it can and answers false.
-   */
+  /** Makes what was applied durable; true once the whole WAL is in the database file (see Checkpointer). */
   checkpoint(): Promise<boolean> {
-    if (!this.checkpointer) {
-      const worker = new Worker(path.join(__dirname, 'checkpoint-worker.cjs'), { workerData: { file: this.db.name } });
-      worker.unref();
-      let waiting: { resolve: (complete: boolean) => void; reject: (err: Error) => void } | undefined;
-      const failed = (err: Error) => {
-        this.checkpointer = undefined;
-        waiting?.reject(err);
-      };
-      worker.on('message', (answer: { ok: true; complete: boolean } | { ok: false; error: string }) => {
-        if (answer.ok) waiting?.resolve(answer.complete);
-        else waiting?.reject(new Error(`checkpoint: ${answer.error}`));
-      });
-      worker.on('error', (err) => failed(new Error(`the checkpoint thread failed: ${err.message}`)));
-      worker.on('exit', (code) => failed(new Error(`the checkpoint thread exited with code ${code}`)));
-      this.checkpointer = {
-        worker,
-        run: () =>
-          new Promise<boolean>((resolve, reject) => {
-            waiting = { resolve, reject };
-            worker.postMessage(null);
-          }),
-      };
-    }
-    return this.checkpointer.run();
+    return this.checkpointer.checkpoint();
   }
 
   /** Stops the checkpoint thread (the node is stopping); the database itself is closed by its owner. */
-  async close(): Promise<void> {
-    const checkpointer = this.checkpointer;
-    this.checkpointer = undefined;
-    await checkpointer?.worker.terminate();
+  close(): Promise<void> {
+    return this.checkpointer.close();
   }
+
   /**
    * Applies the puts of LSNs `firstLsn`.. in order, each unless its write id was applied within the
    * window, and records the last as applied, atomically. Returns how many were repeats.

@@ -2,11 +2,11 @@
 // append path. On this kind of VM the CPU time of one and the same run varies by up to 1.6x from
 // hour to hour (every thread in proportion: the host's speed), which hides a change of 10% between
 // runs made one after the other; two clusters loaded side by side see the same host. Each gets its
-// own client loop of 1 KiB puts; the figures are CPU milliseconds per append (the 3 node processes,
+// own client loop of puts (1 KiB unless told); the figures are CPU milliseconds per append (the 3 node processes,
 // from /metrics) per window of appends, and their ratio, with each window's p99 latency. The first
 // windows are the JIT's warm-up.
 //
-// Usage: node test/bench/tools/paired.mjs <other checkout> [windows=6] [appends per window=800] [clients=1]
+// Usage: node test/bench/tools/paired.mjs <other checkout> [windows=6] [appends per window=800] [clients=1] [value bytes=1024]
 // Build both first (`npm run build` in each). The other checkout is A, this one is B: a ratio
 // below 1 means this checkout spends less. Not part of `npm run bench` (it needs the other build).
 import { randomBytes } from 'node:crypto';
@@ -14,15 +14,15 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { cpuSeconds, httpPut, percentile, startCluster } from '../lib.mjs';
 
-const USAGE = 'usage: node test/bench/tools/paired.mjs <other checkout> [windows=6] [appends per window=800] [clients=1]';
-const [other, windows = '6', perWindow = '800', clients = '1'] = process.argv.slice(2);
+const USAGE = 'usage: node test/bench/tools/paired.mjs <other checkout> [windows=6] [appends per window=800] [clients=1] [value bytes=1024]';
+const [other, windows = '6', perWindow = '800', clients = '1', valueBytes = '1024'] = process.argv.slice(2);
 const WINDOWS = Number(windows);
 const PER_WINDOW = Number(perWindow);
 const CLIENTS = Number(clients);
 
 /** A (the other checkout), then B (this one). */
 const roots = [path.resolve(other ?? ''), path.resolve(import.meta.dirname, '..', '..', '..')];
-const value = randomBytes(1024);
+const value = randomBytes(Number(valueBytes));
 
 /** Loads one cluster window by window; resolves with {rate, cpuMs, p99} per window. */
 async function load(cluster) {
@@ -55,7 +55,7 @@ async function load(cluster) {
 /** What is wrong with the arguments, if anything. */
 function argumentProblem() {
   if (!other) return 'the other checkout is missing';
-  for (const [name, text] of [['windows', windows], ['appends per window', perWindow], ['clients', clients]]) {
+  for (const [name, text] of [['windows', windows], ['appends per window', perWindow], ['clients', clients], ['value bytes', valueBytes]]) {
     if (!Number.isInteger(Number(text)) || Number(text) < 1) return `${name} must be a whole number of at least 1, got ${JSON.stringify(text)}`;
   }
   for (const root of roots) {
@@ -69,7 +69,7 @@ async function run() {
   try {
     for (const root of roots) clusters.push(startCluster({ nodes: 3, root }));
     const [a, b] = await Promise.all(clusters.map(load));
-    console.log(`paired: A ${roots[0]}, B ${roots[1]}; ${CLIENTS} client(s) each, windows of ${PER_WINDOW} appends`);
+    console.log(`paired: A ${roots[0]}, B ${roots[1]}; ${CLIENTS} client(s) each, windows of ${PER_WINDOW} appends of ${value.length} bytes`);
     for (let w = 0; w < WINDOWS; w++) {
       const row = (r) => `${r.rate.toFixed(0).padStart(5)}/s ${r.cpuMs.toFixed(2).padStart(5)} ms p99 ${r.p99.toFixed(1).padStart(5)} ms`;
       console.log(`  window ${w + 1}  A ${row(a[w])}  B ${row(b[w])}  CPU per append B/A ${(b[w].cpuMs / a[w].cpuMs).toFixed(2)}`);

@@ -1,9 +1,9 @@
-// The partition store's checkpoint thread. A checkpoint copies the WAL into the database file and
-// fsyncs it: tens of milliseconds under load, which on the node's event loop would hold up every
-// request in flight (the append latency's p99 showed it). Here it blocks this thread only, on a
-// connection of its own to the same file.
+// A store's checkpoint thread. A checkpoint copies the WAL into the database file and fsyncs it:
+// tens of milliseconds under load, which on the node's event loop would hold up every request in
+// flight (the append latency's p99 showed it). Here it blocks this thread only, on a connection of
+// its own to the same file.
 import { parentPort, workerData } from 'node:worker_threads';
-import { openDatabase } from '../storage/sqlite';
+import { openDatabase } from './sqlite';
 
 /**
  * Passes per checkpoint. Commits made during a pass are left for the next one, which is short; the
@@ -11,6 +11,7 @@ import { openDatabase } from '../storage/sqlite';
  */
 const MAX_PASSES = 4;
 
+// NORMAL is enough here: a checkpoint fsyncs the WAL before it copies and the database after.
 const db = openDatabase((workerData as { file: string }).file, { durable: false });
 const port = parentPort!;
 

@@ -1,0 +1,106 @@
+// The log store on the node's event loop: stores that arrive in one turn commit together, other
+// operations see them in the order they came, and a trim drops its records a bounded batch per turn
+// (the trim point moves at once; nothing below it is read or digested meanwhile), going on after a
+// restart that cut it short.
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StorageHealth } from '../../src/server/health';
+import { LogStore } from '../../src/server/log-server/log-store';
+import { LogStoreHandle } from '../../src/server/log-server/log-store-handle';
+import { openDatabase } from '../../src/server/storage/sqlite';
+
+const LOGLET = 7;
+const record = (offset: number) => Buffer.from(`record ${offset}`);
+const records = (first: number, count: number) => Array.from({ length: count }, (_, i) => record(first + i));
+
+/** Rows of the loglet left in the file, read through a connection of the test's own. */
+function rowsAtOrBelow(file: string, offset: number): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare<[number, number], { n: number }>('SELECT count(*) AS n FROM records WHERE loglet_id = ? AND offset <= ?').get(LOGLET, offset)!.n;
+  } finally {
+    db.close();
+  }
+}
+
+async function until(what: string, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('the log store handle', () => {
+  let dir: string;
+  let file: string;
+  let handle: LogStoreHandle | undefined;
+  const open = () => (handle = new LogStoreHandle(file, new StorageHealth(() => undefined), () => false, pino({ level: 'silent' })));
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'cairn-log-store-'));
+    file = path.join(dir, 'log-store.db');
+  });
+  afterEach(async () => {
+    await handle?.close();
+    handle = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('commits the stores of one turn in one transaction, and a seal after them sees them', async () => {
+    const store = open();
+    const stores = [1, 2, 3].map((first) => store.store({ loglet_id: LOGLET, first_offset: first, known_global_tail: 1 }, [record(first)]));
+    const sealed = store.seal(LOGLET);
+    const late = store.store({ loglet_id: LOGLET, first_offset: 4, known_global_tail: 1 }, [record(4)]);
+    expect((await Promise.all(stores)).map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
+    expect(await sealed).toMatchObject({ local_tail: 4, sealed: true });
+    expect(await late).toMatchObject({ status: 'sealed', local_tail: 4 });
+    expect((await store.stats()).group_commits).toBe(2);
+    expect((await store.read(LOGLET, 1, 10, 1 << 20)).records.map(String)).toEqual(['record 1', 'record 2', 'record 3']);
+  });
+
+  it('moves the trim point at once and deletes the records below it in batches, hiding them meanwhile', async () => {
+    const store = open();
+    const count = 5_000;
+    for (let first = 1; first <= count; first += 500) await store.store({ loglet_id: LOGLET, first_offset: first, known_global_tail: first }, records(first, 500));
+    const trimmed = await store.trim(LOGLET, 4_500);
+    expect(trimmed).toMatchObject({ trim_point: 4_500, local_tail: count + 1 });
+    // Not in the same turn as the trim: a large range would hold the event loop up.
+    expect(rowsAtOrBelow(file, 4_500)).toBeGreaterThan(0);
+    const digest = await store.digest(LOGLET, 1, count + 1);
+    expect(digest.runs).toEqual([[4_501, count + 1]]);
+    expect(digest.checksums).toHaveLength(500);
+    const read = await store.read(LOGLET, 1, 3, 1 << 20);
+    expect(read.from).toBe(4_501);
+    expect(read.records.map(String)).toEqual(['record 4501', 'record 4502', 'record 4503']);
+    await until('the trimmed records are deleted', () => rowsAtOrBelow(file, 4_500) === 0);
+    expect((await store.digest(LOGLET, 1, count + 1)).runs).toEqual([[4_501, count + 1]]);
+  });
+
+  it('deletes the records a restart left below the trim point', async () => {
+    // A store trimmed without its sweep, as a crash right after the trim leaves it.
+    const db = openDatabase(file);
+    const engine = new LogStore(db);
+    engine.storeAll([{ request: { loglet_id: LOGLET, first_offset: 1, known_global_tail: 1 }, records: records(1, 3_000) }]);
+    engine.trim(LOGLET, 2_999);
+    db.close();
+    expect(rowsAtOrBelow(file, 2_999)).toBe(2_999);
+    const store = open();
+    await until('the trimmed records are deleted', () => rowsAtOrBelow(file, 2_999) === 0);
+    expect((await store.read(LOGLET, 1, 10, 1 << 20)).records.map(String)).toEqual(['record 3000']);
+  });
+
+  it('digests a range longer than one batch without gaps', async () => {
+    const store = open();
+    const count = 25_000;
+    for (let first = 1; first <= count; first += 5_000) await store.store({ loglet_id: LOGLET, first_offset: first, known_global_tail: first }, records(first, 5_000));
+    const digest = await store.digest(LOGLET, 2, count + 1);
+    expect(digest.runs).toEqual([[2, count + 1]]);
+    expect(digest.checksums).toHaveLength(count - 1);
+    expect(digest.state).toMatchObject({ local_tail: count + 1, trim_point: 0 });
+  });
+});
