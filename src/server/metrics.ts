@@ -39,6 +39,8 @@ export class NodeMetrics {
   private readonly storeRoundTrip: Histogram<'peer'>;
   private readonly storeRoundTripByPeer = new Map<number, { observe(value: number): void }>();
   private readonly storeBatchRecords: Histogram;
+  private readonly applyBatchRecords: Histogram;
+  private readonly applyBatchByPartition = new Map<number, { observe(value: number): void }>();
   private readonly storeBatchBytes: Histogram;
   private readonly logStoreCommit: Histogram;
   private readonly metadataRequest: Histogram<'operation' | 'outcome'>;
@@ -86,6 +88,13 @@ export class NodeMetrics {
     this.storeBatchRecords = new Histogram({
       name: 'cairn_store_batch_records',
       help: 'Records per store batch the sequencers of this node send to a log-server',
+      buckets: BATCH_RECORD_BUCKETS,
+      registers,
+    });
+    this.applyBatchRecords = new Histogram({
+      name: 'cairn_partition_apply_batch_records',
+      help: 'Records per transaction in which the processor of a partition on this node applies its log to the partition store',
+      labelNames: ['partition'],
       buckets: BATCH_RECORD_BUCKETS,
       registers,
     });
@@ -152,6 +161,12 @@ export class NodeMetrics {
   storeBatch(records: number, bytes: number): void {
     this.storeBatchRecords.observe(records);
     this.storeBatchBytes.observe(bytes);
+  }
+
+  applied(partition: number, records: number): void {
+    let child = this.applyBatchByPartition.get(partition);
+    if (!child) this.applyBatchByPartition.set(partition, (child = this.applyBatchRecords.labels(String(partition))));
+    child.observe(records);
   }
 
   storeAnswered(peer: number, startedMs: number): void {

@@ -1,12 +1,14 @@
 // GET /metrics on a real 3-node cluster: every node answers with text that a strict reader of the
 // Prometheus exposition format accepts, behind the admin token like the other read routes, and
 // the figures follow what the cluster did: the ingress append histograms count exactly the appends
-// made, stores and group commits happened, processors catch up (lag 0), a published snapshot has an
-// age on its partition's leader.
+// made, stores and group commits happened, processors catch up (lag 0) and apply in batches, a
+// published snapshot has an age on its partition's leader.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { epochKey } from '../../src/api/schemas';
 import { TestCluster, waitUntil } from '../helpers/cluster';
+import { putWithRetry } from '../helpers/kv';
 import { parseExposition, total, type Family } from '../helpers/prometheus';
+import { partitionForKey } from '../../src/server/worker/partitioning';
 
 const TOKEN = 'metrics-test-token';
 const APPENDS = 60;
@@ -112,6 +114,28 @@ describe('GET /metrics', () => {
       const metadata = 'cairn_metadata_request_duration_seconds';
       expect(total(families, metadata, `${metadata}_count`, { outcome: 'ok' })).toBeGreaterThan(0);
     }
+  });
+
+  it('applies records that come within the pause after an apply in one transaction', async () => {
+    // Sequential writes, each acknowledged before the next: without the pause each would be a
+    // transaction of its own on every replica.
+    const partition = 2;
+    const table = await cluster.partitionTable();
+    const keys = Array.from({ length: 400 }, (_, i) => `apply-batch-${i}`).filter((key) => partitionForKey(key, table).id === partition).slice(0, 20);
+    const batches = async () => {
+      const scrapes = await scrapeAll();
+      const family = 'cairn_partition_apply_batch_records';
+      return { transactions: sum(scrapes, family, `${family}_count`, { partition: String(partition) }), records: sum(scrapes, family, `${family}_sum`, { partition: String(partition) }) };
+    };
+    const before = await batches();
+    for (const key of keys) expect((await putWithRetry(cluster.info.nodes.map((n) => n.ingress), key, 'v')).ok).toBe(true);
+    const replicas = (await cluster.metadata<{ replica_set: number[] }>(epochKey(partition))).replica_set.length;
+    const after = await waitUntil('every replica to apply the writes', async () => {
+      const now = await batches();
+      return now.records - before.records >= keys.length * replicas ? now : undefined;
+    });
+    expect(after.records - before.records).toBe(keys.length * replicas);
+    expect(after.transactions - before.transactions).toBeLessThan(keys.length * replicas);
   });
 
   it("reports the age of a partition's newest snapshot on its leader", async () => {
