@@ -74,6 +74,11 @@ const emptyState = (logletId: number): LogletState => ({
 export class LogStore {
   readonly stats: LogStoreStats = { store_requests: 0, stored_records: 0, stored_bytes: 0, largest_store_bytes: 0, group_commits: 0 };
   private readonly q;
+  /**
+   * Each loglet's state as stored, read once: this store is the only writer, so a store needs no
+   * query for it. A transaction that fails drops it (what it held may not have been committed).
+   */
+  private readonly cached = new Map<number, LogletState>();
   /** The transactions of the hot paths, built once (a wrapper per call costs as much as a row). */
   private readonly storeInTransaction;
 
@@ -121,8 +126,18 @@ export class LogStore {
   }
 
   state(logletId: number): LogletState {
-    const row = this.q.state.get(logletId);
-    return row ? toState(row) : emptyState(logletId);
+    let state = this.cached.get(logletId);
+    if (!state) {
+      const row = this.q.state.get(logletId);
+      state = row ? toState(row) : emptyState(logletId);
+      this.cached.set(logletId, state);
+    }
+    return state;
+  }
+
+  private saveState(state: LogletState): void {
+    this.q.upsertState.run(fromState(state));
+    this.cached.set(state.loglet_id, state);
   }
 
   states(): LogletState[] {
@@ -131,7 +146,13 @@ export class LogStore {
 
   /** Stores batches of records in one transaction: one fsync for all of them (group commit). */
   storeAll(batch: Array<{ request: StoreRequest; records: Buffer[] }>): StoreResult[] {
-    const results = this.storeInTransaction(batch);
+    let results: StoreResult[];
+    try {
+      results = this.storeInTransaction(batch);
+    } catch (err) {
+      this.cached.clear();
+      throw err;
+    }
     this.stats.group_commits++;
     return results;
   }
@@ -158,7 +179,7 @@ export class LogStore {
       local_tail: Math.max(state.local_tail, request.first_offset + records.length),
       known_global_tail: Math.max(state.known_global_tail, request.known_global_tail),
     };
-    this.q.upsertState.run(fromState(next));
+    this.saveState(next);
     return { status: 'ok', local_tail: next.local_tail, sealed: next.sealed };
   }
 
@@ -176,7 +197,7 @@ export class LogStore {
 
   private applyTrim(state: LogletState, offset: number): LogletState {
     const next = { ...state, trim_point: offset, local_tail: Math.max(state.local_tail, offset + 1) };
-    this.q.upsertState.run(fromState(next));
+    this.saveState(next);
     return next;
   }
 
@@ -193,7 +214,7 @@ export class LogStore {
   /** Seals a loglet: from now on only repair stores are accepted. Idempotent. */
   seal(logletId: number): LogletState {
     const next = { ...this.state(logletId), sealed: true };
-    this.q.upsertState.run(fromState(next));
+    this.saveState(next);
     return next;
   }
 
