@@ -11,18 +11,31 @@ export const WAL_PAGES_BOUND = 10_000;
 
 export class Checkpointer {
   private thread: { worker: Worker; run: () => Promise<boolean> } | undefined;
+  /** Rows the committing connection changed so far, and as of the last complete checkpoint. */
+  private readonly changes;
+  private checkpointedAt = -1;
 
   /** Moves `db`'s own checkpoints out to WAL_PAGES_BOUND; checkpoint() does them meanwhile. */
   constructor(private readonly db: Db) {
     db.pragma(`wal_autocheckpoint = ${WAL_PAGES_BOUND}`);
+    this.changes = db.prepare<[], number>('SELECT total_changes()').pluck();
   }
 
   /**
    * True once the whole WAL is in the database file and fsynced; one checkpoint at a time. A passive
    * checkpoint never waits: while a reader (a snapshot export) holds an older state of the store, it
-   * copies what it can and answers false.
+   * copies what it can and answers false. Nothing is done (the thread is not even woken) while
+   * nothing was committed since the last complete one.
    */
-  checkpoint(): Promise<boolean> {
+  async checkpoint(): Promise<boolean> {
+    const changes = this.changes.get()!;
+    if (changes === this.checkpointedAt) return true;
+    const complete = await this.run();
+    if (complete) this.checkpointedAt = changes;
+    return complete;
+  }
+
+  private run(): Promise<boolean> {
     if (!this.thread) {
       const worker = new Worker(path.join(__dirname, 'checkpoint-worker.cjs'), { workerData: { file: this.db.name } });
       worker.unref();
