@@ -209,10 +209,10 @@ export class HttpServer {
   }
 
   private authorized(auth: RouteAuth, headers: http.IncomingHttpHeaders): boolean {
+    if (auth === 'none') return true;
     const { adminToken, clusterSecret } = this.options;
     const givenSecret = headers[CLUSTER_SECRET_HEADER];
     const secretOk = !!clusterSecret && sameSecret(typeof givenSecret === 'string' ? givenSecret : undefined, clusterSecret);
-    if (auth === 'none') return true;
     if (auth === 'peer') return !clusterSecret || secretOk;
     // Peers may call admin endpoints (the controller probes /v1/node) with the cluster secret.
     if (!adminToken) return true;
