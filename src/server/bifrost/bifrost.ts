@@ -58,11 +58,12 @@ interface QueuedAppend {
  */
 class RemoteAppendQueue {
   private queue: QueuedAppend[] = [];
-  private readonly inflight = new Set<AbortController>();
+  /** The batches whose request is out. */
+  private readonly inflight = new Set<QueuedAppend[]>();
   private abandoned: ApiError | undefined;
 
   constructor(
-    private readonly send: (records: Buffer[], signal: AbortSignal) => Promise<{ first: number; last: number }>,
+    private readonly send: (records: Buffer[]) => Promise<{ first: number; last: number }>,
     private readonly limits: { bytes: number; records: number; inflight: number },
   ) {}
 
@@ -74,13 +75,16 @@ class RemoteAppendQueue {
     });
   }
 
-  /** The loglet is no longer the tail: everything queued or in flight fails with `reason`. */
+  /**
+   * The loglet is no longer the tail: everything queued or in flight fails with `reason` now (an
+   * answer that comes later settles nothing: each append's promise is settled already).
+   */
   abandon(reason: ApiError): void {
     this.abandoned = reason;
     const queued = this.queue;
     this.queue = [];
     for (const append of queued) append.reject(reason);
-    for (const request of this.inflight) request.abort(reason);
+    for (const batch of this.inflight) for (const append of batch) append.reject(reason);
   }
 
   private pump(): void {
@@ -100,9 +104,8 @@ class RemoteAppendQueue {
         this.queue.unshift(...batch);
         return;
       }
-      const request = new AbortController();
-      this.inflight.add(request);
-      this.send(batch.flatMap((a) => a.records), request.signal).then(
+      this.inflight.add(batch);
+      this.send(batch.flatMap((a) => a.records)).then(
         ({ first }) => {
           let offset = first;
           for (const append of batch) {
@@ -110,12 +113,9 @@ class RemoteAppendQueue {
             offset += append.records.length;
           }
         },
-        (err: Error) => {
-          const reason = request.signal.aborted ? (request.signal.reason as Error) : err;
-          batch.forEach((append) => append.reject(reason));
-        },
+        (err: Error) => batch.forEach((append) => append.reject(err)),
       ).finally(() => {
-        this.inflight.delete(request);
+        this.inflight.delete(batch);
         this.pump();
       });
     }
@@ -221,7 +221,7 @@ export class Bifrost {
       let queue = this.remoteQueues.get(logletId);
       if (!queue) {
         const address = this.nodeAddress(parseGenId(tail.params.sequencer).id);
-        queue = new RemoteAppendQueue((batch, signal) => this.sendAppend(address, logletId, batch, signal), this.batch);
+        queue = new RemoteAppendQueue((batch) => this.sendAppend(address, logletId, batch), this.batch);
         this.remoteQueues.set(logletId, queue);
       }
       ({ first, last } = await queue.append(records));
@@ -231,8 +231,8 @@ export class Bifrost {
     return { loglet_id: logletId, first_offset: first, last_offset: last, first_lsn: tail.base_lsn + first - 1, last_lsn: tail.base_lsn + last - 1 };
   }
 
-  private async sendAppend(address: string, logletId: number, records: Buffer[], signal: AbortSignal): Promise<{ first: number; last: number }> {
-    const result = await this.peers.request<AppendResult>(address, 'append', { loglet_id: logletId }, { timeoutMs: REMOTE_APPEND_TIMEOUT_MS, signal }, records);
+  private async sendAppend(address: string, logletId: number, records: Buffer[]): Promise<{ first: number; last: number }> {
+    const result = await this.peers.request<AppendResult>(address, 'append', { loglet_id: logletId }, { timeoutMs: REMOTE_APPEND_TIMEOUT_MS }, records);
     return { first: result.first_offset, last: result.last_offset };
   }
 

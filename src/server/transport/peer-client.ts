@@ -25,8 +25,6 @@ export interface PeerClientOptions {
 
 export interface PeerCallOptions {
   timeoutMs: number;
-  /** Aborting fails the call at once with the signal's reason (its answer is then ignored). */
-  signal?: AbortSignal;
 }
 
 /** How often outstanding requests are checked against their deadlines. */
@@ -99,17 +97,7 @@ class PeerConnection {
     this.nextId = this.nextId >= 0xffff_ffff ? 1 : this.nextId + 1;
     const code = operationCode(operation);
     return new Promise<Buffer>((resolve, reject) => {
-      const { signal } = options;
-      if (signal?.aborted) return reject(signal.reason as Error);
-      const onAbort = () => {
-        if (this.take(id)) reject(signal!.reason as Error);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.outstanding.set(id, {
-        resolve: signal ? (answer) => (signal.removeEventListener('abort', onAbort), resolve(answer)) : resolve,
-        reject: signal ? (err) => (signal.removeEventListener('abort', onAbort), reject(err)) : reject,
-        deadline: Date.now() + options.timeoutMs,
-      });
+      this.outstanding.set(id, { resolve, reject, deadline: Date.now() + options.timeoutMs });
       this.watchDeadlines();
       this.send(id, MessageKind.Request, code, payload);
     });
