@@ -1,12 +1,17 @@
 // Append throughput and latency through the ingress of a local 3-node cluster (fsync on), beside etcd
 // 3.4 (Debian's etcd-server, 3 members on loopback, its default durability) driven by the same
 // closed client loop, in one run. Method as in shared/reference/etcd-baseline.md: one keep-alive
-// node:http agent per endpoint, requests round-robin over the 3 members, unique keys, 2 s warm-up,
-// then a 10 s window; an op counts if it completes inside the window. For cairn it also prints the
-// CPU seconds per 1000 appends, summed over the node processes: process_cpu_seconds_total of each
-// node's GET /metrics, read as the window opens and as it closes.
+// node:http agent per endpoint, requests round-robin over the 3 members, unique keys, a fresh
+// cluster per run, 2 s warm-up, then a 10 s window; an op counts if it completes inside the window.
+// As the reference does, the scenarios run in interleaved rounds and the summary gives medians and
+// the range over rounds: this machine's speed drifts by up to 1.5x within minutes, which one run
+// of each system cannot tell from a difference between them (each round also swaps which system
+// goes first). For cairn it also prints the CPU seconds per 1000 appends, summed over the node
+// processes: process_cpu_seconds_total of each node's GET /metrics, read as the window opens and
+// as it closes.
 //
-// Env: DUR (s, default 10), WARM (s, default 2), SCEN ("1024:1 1024:8 1024:32 65536:8 1048576:4").
+// Env: DUR (s, default 10), WARM (s, default 2), ROUNDS (default 3),
+// SCEN ("1024:1 1024:8 1024:32 65536:8 1048576:4").
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +21,7 @@ import { cpuSeconds, freePorts, httpPut, percentile, startCluster } from './lib.
 
 const DUR = Number(process.env.DUR ?? 10);
 const WARM = Number(process.env.WARM ?? 2);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SCENARIOS = (process.env.SCEN ?? '1024:1 1024:8 1024:32 65536:8 1048576:4').split(/\s+/).map((s) => s.split(':').map(Number));
 
 /** `probe()` run at the time `at` (a performance.now() reading). */
@@ -149,32 +155,64 @@ const fmtOps = (r) => (r && r.p50 !== undefined ? `${r.opsPerSec.toFixed(0).padS
 const haveEtcd = ensureEtcd();
 if (!haveEtcd) process.stderr.write('etcd-server is not installed and could not be installed: printing cairn figures only\n');
 
-console.log(`append: 3 nodes on loopback, fsync on, ${DUR} s window after ${WARM} s warm-up, same client loop for both`);
-const rows = [];
-for (const [size, concurrency] of SCENARIOS) {
-  const label = `${size >= 1048576 ? `${size / 1048576} MiB` : `${size / 1024} KiB`} x ${concurrency}`;
-  let etcdResult;
-  if (haveEtcd) {
-    const etcd = await startEtcd();
-    try {
-      etcdResult = await runLoad({ put: etcdAdapter(etcd), concurrency, valueSize: size });
-    } finally {
-      await etcd.stop();
-    }
+console.log(`append: 3 nodes on loopback, fsync on, ${DUR} s window after ${WARM} s warm-up, same client loop for both, ${ROUNDS} interleaved round(s)`);
+
+async function runEtcd(size, concurrency) {
+  const etcd = await startEtcd();
+  try {
+    return await runLoad({ put: etcdAdapter(etcd), concurrency, valueSize: size });
+  } finally {
+    await etcd.stop();
   }
+}
+
+async function runCairn(size, concurrency) {
   const cluster = startCluster({ nodes: 3 });
-  let cairnResult;
   try {
     const addresses = cluster.info.nodes.map((n) => n.address);
-    cairnResult = await runLoad({ put: cairnAdapter(cluster), concurrency, valueSize: size, cpuProbe: () => cpuSeconds(addresses) });
+    return await runLoad({ put: cairnAdapter(cluster), concurrency, valueSize: size, cpuProbe: () => cpuSeconds(addresses) });
   } finally {
     cluster.stop();
   }
-  const ratio = etcdResult ? (cairnResult.opsPerSec / etcdResult.opsPerSec).toFixed(2) : 'n/a';
-  rows.push({ label, etcdResult, cairnResult, ratio });
-  console.log(`  ${label.padEnd(11)} cairn ${fmtOps(cairnResult)}`);
-  console.log(`  ${''.padEnd(11)} etcd  ${fmtOps(etcdResult)}`);
-  console.log(`  ${''.padEnd(11)} cairn/etcd throughput ratio ${ratio} (goal >= 1)`);
-  if (cairnResult.cpuPer1000 !== undefined) console.log(`  ${''.padEnd(11)} cairn CPU ${cairnResult.cpuPer1000.toFixed(2)} s per 1000 appends (the 3 node processes, from /metrics)`);
-  for (const sample of [...(cairnResult.samples ?? []), ...(etcdResult?.samples ?? [])]) console.log(`  ${''.padEnd(11)} error sample: ${sample}`);
+}
+
+const label = ([size, concurrency]) => `${size >= 1048576 ? `${size / 1048576} MiB` : `${size / 1024} KiB`} x ${concurrency}`;
+const median = (values) => {
+  const sorted = values.filter((v) => v !== undefined).sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : undefined;
+};
+const results = SCENARIOS.map(() => ({ cairn: [], etcd: [] }));
+for (let round = 1; round <= ROUNDS; round++) {
+  console.log(`round ${round}`);
+  for (const [i, scenario] of SCENARIOS.entries()) {
+    const [size, concurrency] = scenario;
+    // Odd rounds run etcd first, even rounds cairn first.
+    const order = round % 2 === 1 ? ['etcd', 'cairn'] : ['cairn', 'etcd'];
+    const run = {};
+    for (const system of order) {
+      if (system === 'etcd' && !haveEtcd) continue;
+      run[system] = system === 'etcd' ? await runEtcd(size, concurrency) : await runCairn(size, concurrency);
+      results[i][system].push(run[system]);
+    }
+    const ratio = run.etcd ? (run.cairn.opsPerSec / run.etcd.opsPerSec).toFixed(2) : 'n/a';
+    console.log(`  ${label(scenario).padEnd(11)} cairn ${fmtOps(run.cairn)}`);
+    if (run.etcd) console.log(`  ${''.padEnd(11)} etcd  ${fmtOps(run.etcd)}  ratio ${ratio}`);
+    for (const sample of [...(run.cairn.samples ?? []), ...(run.etcd?.samples ?? [])]) console.log(`  ${''.padEnd(11)} error sample: ${sample}`);
+  }
+}
+
+console.log(`summary: medians over ${ROUNDS} round(s); the ratio is of the medians, with the range of the rounds' ratios`);
+for (const [i, scenario] of SCENARIOS.entries()) {
+  const { cairn, etcd } = results[i];
+  const ops = (rows) => median(rows.map((r) => r.opsPerSec));
+  const p99 = (rows) => median(rows.map((r) => r.p99));
+  const cpu = median(cairn.map((r) => r.cpuPer1000));
+  const line = [`  ${label(scenario).padEnd(11)} cairn ${ops(cairn).toFixed(0).padStart(6)} ops/s p99 ${p99(cairn).toFixed(1).padStart(6)} ms`];
+  if (etcd.length) {
+    const ratios = cairn.map((r, k) => r.opsPerSec / etcd[k].opsPerSec);
+    line.push(`etcd ${ops(etcd).toFixed(0).padStart(6)} ops/s p99 ${p99(etcd).toFixed(1).padStart(6)} ms`);
+    line.push(`ratio ${(ops(cairn) / ops(etcd)).toFixed(2)} (rounds ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}; goal >= 1)`);
+  }
+  if (cpu !== undefined) line.push(`cairn CPU ${cpu.toFixed(2)} s per 1000 appends`);
+  console.log(line.join(' | '));
 }
