@@ -3,7 +3,7 @@
 // (group commit). The fsync blocks the event loop while it lasts, as with Redis's `appendfsync
 // always`: the answers wait for it anyway, the CPU is free for the other processes meanwhile, and a
 // store costs no hand-off to another thread (a worker thread did the commits before, and its
-// messages cost 15-20% of the CPU per append; see README, "Log-server"). Copying the WAL into the
+// messages cost about 19% of the CPU per append; see README, "Log-server"). Copying the WAL into the
 // database (a checkpoint) and dropping trimmed records, which can take long, never run here in one
 // piece: checkpoints have a thread of their own, and a trim's records go a bounded batch per turn.
 import { decodeFrame, encodeFrame } from '../bifrost/wire';
