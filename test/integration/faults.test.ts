@@ -3,8 +3,9 @@
 // provisioning for an unreachable metadata store, a paused leader answering reads from an old view,
 // appends held by a paused sequencer after failover, a seal whose metadata update failed
 // leaving the log sealed for good, a retried append applied twice over a later write, the
-// sequencers of a killed node all moved to one survivor, and a follower left one commit behind
-// when its log-server missed the release of that commit.
+// sequencers of a killed node all moved to one survivor, a follower left one commit behind
+// when its log-server missed the release of that commit; and a log-server whose fdatasync failed.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLogletId } from '../../src/api/ids';
 import type { NodeStats, PartitionTable } from '../../src/api/schemas';
@@ -334,4 +335,60 @@ describe('faults around the data path', () => {
     await cluster.up();
     await cluster.settled();
   }, 120_000);
+
+  it('a log-server whose fdatasync failed refuses writes, says so, and loses nothing', async () => {
+    // The failpoint fails one fdatasync of n3's log store after its first 10 (start-up passes some):
+    // what that sync was to make durable may be lost, and a later sync would not say so. n3 must
+    // take no more stores (the other log-servers take the writes), report why in `status` and
+    // `replicated-loglet servers`, and work again once restarted.
+    cluster.kill('n3');
+    await waitUntil('n3 to die', async () => !alive(cluster.node('n3').pid));
+    await cluster.up([], { CAIRN_FAILPOINTS: 'log-store-fdatasync=1@10' });
+    await cluster.settled();
+    const logStoreProblem = async () =>
+      (await cluster.ctlJson<{ nodes: Array<{ node_id: number; problems: Array<{ component: string; message: string }> }> }>(['status'])).nodes
+        .find((n) => n.node_id === 3)!
+        .problems.find((p) => p.component === 'log-store');
+    const acked = new Map<string, string>();
+    const write = async (prefix: string, count: number) => {
+      for (const partition of table.partitions) {
+        for (const key of keysOf(partition.id, count)) {
+          const value = `${prefix} ${key}`;
+          const outcome = await putWithRetry([ingress(1), ingress(2)], key, value);
+          expect(outcome.ok, `PUT ${key}: ${outcome.status} ${outcome.body}`).toBe(true);
+          acked.set(key, value);
+        }
+      }
+    };
+    await write('before the failed sync', 10);
+    const problem = await waitUntil("n3's failed sync to show in status", async () => {
+      await write('while n3 fails', 1);
+      return logStoreProblem();
+    });
+    expect(problem.message).toMatch(/cannot make .*-wal durable \(failpoint log-store-fdatasync.*\); this log-server takes no more writes: check the disk, then restart the node/);
+    const servers = await cluster.ctl(['replicated-loglet', 'servers']);
+    expect(servers.stderr).toMatch(/N3: log-store writes fail since .*restart the node/);
+    expect(readFileSync(cluster.node('n3').log, 'utf8').split('"msg":"log-store writes fail"').length - 1, "n3's log").toBe(1);
+    // Every partition still takes writes, and n3 stores none of them.
+    const storedOnN3 = async () => ((await (await fetch(`${cluster.node('n3').address}/v1/node/stats`)).json()) as NodeStats).log_store!.stored_records;
+    const storedBefore = await storedOnN3();
+    await write('after the failed sync', 3);
+    expect(await storedOnN3()).toBe(storedBefore);
+    const readAll = async () => {
+      for (const [key, value] of acked) {
+        for (const id of [1, 2, 3]) expect((await get(ingress(id), key)).body.toString(), `GET ${key} through n${id}`).toBe(value);
+      }
+    };
+    await readAll();
+
+    // Restarted (the disk is fine now), n3 takes stores again and nothing acknowledged is lost.
+    cluster.kill('n3');
+    await waitUntil('n3 to die', async () => !alive(cluster.node('n3').pid));
+    await cluster.up();
+    await cluster.settled();
+    expect(await logStoreProblem()).toBeUndefined();
+    await write('after the restart', 3);
+    await waitUntil('n3 to store records again', async () => (await storedOnN3()) > 0);
+    await readAll();
+  }, 180_000);
 });

@@ -12,6 +12,7 @@
 import { fdatasync, openSync, closeSync } from 'node:fs';
 import { decodeFrame, encodeFrame } from '../bifrost/wire';
 import type { LogletDigest } from '../../api/schemas';
+import { failpointHit, failpointMessage } from '../failpoints';
 import type { StorageHealth } from '../health';
 import type { Logger } from '../logger';
 import { nodeMetrics } from '../metrics';
@@ -217,6 +218,7 @@ export class LogStoreHandle implements MarkerStore {
       return;
     }
     fdatasync(this.walFd, (err) => {
+      if (!err && failpointHit('log-store-fdatasync')) err = Object.assign(new Error(failpointMessage('log-store-fdatasync')), { code: 'EIO' });
       if (err) return this.syncFailed(wal, err, waiters);
       for (const waiter of waiters) waiter.resolve();
       if (this.syncWaiters.length) this.sync();
