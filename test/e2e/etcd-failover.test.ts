@@ -2,7 +2,9 @@
 // node together with its etcd member, left down: every partition takes writes again within 3 s,
 // every acknowledged write reads back from the survivors, the dead node's logs gained a segment,
 // another node is the controller, and `metadata-server list-servers` shows two members and the
-// dead one as unreachable. Once for the node acting as controller, once for the etcd leader's node.
+// dead one as unreachable. Once for the node acting as controller, once for the etcd leader's node;
+// and a paused controller's logs move without waiting the sequencer grace twice.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ident, PartitionTable } from '../../src/api/schemas';
 import type { MetadataServersJson } from '../../src/cli/output/documents';
@@ -168,5 +170,48 @@ describe('failover with the metadata on etcd', () => {
       return listed.servers.every((s) => s.status === 'member') && leaders.size === 1 ? [...leaders][0] : undefined;
     });
     await killAndCheck(leader!);
+  }, 120_000);
+
+  it('a paused controller that sequences a log: the next controller counts the time its probes already saw it gone', async () => {
+    // Every admin node probes, acting or not. The node that takes over once the paused controller's
+    // lease runs out must count the sequencer's unreachability from its own earlier probes: counting
+    // from when it began to act cost a paused controller's logs its lease's 2 s and then the whole
+    // sequencer grace again (7 s without writes, chaos seed 1205 in etcd mode).
+    await cluster.up();
+    await cluster.settled();
+    const controllerId = await waitUntil('a controller', async () => (await ident('n1')).cluster_controller ?? undefined);
+    const victim = `n${controllerId}`;
+    const survivor = cluster.info.nodes.find((n) => n.name !== victim)!;
+    /** `logs list` through a node that is not paused. */
+    const logsVia = async () => {
+      const listed = await cluster.ctl(['logs', 'list', '-o', 'json'], { env: { CAIRN_ADDRESS: survivor.address } });
+      expect(listed.code, listed.stderr).toBe(0);
+      return (JSON.parse(listed.stdout) as { logs: LogRow[] }).logs;
+    };
+    if (!(await logsVia()).some((l) => l.sequencer_node_id === controllerId)) {
+      const moved = await cluster.ctl(['logs', 'reconfigure', '-l', '0', '--sequencer', `N${controllerId}`, '--yes']);
+      expect(moved.code, moved.stderr).toBe(0);
+    }
+    const log = await waitUntil(`${victim} to sequence a log`, async () => (await logsVia()).find((l) => l.sequencer_node_id === controllerId));
+    const pid = cluster.node(victim).pid;
+    const pausedAt = new Date().toISOString();
+    await cluster.pause(victim);
+    try {
+      await waitUntil(`log ${log.log_id} to leave the paused ${victim}`, async () => (await logsVia()).find((l) => l.log_id === log.log_id)!.sequencer_node_id !== controllerId, 30_000);
+      const lines = cluster.info.nodes
+        .filter((n) => n.name !== victim)
+        .flatMap((n) => readFileSync(n.log, 'utf8').split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { time: string; msg: string; log?: number; reason?: string }))
+        .filter((line) => line.time >= pausedAt);
+      const acting = lines.find((l) => l.msg.startsWith('acting as the cluster controller'));
+      const moved = lines.find((l) => l.log === log.log_id && l.msg.startsWith('log reconfigured'));
+      expect(acting, 'a survivor taking over as controller').toBeDefined();
+      const unreachableMs = Number(/has been unreachable for (\d+) ms/.exec(moved?.reason ?? '')?.[1]);
+      expect(unreachableMs, `the reason of the reconfiguration: ${moved?.reason}`).toBeGreaterThan(0);
+      // The clock started before the survivor began to act, not when it did.
+      expect(Date.parse(moved!.time) - unreachableMs).toBeLessThan(Date.parse(acting!.time));
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await cluster.settled();
   }, 120_000);
 });
