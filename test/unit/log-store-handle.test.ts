@@ -1,13 +1,13 @@
 // The log store on the node's event loop: stores that arrive in one turn commit together, other
 // operations see them in the order they came, and a trim drops its records a bounded batch per turn
 // (the trim point moves at once; nothing below it is read or digested meanwhile), going on after a
-// restart that cut it short.
+// restart that cut it short. A store whose fdatasync overlapped a failed one is refused as well.
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StorageHealth } from '../../src/server/health';
 import { LogStore } from '../../src/server/log-server/log-store';
 import { LogStoreHandle } from '../../src/server/log-server/log-store-handle';
@@ -92,6 +92,29 @@ describe('the log store handle', () => {
     const store = open();
     await until('the trimmed records are deleted', () => rowsAtOrBelow(file, 2_999) === 0);
     expect((await store.read(LOGLET, 1, 10, 1 << 20)).records.map(String)).toEqual(['record 3000']);
+  });
+
+  it('refuses a store whose fdatasync overlapped a failed one, and every store after it', async () => {
+    // The failpoint fails the first fdatasync of a fresh process (module), as an I/O error would.
+    process.env.CAIRN_FAILPOINTS = 'log-store-fdatasync=1';
+    vi.resetModules();
+    try {
+      const fresh = await import('../../src/server/log-server/log-store-handle');
+      const store = (handle = new fresh.LogStoreHandle(file, new StorageHealth(() => undefined), () => false, pino({ level: 'silent' })));
+      // 8 MiB, so that its fdatasync runs for a while.
+      const first = store.store({ loglet_id: LOGLET, first_offset: 1, known_global_tail: 1 }, Array.from({ length: 2_048 }, () => Buffer.alloc(4_096, 1)));
+      // The first store has committed and its fdatasync runs: the second one's starts beside it. Both
+      // wrote before the failure was seen, so neither may be answered as durable.
+      await new Promise((resolve) => setImmediate(resolve));
+      const second = store.store({ loglet_id: LOGLET, first_offset: 2_049, known_global_tail: 1 }, [record(2_049)]);
+      const outcomes = await Promise.allSettled([first, second]);
+      expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+      for (const outcome of outcomes) expect(String((outcome as PromiseRejectedResult).reason)).toMatch(/cannot make .*-wal durable \(failpoint log-store-fdatasync/);
+      await expect(store.store({ loglet_id: LOGLET, first_offset: 2_050, known_global_tail: 1 }, [record(2_050)])).rejects.toThrow(/takes no more writes/);
+    } finally {
+      delete process.env.CAIRN_FAILPOINTS;
+      vi.resetModules();
+    }
   });
 
   it('digests a range longer than one batch without gaps', async () => {
