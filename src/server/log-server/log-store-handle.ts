@@ -34,10 +34,9 @@ const DIGEST_ROWS = 10_000;
 
 /**
  * How many fdatasyncs of the WAL may run at once. With one, a store committed just after an
- * fdatasync started waited for it and then its own (at 1 client, behind a standby's batch, that was
- * most of the 99th percentile); on this disk two overlapping fdatasyncs of one file take about as
- * long as one (0.22 against 0.17 ms each, alone). More would add fdatasyncs, and their CPU, under
- * load, where group commit gathers the stores that wait.
+ * fdatasync started waited for it and then for its own; on this disk two overlapping fdatasyncs of
+ * one file take about as long as one (0.22 against 0.17 ms each, alone), and at 8 clients two gave
+ * more appends/s and a lower p99 (README, "Log-server"). Three did no better.
  */
 const SYNC_SLOTS = 2;
 
@@ -67,12 +66,13 @@ export class LogStoreHandle implements MarkerStore {
   private syncWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   private syncsRunning = 0;
   /**
-   * Descriptors of the WAL for fdatasyncs not running, one per slot: Linux reports a failed
-   * write-back once to each open descriptor, so an fdatasync that overlaps a failing one on another
-   * descriptor fails too, rather than answering for records that may be lost.
+   * The WAL's descriptors, one per slot, all opened at the first fdatasync, and those not in use:
+   * Linux reports a write-back that failed after a descriptor was opened once to each of them, so
+   * an fdatasync that overlaps a failing one fails too, rather than answering for records that may
+   * be lost.
    */
-  private readonly idleWalFds: number[] = [];
   private readonly walFds: number[] = [];
+  private idleWalFds: number[] = [];
   /** Called when the last running fdatasync ends (close waits for it). */
   private syncsEnded: (() => void) | undefined;
   /** An fdatasync failed: what the WAL holds is in doubt, so nothing more is written or answered. */
@@ -228,13 +228,16 @@ export class LogStoreHandle implements MarkerStore {
     const waiters = this.syncWaiters;
     this.syncWaiters = [];
     const wal = `${this.db.name}-wal`;
-    let fd = this.idleWalFds.pop();
     try {
-      if (fd === undefined) this.walFds.push((fd = openSync(wal, 'r+')));
+      if (this.walFds.length === 0) {
+        for (let slot = 0; slot < SYNC_SLOTS; slot++) this.walFds.push(openSync(wal, 'r+'));
+        this.idleWalFds = [...this.walFds];
+      }
     } catch (err) {
       this.syncFailed(wal, err as Error, waiters);
       return;
     }
+    const fd = this.idleWalFds.pop()!;
     this.syncsRunning++;
     fdatasync(fd, (err) => {
       this.syncsRunning--;
