@@ -43,6 +43,7 @@ export class NodeMetrics {
   private readonly applyBatchByPartition = new Map<number, { observe(value: number): void }>();
   private readonly storeBatchBytes: Histogram;
   private readonly logStoreCommit: Histogram;
+  private readonly logStoreSyncs: Record<'event-loop' | 'thread-pool', Counter.Internal>;
   private readonly metadataRequest: Histogram<'operation' | 'outcome'>;
   private readonly inflightStores: Gauge<'peer'>;
   private readonly sealedLoglets: Gauge;
@@ -110,6 +111,13 @@ export class NodeMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
+    const logStoreSyncs = new Counter({
+      name: 'cairn_log_store_fdatasyncs_total',
+      help: "fdatasyncs of this node's log store WAL, by where they ran: on the event loop (alone, while recent ones were quick) or in the thread pool",
+      labelNames: ['on'],
+      registers,
+    });
+    this.logStoreSyncs = { 'event-loop': logStoreSyncs.labels('event-loop'), 'thread-pool': logStoreSyncs.labels('thread-pool') };
     this.metadataRequest = new Histogram({
       name: 'cairn_metadata_request_duration_seconds',
       help: 'Requests of this node to the metadata store, by operation and outcome (conflict: a compare-and-set precondition failed)',
@@ -177,6 +185,10 @@ export class NodeMetrics {
 
   logStoreCommitted(seconds: number): void {
     this.logStoreCommit.observe(seconds);
+  }
+
+  logStoreSynced(on: 'event-loop' | 'thread-pool'): void {
+    this.logStoreSyncs[on].inc();
   }
 
   metadataAnswered(operation: MetadataOperation, outcome: MetadataOutcome, startedMs: number): void {

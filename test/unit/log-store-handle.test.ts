@@ -1,7 +1,9 @@
 // The log store on the node's event loop: stores that arrive in one turn commit together, other
 // operations see them in the order they came, and a trim drops its records a bounded batch per turn
 // (the trim point moves at once; nothing below it is read or digested meanwhile), going on after a
-// restart that cut it short. A store whose fdatasync overlapped a failed one is refused as well.
+// restart that cut it short. A store whose fdatasync overlapped a failed one is refused as well. An
+// fdatasync that runs alone moves to the event loop once the recent ones were quick, and back to
+// the thread pool after a slow one.
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StorageHealth } from '../../src/server/health';
 import { LogStore } from '../../src/server/log-server/log-store';
 import { LogStoreHandle } from '../../src/server/log-server/log-store-handle';
+import { nodeMetrics } from '../../src/server/metrics';
 import { openDatabase } from '../../src/server/storage/sqlite';
 
 const LOGLET = 7;
@@ -115,6 +118,33 @@ describe('the log store handle', () => {
       delete process.env.CAIRN_FAILPOINTS;
       vi.resetModules();
     }
+  });
+
+  it('makes an fdatasync that runs alone on the event loop while recent ones were quick, and goes back to the pool after a slow one', async () => {
+    const syncs = async () => {
+      const counts = { 'event-loop': 0, 'thread-pool': 0 };
+      for (const value of (await nodeMetrics().registry.getSingleMetric('cairn_log_store_fdatasyncs_total')!.get()).values) counts[value.labels.on as keyof typeof counts] = value.value;
+      return counts;
+    };
+    // Slow means over 5 ms here (10 ms in a node), so that the 32 MiB flush below is slow on any disk this runs on.
+    const store = (handle = new LogStoreHandle(file, new StorageHealth(() => undefined), () => false, pino({ level: 'silent' }), 5));
+    const before = await syncs();
+    let offset = 1;
+    const storeOne = (records: Buffer[]) => store.store({ loglet_id: LOGLET, first_offset: (offset += records.length) - records.length, known_global_tail: 1 }, records);
+    // A new log store starts on the pool; after 20 quick fdatasyncs in a row there, one at a time, they run inline.
+    let now = before;
+    for (let i = 0; i < 500 && now['event-loop'] === before['event-loop']; i++) {
+      await storeOne([record(i)]);
+      now = await syncs();
+    }
+    expect(now['event-loop'] - before['event-loop'], 'fdatasyncs on the event loop').toBe(1);
+    expect(now['thread-pool'] - before['thread-pool'], 'fdatasyncs in the pool before').toBeGreaterThanOrEqual(20);
+    // 32 MiB to flush at once (below the WAL size at which SQLite would checkpoint, and so flush, in the commit).
+    await storeOne(Array.from({ length: 32 }, () => Buffer.alloc(1024 * 1024, 5)));
+    await storeOne([record(0)]);
+    const afterSlow = await syncs();
+    expect(afterSlow['event-loop'] - now['event-loop'], 'the slow flush ran inline').toBe(1);
+    expect(afterSlow['thread-pool'] - now['thread-pool'], 'the store after it went to the pool').toBe(1);
   });
 
   it('digests a range longer than one batch without gaps', async () => {

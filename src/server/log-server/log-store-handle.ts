@@ -2,15 +2,16 @@
 // arrive in one turn of it are committed together, in one transaction, in the next (group commit).
 // A commit only writes to the page cache; what makes it durable is an fdatasync of the WAL in
 // libuv's thread pool, and the answers wait for the first one that starts after their commit (up to
-// SYNC_SLOTS run at once; what commits while they all run goes with the next). The event loop thus
-// never waits for the disk: a flush slowed by other writes (a snapshot's data file, a checkpoint)
-// would otherwise hold up every request of the node, probes included (a 256 MiB publication
-// stalled it for 100-170 ms). A store
+// SYNC_SLOTS run at once; what commits while they all run goes with the next). One that would run
+// alone is made on the event loop instead, while recent ones were quick (see INLINE_SYNC_MAX_MS):
+// a flush slowed by other writes (a snapshot's data file, a checkpoint) would otherwise hold up
+// every request of the node, probes included (a 256 MiB publication stalled it for 100-170 ms when
+// every fdatasync ran there), so one slow flush sends them back to the pool. A store
 // costs no hand-off to another thread (a worker thread did the commits before, and its messages
 // cost about 19% of the CPU per append; see README, "Log-server"). Copying the WAL into the database
 // (a checkpoint) and dropping trimmed records, which can take long, never run here in one piece:
 // checkpoints have a thread of their own, and a trim's records go a bounded batch per turn.
-import { fdatasync, openSync, closeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
 import { decodeFrame, encodeFrame } from '../bifrost/wire';
 import type { LogletDigest } from '../../api/schemas';
 import { failpointHit, failpointMessage } from '../failpoints';
@@ -39,6 +40,16 @@ const DIGEST_ROWS = 10_000;
  * more appends/s and a lower p99 (README, "Log-server"). Three did no better.
  */
 const SYNC_SLOTS = 2;
+/**
+ * An fdatasync that would run alone is made on the event loop while the recent ones were quick:
+ * handing it to the thread pool and back costs two thread wake-ups on an append's path, and on this
+ * VM waiting for a core is most of the 1-client tail (eight alternating pairs at 1 client: 6.8%
+ * more appends/s, p99 4.6 against 5.0 ms; at 8 clients no difference). One slower than this sends
+ * them to the pool until QUICK_SYNCS_BEFORE_INLINE in a row there were quick again, so that a disk
+ * slowed by other writes holds the node up once, not on every store. A log store starts on the pool.
+ */
+const INLINE_SYNC_MAX_MS = 10;
+const QUICK_SYNCS_BEFORE_INLINE = 20;
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -73,6 +84,8 @@ export class LogStoreHandle implements MarkerStore {
    */
   private readonly walFds: number[] = [];
   private idleWalFds: number[] = [];
+  /** fdatasyncs in a row that took at most INLINE_SYNC_MAX_MS (see there). */
+  private quickSyncs = 0;
   /** Called when the last running fdatasync ends (close waits for it). */
   private syncsEnded: (() => void) | undefined;
   /** An fdatasync failed: what the WAL holds is in doubt, so nothing more is written or answered. */
@@ -102,6 +115,8 @@ export class LogStoreHandle implements MarkerStore {
     private readonly health: StorageHealth,
     private readonly superseded: (sequencer: string) => boolean,
     logger: Logger,
+    /** An fdatasync slower than this sends them to the thread pool (see INLINE_SYNC_MAX_MS). */
+    private readonly inlineSyncMaxMs = INLINE_SYNC_MAX_MS,
   ) {
     // Not durable by itself (NORMAL): every write is followed by `synced()`.
     this.db = openDatabase(file, { durable: false });
@@ -238,10 +253,14 @@ export class LogStoreHandle implements MarkerStore {
       return;
     }
     const fd = this.idleWalFds.pop()!;
+    const inline = this.syncsRunning === 0 && this.quickSyncs >= QUICK_SYNCS_BEFORE_INLINE;
     this.syncsRunning++;
-    fdatasync(fd, (err) => {
+    const started = performance.now();
+    const ended = (err: Error | null) => {
       this.syncsRunning--;
       this.idleWalFds.push(fd);
+      this.quickSyncs = performance.now() - started <= this.inlineSyncMaxMs ? this.quickSyncs + 1 : 0;
+      nodeMetrics().logStoreSynced(inline ? 'event-loop' : 'thread-pool');
       if (!err && failpointHit('log-store-fdatasync')) err = Object.assign(new Error(failpointMessage('log-store-fdatasync')), { code: 'EIO' });
       if (err) this.syncFailed(wal, err, waiters);
       // The other slot's fdatasync failed meanwhile: this one's records are in doubt as well.
@@ -249,7 +268,15 @@ export class LogStoreHandle implements MarkerStore {
       else for (const waiter of waiters) waiter.resolve();
       if (this.syncWaiters.length) this.sync();
       else if (this.syncsRunning === 0) this.syncsEnded?.();
-    });
+    };
+    if (!inline) return fdatasync(fd, ended);
+    let failure: Error | null = null;
+    try {
+      fdatasyncSync(fd);
+    } catch (err) {
+      failure = err as Error;
+    }
+    ended(failure);
   }
 
   /**
