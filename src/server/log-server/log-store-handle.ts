@@ -43,10 +43,11 @@ const SYNC_SLOTS = 2;
 /**
  * An fdatasync that would run alone is made on the event loop while the recent ones were quick:
  * handing it to the thread pool and back costs two thread wake-ups on an append's path, and on this
- * VM waiting for a core is most of the 1-client tail (eight alternating pairs at 1 client: 6.8%
- * more appends/s, p99 4.6 against 5.0 ms; at 8 clients no difference). One slower than this sends
- * them to the pool until QUICK_SYNCS_BEFORE_INLINE in a row there were quick again, so that a disk
- * slowed by other writes holds the node up once, not on every store. A log store starts on the pool.
+ * VM waiting for a core is most of the 1-client tail (paired tool: 5-7% less CPU per append at 1
+ * and 8 clients; p99 at 1 client 4.25 against 4.61 ms in six alternating pairs). One slower than
+ * this sends them to the pool until QUICK_SYNCS_BEFORE_INLINE in a row there were quick again, so
+ * that a disk slowed by other writes holds the node up once, not on every store. A log store
+ * starts on the pool.
  */
 const INLINE_SYNC_MAX_MS = 10;
 const QUICK_SYNCS_BEFORE_INLINE = 20;
