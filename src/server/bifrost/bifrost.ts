@@ -19,6 +19,12 @@ const APPEND_DEADLINE_MS = 30_000;
 const REMOTE_APPEND_TIMEOUT_MS = 15_000;
 const TAIL_TIMEOUT_MS = 2_000;
 const RETRY_PAUSE_MS = 100;
+/**
+ * An appender whose segment failed waits for a new tail segment this long at most (doubling from
+ * RETRY_PAUSE_MS) before it tries the same one again: a sequencer whose node has not yet learned
+ * that it is the sequencer refuses an append as a sealed one does, and no new segment ever comes.
+ */
+const SAME_SEGMENT_RETRY_MAX_MS = 1_000;
 
 type ReplicatedSegment = Segment & { params: NonNullable<Segment['params']> };
 
@@ -177,6 +183,7 @@ export class Bifrost {
     for (const record of records) enforceRecordSize(record.length, this.recordSizeLimit);
     const deadline = Date.now() + APPEND_DEADLINE_MS;
     let lastError: unknown;
+    let sameSegmentRetryMs = RETRY_PAUSE_MS;
     for (;;) {
       let chain: LogChain;
       try {
@@ -205,7 +212,8 @@ export class Bifrost {
           'check `cairnctl logs list` and that enough log-servers are up',
         );
       }
-      await this.waitForNewTail(logId, tail, deadline);
+      await this.waitForNewTail(logId, tail, Math.min(deadline, Date.now() + sameSegmentRetryMs));
+      sameSegmentRetryMs = Math.min(2 * sameSegmentRetryMs, SAME_SEGMENT_RETRY_MAX_MS);
     }
   }
 
@@ -236,9 +244,9 @@ export class Bifrost {
     return { first: result.first_offset, last: result.last_offset };
   }
 
-  /** Waits until the log's tail segment is no longer `tail` (sealed and extended). */
-  private async waitForNewTail(logId: number, tail: Segment, deadline: number): Promise<void> {
-    while (Date.now() < deadline && !this.closed) {
+  /** Waits until the log's tail segment is no longer `tail` (sealed and extended), or until `until`. */
+  private async waitForNewTail(logId: number, tail: Segment, until: number): Promise<void> {
+    while (Date.now() < until && !this.closed) {
       await sleep(RETRY_PAUSE_MS);
       await this.metadata.refresh().catch(() => undefined);
       const current = tailSegment(this.chain(logId));

@@ -9,6 +9,7 @@ import type { HttpServer } from '../http/server';
 import type { MetadataManager } from '../metadata/manager';
 import { headerOperation, type PeerServer } from '../transport/peer-server';
 import type { Bifrost } from './bifrost';
+import { failpointHit } from '../failpoints';
 import { enforceRecordSize } from './record';
 import type { Sequencer } from './sequencer';
 import type { SequencerManager } from './sequencers';
@@ -27,6 +28,9 @@ export interface TailQuestion {
   confirm?: boolean;
 }
 
+const notOpenHere = (logletId: number) =>
+  new ApiError('SEALED', `loglet ${formatLogletId(logletId)} is not open for appends on this node`, 'the appender retries on the current tail segment');
+
 export function bindSequencerOperations(
   server: HttpServer,
   peer: PeerServer,
@@ -41,9 +45,7 @@ export function bindSequencerOperations(
       await metadata.refresh().catch(() => undefined);
       sequencer = sequencers()?.find(logletId);
     }
-    if (!sequencer) {
-      throw new ApiError('SEALED', `loglet ${formatLogletId(logletId)} is not open for appends on this node`, 'the appender retries on the current tail segment');
-    }
+    if (!sequencer) throw notOpenHere(logletId);
     return sequencer;
   };
 
@@ -57,6 +59,9 @@ export function bindSequencerOperations(
   peer.handle('append', async (payload) => {
     const { header, records } = decodeFrame<{ loglet_id: number }>(payload);
     for (const record of records) enforceRecordSize(record.length, recordSizeLimit);
+    // A test stands here for a node that does not know yet that it sequences the loglet (its view of
+    // the logs lags the appender's).
+    if (failpointHit('sequencer-not-started')) throw notOpenHere(header.loglet_id);
     const sequencer = await sequencerFor(header.loglet_id);
     const { first, last } = await sequencer.append(records);
     const base = sequencer.baseLsn;
