@@ -243,7 +243,9 @@ export class TestCluster {
     for (const pid of this.started) {
       while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     }
-    rmSync(this.dir, { recursive: true, force: true });
+    // CAIRN_TEST_KEEP_DIRS=1 keeps the folder (node logs and data) for a post-mortem of a rare failure.
+    if (process.env.CAIRN_TEST_KEEP_DIRS) process.stderr.write(`kept the cluster folder ${this.dir}\n`);
+    else rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

@@ -18,6 +18,7 @@ export async function putWithRetry(ingresses: string[], key: string, value: stri
   let last: PutOutcome = { ok: false, attempts: 0 };
   for (let i = start; Date.now() < deadline; i++) {
     attempts++;
+    const sentAt = new Date().toISOString();
     try {
       const response = await fetch(`${ingresses[i % ingresses.length]}/kv/${encodeURIComponent(key)}`, {
         method: 'PUT',
@@ -28,8 +29,9 @@ export async function putWithRetry(ingresses: string[], key: string, value: stri
       if (response.ok) return { ok: true, status: response.status, body, attempts };
       last = { ok: false, status: response.status, body, attempts };
       if (response.status < 500) return last;
-    } catch {
-      last = { ok: false, attempts };
+    } catch (err) {
+      // Which node left the write unanswered, and since when: what to look for in its server.log.
+      last = { ok: false, attempts, body: `from ${ingresses[i % ingresses.length]} to the attempt sent at ${sentAt} (${(err as Error).name})` };
     }
     await new Promise((r) => setTimeout(r, 50));
   }
