@@ -251,7 +251,7 @@ describe('faults around the data path', () => {
   }, 120_000);
 
   it('an append refused by a sequencer that has not learned of its loglet yet is tried there again', async () => {
-    // Found under load when the metadata node came back (metadata-node.test.ts, about 1 run in 40):
+    // Found under load when the metadata node came back (metadata-node.test.ts, 8 of about 140 runs):
     // the appender's node learned of the new tail segment before the node that was to sequence it,
     // which answered "not open for appends on this node"; the appender then waited for yet another
     // segment, which never came, until its 30 s deadline. The failpoint answers so for n2's first
