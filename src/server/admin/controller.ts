@@ -315,6 +315,9 @@ export class ClusterController {
   }
 
   private async probe(nodes: NodesConfiguration): Promise<void> {
+    // A peer that does not answer is unreachable since the probe went out, not since it timed out
+    // (PROBE_TIMEOUT_MS later): the grace counts from when it stopped answering.
+    const sentAt = Date.now();
     await Promise.all(
       nodes.nodes.map(async (node) => {
         let ident: Ident | undefined;
@@ -339,7 +342,7 @@ export class ClusterController {
           refused,
           generation: ident?.generation ?? null,
           lastSeenAlive: alive ? new Date() : previous?.lastSeenAlive,
-          unreachableSince: alive ? undefined : (previous?.unreachableSince ?? Date.now()),
+          unreachableSince: alive ? undefined : (previous?.unreachableSince ?? sentAt),
           ident,
         });
       }),
