@@ -7,7 +7,34 @@ const path = require('node:path');
 const vm = require('node:vm');
 const Module = require('node:module');
 
-function launch(name, { v8Flags = [] } = {}) {
+/**
+ * The threads a Node process has before its first line of JavaScript are V8's helpers (TurboFan's
+ * background compiles, concurrent marking and sweeping, the delayed-task runner) and the
+ * inspector's signal thread; libuv's pool (fdatasyncs) and worker threads start later. Nice 19
+ * for those helpers lets a node's request path run first when every core is busy, as with three
+ * nodes and a client on two cores. Linux only: elsewhere, or where it is not permitted, nothing
+ * changes.
+ */
+function lowerHelperThreadPriority() {
+  let tids;
+  try {
+    tids = fs.readdirSync('/proc/self/task');
+  } catch {
+    return;
+  }
+  const os = require('node:os');
+  for (const tid of tids.map(Number)) {
+    if (tid === process.pid) continue;
+    try {
+      os.setPriority(tid, 19);
+    } catch {
+      // not permitted here: the helpers keep the process's priority
+    }
+  }
+}
+
+function launch(name, { v8Flags = [], lowPriorityHelpers = false } = {}) {
+  if (lowPriorityHelpers) lowerHelperThreadPriority();
   for (const flag of v8Flags) require('node:v8').setFlagsFromString(flag);
   const file = path.join(__dirname, '..', 'dist', `${name}.cjs`);
   let source;
