@@ -2,7 +2,7 @@
 // and this node's view of it, bifrost, the sequencers and the core routes), composed with the roles
 // its configuration names (roles/): lock, open, bind, listen, join, start the roles, stop them.
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { HttpClient } from '../api/http-client';
@@ -39,6 +39,8 @@ export const VERSION = '0.1.0';
 /** The metadata change feed is the way changes arrive; reading everything this often catches anything it missed. */
 const METADATA_RESYNC_MS = 5_000;
 const JOIN_RETRY_MS = 250;
+/** Less free space than this under base-dir, and a start that failed is put down to a full disk. */
+const FULL_DISK_BYTES = 1024 * 1024;
 
 /** The roles this node runs, by name; each is there only if the configuration names it. */
 interface Roles {
@@ -162,6 +164,14 @@ export class CairnNode implements NodeServices {
   }
 
   async start(): Promise<void> {
+    try {
+      await this.startUp();
+    } catch (err) {
+      throw this.explainStartFailure(err);
+    }
+  }
+
+  private async startUp(): Promise<void> {
     mkdirSync(this.config.baseDir, { recursive: true });
     this.acquireLock();
     for (const role of this.roleList) await role.open?.();
@@ -189,13 +199,35 @@ export class CairnNode implements NodeServices {
     try {
       lock.pragma('locking_mode = EXCLUSIVE');
       lock.exec('BEGIN EXCLUSIVE');
-    } catch {
+    } catch (err) {
       lock.close();
+      // Only a lock held elsewhere means "in use"; anything else (a full disk) is its own error.
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
       const holder = existsSync(pidFile) ? ` (pid ${readFileSync(pidFile, 'utf8').trim()})` : '';
       throw new FatalNodeError(`base-dir ${this.config.baseDir} is in use by another cairn-server${holder}; give each node its own base-dir`);
     }
     writeFileSync(pidFile, String(process.pid));
     this.databases.push(lock);
+  }
+
+  /**
+   * A start that failed on a full disk says so: SQLite reports most failures there as "disk I/O
+   * error" (it cannot grow the WAL's shared-memory file), which names neither cause nor remedy.
+   */
+  private explainStartFailure(err: unknown): unknown {
+    if (err instanceof FatalNodeError) return err;
+    let freeBytes: number;
+    try {
+      const fs = statfsSync(this.config.baseDir);
+      freeBytes = fs.bavail * fs.bsize;
+    } catch {
+      return err;
+    }
+    if (freeBytes >= FULL_DISK_BYTES) return err;
+    const cause = err instanceof Error ? err.message : String(err);
+    return new FatalNodeError(
+      `the disk of base-dir ${this.config.baseDir} is full (${freeBytes} bytes free; ${cause}); free space on it, then start the node again`,
+    );
   }
 
   private async openMetadata(): Promise<void> {

@@ -1,14 +1,17 @@
 // A full disk on one node: its stores' failures show in `status`, `replicated-loglet servers` and
 // `partitions list` (not only in its log), leadership leaves it for a replica that can apply, no
 // acknowledged write is lost or unreadable meanwhile, and it recovers once space is freed. The
-// node's data dir is a small tmpfs filled up with a file: a real ENOSPC, not a simulated one.
+// node's data dir is a small tmpfs filled up with a file: a real ENOSPC, not a simulated one. A
+// node that cannot start on a full disk says that its disk is full (SQLite itself says only "disk
+// I/O error", and a failed lock once read as "in use by another cairn-server"; chaos seed 1313).
 import { execFileSync } from 'node:child_process';
-import { closeSync, cpSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PartitionTable } from '../../src/api/schemas';
 import { partitionForKey } from '../../src/server/worker/partitioning';
-import { alive, TestCluster, waitUntil } from '../helpers/cluster';
+import { alive, startJoiningNode, TestCluster, waitUntil } from '../helpers/cluster';
 import { get, putWithRetry } from '../helpers/kv';
 
 interface ProcessorRow {
@@ -25,6 +28,22 @@ interface StatusNode {
 
 /** Mounting a tmpfs needs root (CI runs as root on this machine kind). */
 const canMount = process.getuid?.() === 0;
+
+/** Writes zeros to `file` until the file system refuses, down to its last bytes. */
+function fillDisk(file: string): void {
+  const fd = openSync(file, 'w');
+  try {
+    for (const chunk of [Buffer.alloc(1024 * 1024), Buffer.alloc(4096), Buffer.alloc(64)]) {
+      try {
+        for (;;) writeSync(fd, chunk);
+      } catch (err) {
+        expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
 
 describe.skipIf(!canMount)('a full disk on one node', () => {
   let cluster: TestCluster;
@@ -68,16 +87,7 @@ describe.skipIf(!canMount)('a full disk on one node', () => {
       return ids.length ? ids : undefined;
     }, 60_000);
 
-    // Fill the disk: write zeros until the file system refuses.
-    const fd = openSync(filler(), 'w');
-    const chunk = Buffer.alloc(1024 * 1024);
-    try {
-      for (;;) writeSync(fd, chunk);
-    } catch (err) {
-      expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
-    } finally {
-      closeSync(fd);
-    }
+    fillDisk(filler());
 
     // Writes to every partition go on (quorums without N2's log-server) and are all acknowledged.
     const acked = new Map<string, string>();
@@ -117,4 +127,23 @@ describe.skipIf(!canMount)('a full disk on one node', () => {
       return (await problemsOf(victim)).length === 0 && mine.length > 0 && mine.every((p) => p.status === 'active');
     }, 60_000);
   }, 180_000);
+
+  it('a node that cannot start on a full disk says so, and exits non-zero', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cairn-full-disk-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir]);
+    try {
+      fillDisk(path.join(dir, 'filler'));
+      const joining = await startJoiningNode(cluster, { name: 'full-disk', roles: 'log-server,worker', dataDir: path.join(dir, 'data') });
+      try {
+        expect(await joining.exited).toBe(1);
+      } finally {
+        if (alive(joining.pid)) process.kill(joining.pid, 'SIGKILL');
+      }
+      expect(joining.output()).toMatch(new RegExp(`error: the disk of base-dir ${path.join(dir, 'data')} is full \\(\\d+ bytes free; .*\\); free space on it, then start the node again`));
+      expect(joining.output()).not.toMatch(/in use by another/);
+    } finally {
+      execFileSync('umount', ['-l', dir]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -5,7 +5,10 @@ import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Fault } from '../nemesis';
 
-const TMPFS_SIZE = '256m';
+// Room for the node's own data over a long run (its log store reached 220 MiB in 10 minutes): a
+// folder that its data alone fills stays full once the filler goes, and the node's next restart
+// then meets a full disk for good, a second fault beside the one the nemesis injects next.
+const TMPFS_SIZE = '1g';
 const FILLER = 'chaos-filler';
 
 /** Writes until the file system refuses, in big chunks then small ones; returns the bytes written. */
