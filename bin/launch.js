@@ -9,8 +9,8 @@ const Module = require('node:module');
 
 /**
  * The threads a Node process has before its first line of JavaScript are V8's helpers (TurboFan's
- * background compiles, concurrent marking and sweeping, the delayed-task runner) and the
- * inspector's signal thread; libuv's pool (fdatasyncs) and worker threads start later. Nice 19
+ * background compiles, concurrent marking and sweeping, the delayed-task runner) and Node's own
+ * few; libuv's pool (fdatasyncs) and worker threads start later. Nice 19
  * for those helpers lets a node's request path run first when every core is busy, as with three
  * nodes and a client on two cores. Linux only: elsewhere, or where it is not permitted, nothing
  * changes.

@@ -211,8 +211,8 @@ export class CairnNode implements NodeServices {
   }
 
   /**
-   * A start that failed on a full disk says so: SQLite reports most failures there as "disk I/O
-   * error" (it cannot grow the WAL's shared-memory file), which names neither cause nor remedy.
+   * A start that failed on a full disk says so: SQLite reports such failures as "disk I/O error"
+   * (opening the log store, chaos seed 1313), which names neither cause nor remedy.
    */
   private explainStartFailure(err: unknown): unknown {
     if (err instanceof FatalNodeError) return err;
