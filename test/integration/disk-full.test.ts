@@ -5,13 +5,14 @@
 // node that cannot start on a full disk says that its disk is full (SQLite itself says only "disk
 // I/O error", and a failed lock once read as "in use by another cairn-server"; chaos seed 1313).
 import { execFileSync } from 'node:child_process';
-import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PartitionTable } from '../../src/api/schemas';
 import { partitionForKey } from '../../src/server/worker/partitioning';
 import { alive, startJoiningNode, TestCluster, waitUntil } from '../helpers/cluster';
+import { fillDisk } from '../helpers/disk';
 import { get, putWithRetry } from '../helpers/kv';
 
 interface ProcessorRow {
@@ -28,22 +29,6 @@ interface StatusNode {
 
 /** Mounting a tmpfs needs root (CI runs as root on this machine kind). */
 const canMount = process.getuid?.() === 0;
-
-/** Writes zeros to `file` until the file system refuses, down to its last bytes. */
-function fillDisk(file: string): void {
-  const fd = openSync(file, 'w');
-  try {
-    for (const chunk of [Buffer.alloc(1024 * 1024), Buffer.alloc(4096), Buffer.alloc(64)]) {
-      try {
-        for (;;) writeSync(fd, chunk);
-      } catch (err) {
-        expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
 
 describe.skipIf(!canMount)('a full disk on one node', () => {
   let cluster: TestCluster;
@@ -87,7 +72,7 @@ describe.skipIf(!canMount)('a full disk on one node', () => {
       return ids.length ? ids : undefined;
     }, 60_000);
 
-    fillDisk(filler());
+    await fillDisk(filler());
 
     // Writes to every partition go on (quorums without N2's log-server) and are all acknowledged.
     const acked = new Map<string, string>();
@@ -132,7 +117,7 @@ describe.skipIf(!canMount)('a full disk on one node', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cairn-full-disk-'));
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir]);
     try {
-      fillDisk(path.join(dir, 'filler'));
+      await fillDisk(path.join(dir, 'filler'));
       const joining = await startJoiningNode(cluster, { name: 'full-disk', roles: 'log-server,worker', dataDir: path.join(dir, 'data') });
       try {
         expect(await joining.exited).toBe(1);

@@ -1,8 +1,9 @@
 // Disk full on one node: its data folder is a small tmpfs from the start; the fault fills it with a
 // filler file until writes fail with ENOSPC, holds, then removes the filler. The mount goes away
 // with the cluster's cleanup.
-import { open, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { fillDisk } from '../../helpers/disk';
 import type { Fault } from '../nemesis';
 
 // Room for the node's own data over a long run (its log store reached 220 MiB in 10 minutes): a
@@ -10,27 +11,6 @@ import type { Fault } from '../nemesis';
 // then meets a full disk for good, a second fault beside the one the nemesis injects next.
 const TMPFS_SIZE = '1g';
 const FILLER = 'chaos-filler';
-
-/** Writes until the file system refuses, in big chunks then small ones; returns the bytes written. */
-async function fill(file: string): Promise<number> {
-  const handle = await open(file, 'a');
-  let written = 0;
-  try {
-    for (const chunk of [Buffer.alloc(1 << 20, 1), Buffer.alloc(4096, 1), Buffer.alloc(64, 1)]) {
-      for (;;) {
-        try {
-          written += (await handle.write(chunk)).bytesWritten;
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'ENOSPC') break;
-          throw err;
-        }
-      }
-    }
-  } finally {
-    await handle.close();
-  }
-  return written;
-}
 
 export function diskFullFault(): Fault {
   let target: string | undefined;
@@ -49,7 +29,7 @@ export function diskFullFault(): Fault {
     },
     async run(ctx) {
       const node = path.basename(path.dirname(target!));
-      const bytes = await fill(filler());
+      const bytes = await fillDisk(filler());
       ctx.event('fill', node, `${(bytes / 2 ** 20).toFixed(1)} MiB filler, data folder full`);
       await ctx.sleep(ctx.rng.int(5_000, 15_000));
       await rm(filler(), { force: true });
