@@ -326,13 +326,13 @@ export class Sequencer {
   }
 }
 
+/** How long an idle peer waits for a store that would carry a new committed tail anyway. */
+const TAIL_RELEASE_DELAY_MS = 5;
+
 /**
  * Stores in flight from this node to each log-server, across all of its sequencers: a log-server
  * receives at most `limit` batches from a node at a time, however many loglets it holds.
  */
-/** How long an idle peer waits for a store that would carry a new committed tail anyway. */
-const TAIL_RELEASE_DELAY_MS = 5;
-
 export class PeerWindows {
   private readonly inflight = new Map<number, number>();
   private readonly waiting = new Map<number, Set<() => void>>();
