@@ -1,13 +1,18 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, envVarName, loadConfig } from '../../src/server/config';
 import { parseSize } from '../../src/server/size';
 import { generateCertificates } from '../helpers/tls';
 
+/** This file's temporary folders (config files, certificates), removed when it ends. */
+const dir = mkdtempSync(path.join(tmpdir(), 'cairn-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let files = 0;
 const file = (toml: string) => {
-  const p = path.join(mkdtempSync(path.join(tmpdir(), 'cairn-config-')), 'node.toml');
+  const p = path.join(dir, `node-${++files}.toml`);
   writeFileSync(p, toml);
   return p;
 };
@@ -131,7 +136,7 @@ describe('worker.snapshots settings', () => {
 });
 
 describe('tls settings', () => {
-  const certificates = generateCertificates(mkdtempSync(path.join(tmpdir(), 'cairn-config-tls-')), ['n1']);
+  const certificates = generateCertificates(mkdtempSync(path.join(dir, 'tls-')), ['n1']);
   const nodeCert = certificates.nodeCert.replace('{node}', 'n1');
   const nodeKey = certificates.nodeKey.replace('{node}', 'n1');
   const load = (sets: string[]) => loadConfig({ sets: ['bind-address=127.0.0.1:7000', ...sets] });
