@@ -131,20 +131,36 @@ describe('the log store handle', () => {
     const before = await syncs();
     let offset = 1;
     const storeOne = (records: Buffer[]) => store.store({ loglet_id: LOGLET, first_offset: (offset += records.length) - records.length, known_global_tail: 1 }, records);
+    /** Stores one record at a time until one's fdatasync ran on the event loop; the counts then. */
+    const storeUntilInline = async (from: Awaited<ReturnType<typeof syncs>>) => {
+      let now = from;
+      for (let i = 0; i < 500 && now['event-loop'] === from['event-loop']; i++) {
+        await storeOne([record(i)]);
+        now = await syncs();
+      }
+      return now;
+    };
     // A new log store starts on the pool; after 20 quick fdatasyncs in a row there, one at a time, they run inline.
-    let now = before;
-    for (let i = 0; i < 500 && now['event-loop'] === before['event-loop']; i++) {
-      await storeOne([record(i)]);
-      now = await syncs();
-    }
+    let now = await storeUntilInline(before);
     expect(now['event-loop'] - before['event-loop'], 'fdatasyncs on the event loop').toBe(1);
     expect(now['thread-pool'] - before['thread-pool'], 'fdatasyncs in the pool before').toBeGreaterThanOrEqual(20);
-    // 32 MiB to flush at once (below the WAL size at which SQLite would checkpoint, and so flush, in the commit).
-    await storeOne(Array.from({ length: 32 }, () => Buffer.alloc(1024 * 1024, 5)));
+    // 32 MiB to flush at once (below the WAL size at which SQLite would checkpoint, and so flush, in
+    // the commit). It runs inline only if the one-record flush before it was quick, which a busy
+    // machine does not always give: then it went to the pool, and it is tried again once 20 more
+    // quick ones have brought the fdatasyncs back to the event loop.
+    let bigFlushInline = false;
+    for (let attempt = 0; attempt < 5 && !bigFlushInline; attempt++) {
+      if (attempt > 0) now = await storeUntilInline(now);
+      await storeOne(Array.from({ length: 32 }, () => Buffer.alloc(1024 * 1024, 5)));
+      const afterBig = await syncs();
+      bigFlushInline = afterBig['event-loop'] - now['event-loop'] === 1;
+      now = afterBig;
+    }
+    expect(bigFlushInline, 'the 32 MiB flush ran inline after quick ones').toBe(true);
     await storeOne([record(0)]);
     const afterSlow = await syncs();
-    expect(afterSlow['event-loop'] - now['event-loop'], 'the slow flush ran inline').toBe(1);
-    expect(afterSlow['thread-pool'] - now['thread-pool'], 'the store after it went to the pool').toBe(1);
+    expect(afterSlow['thread-pool'] - now['thread-pool'], 'the store after the slow flush went to the pool').toBe(1);
+    expect(afterSlow['event-loop'] - now['event-loop'], 'nothing more ran inline').toBe(0);
   });
 
   it('digests a range longer than one batch without gaps', async () => {
