@@ -129,6 +129,7 @@ async function measure(cluster) {
 
 if ([CLIENTS, SECONDS, VALUE_BYTES].every((n) => Number.isInteger(n) && n > 0)) await main();
 else {
-  process.stderr.write(`${USAGE}\n`);
+  const given = process.argv.slice(2, 5).join(' ');
+  process.stderr.write(`error: clients, seconds and value bytes must be whole numbers above 0, got "${given}"\n${USAGE}\n`);
   process.exitCode = 2;
 }
