@@ -6,9 +6,10 @@
 // As the reference does, the scenarios run in interleaved rounds and the summary gives medians and
 // the range over rounds: this machine's speed drifts by up to 1.5x within minutes, which one run
 // of each system cannot tell from a difference between them (each round also swaps which system
-// goes first). For cairn it also prints the CPU seconds per 1000 appends, summed over the node
-// processes: process_cpu_seconds_total of each node's GET /metrics, read as the window opens and
-// as it closes.
+// goes first). It also prints the CPU seconds per 1000 writes of each system, summed over its 3
+// server processes: process_cpu_seconds_total of each node's (or etcd member's) GET /metrics, read
+// as the window opens and as it closes. On 2 cores both systems are close to CPU-bound at 8 and 32
+// clients, so their throughput ratio largely follows the inverse ratio of their CPU per write.
 //
 // Env: DUR (s, default 10), WARM (s, default 2), ROUNDS (default 3),
 // SCEN ("1024:1 1024:8 1024:32 65536:8 1048576:4").
@@ -151,7 +152,8 @@ function etcdAdapter(etcd) {
 
 // ---- run ----------------------------------------------------------------------------------------
 
-const fmtOps = (r) => (r && r.p50 !== undefined ? `${r.opsPerSec.toFixed(0).padStart(6)} ops/s ${r.mibPerSec.toFixed(2).padStart(6)} MiB/s p50 ${r.p50.toFixed(1).padStart(6)} p99 ${r.p99.toFixed(1).padStart(6)} ms${r.errors ? ` errors ${r.errors}` : ''}` : 'n/a');
+const fmtCpu = (seconds) => (Number.isFinite(seconds) ? seconds.toFixed(2) : 'n/a');
+const fmtOps = (r) => (r && r.p50 !== undefined ? `${r.opsPerSec.toFixed(0).padStart(6)} ops/s ${r.mibPerSec.toFixed(2).padStart(6)} MiB/s p50 ${r.p50.toFixed(1).padStart(6)} p99 ${r.p99.toFixed(1).padStart(6)} ms CPU ${fmtCpu(r.cpuPer1000).padStart(5)} s/1000${r.errors ? ` errors ${r.errors}` : ''}` : 'n/a');
 const haveEtcd = ensureEtcd();
 if (!haveEtcd) process.stderr.write('etcd-server is not installed and could not be installed: printing cairn figures only\n');
 
@@ -160,7 +162,7 @@ console.log(`append: 3 nodes on loopback, fsync on, ${DUR} s window after ${WARM
 async function runEtcd(size, concurrency) {
   const etcd = await startEtcd();
   try {
-    return await runLoad({ put: etcdAdapter(etcd), concurrency, valueSize: size });
+    return await runLoad({ put: etcdAdapter(etcd), concurrency, valueSize: size, cpuProbe: () => cpuSeconds(etcd.endpoints) });
   } finally {
     await etcd.stop();
   }
@@ -206,13 +208,15 @@ for (const [i, scenario] of SCENARIOS.entries()) {
   const { cairn, etcd } = results[i];
   const ops = (rows) => median(rows.map((r) => r.opsPerSec));
   const p99 = (rows) => median(rows.map((r) => r.p99));
-  const cpu = median(cairn.map((r) => r.cpuPer1000));
+  const cpu = (rows) => median(rows.map((r) => r.cpuPer1000));
   const line = [`  ${label(scenario).padEnd(11)} cairn ${ops(cairn).toFixed(0).padStart(6)} ops/s p99 ${p99(cairn).toFixed(1).padStart(6)} ms`];
   if (etcd.length) {
     const ratios = cairn.map((r, k) => r.opsPerSec / etcd[k].opsPerSec);
     line.push(`etcd ${ops(etcd).toFixed(0).padStart(6)} ops/s p99 ${p99(etcd).toFixed(1).padStart(6)} ms`);
     line.push(`ratio ${(ops(cairn) / ops(etcd)).toFixed(2)} (rounds ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}; goal >= 1)`);
   }
-  if (cpu !== undefined) line.push(`cairn CPU ${cpu.toFixed(2)} s per 1000 appends`);
+  const cpuLine = [`CPU s per 1000 writes: cairn ${fmtCpu(cpu(cairn))}`];
+  if (etcd.length) cpuLine.push(`etcd ${fmtCpu(cpu(etcd))} (cairn/etcd ${fmtCpu(cpu(cairn) / cpu(etcd))})`);
+  line.push(cpuLine.join(', '));
   console.log(line.join(' | '));
 }
