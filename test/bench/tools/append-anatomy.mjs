@@ -6,14 +6,23 @@
 // over the window after a warm-up, read from the nodes' /metrics (and /proc for the faults). It
 // compares nothing: it shows where to look before a change; `paired.mjs` then judges the change.
 //
-// Usage: node test/bench/tools/append-anatomy.mjs [clients=1] [seconds=10] [value bytes=1024]
+// With routing `sequencer`, each put goes to the ingress of the node that sequences its key's log
+// (as a partition-aware client would) instead of round-robin over the nodes (the bench's loop), so
+// that the two show what forwarding appends to a remote sequencer costs.
+//
+// Usage: node test/bench/tools/append-anatomy.mjs [clients=1] [seconds=10] [value bytes=1024] [routing=round-robin|sequencer]
 // (build first). Not part of `npm run bench`.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { httpPut, percentile, startCluster } from '../lib.mjs';
+import path from 'node:path';
+import { buildSync } from 'esbuild';
+import { CAIRNCTL, httpPut, percentile, ROOT, startCluster } from '../lib.mjs';
 
-const USAGE = 'usage: node test/bench/tools/append-anatomy.mjs [clients=1] [seconds=10] [value bytes=1024]';
+const USAGE = 'usage: node test/bench/tools/append-anatomy.mjs [clients=1] [seconds=10] [value bytes=1024] [routing=round-robin|sequencer]';
 const [CLIENTS, SECONDS, VALUE_BYTES] = ['1', '10', '1024'].map((fallback, i) => Number(process.argv[2 + i] ?? fallback));
+const ROUTINGS = ['round-robin', 'sequencer'];
+const ROUTING = process.argv[5] ?? 'round-robin';
 const WARM_UP_SECONDS = 3;
 
 const STAGES = [
@@ -84,9 +93,26 @@ async function main() {
   }
 }
 
+/** The ingress each put goes to: the next node's, or that of the node sequencing the key's log. */
+async function router(cluster) {
+  const ingresses = cluster.info.nodes.map((n) => n.ingress);
+  let next = 0;
+  if (ROUTING === 'round-robin') return () => ingresses[next++ % ingresses.length];
+  // The runtime's own key-to-partition function, compiled from its source (a copy could drift).
+  const [compiled] = buildSync({ entryPoints: [path.join(ROOT, 'src/server/worker/partitioning.ts')], bundle: true, format: 'esm', platform: 'node', write: false }).outputFiles;
+  const { partitionForKey } = await import(`data:text/javascript;base64,${Buffer.from(compiled.text).toString('base64')}`);
+  const address = cluster.info.nodes[0].address;
+  const metadata = async (key) => (await (await fetch(`${address}/v1/metadata/${key}`)).json()).value;
+  const [table, nodesConfig] = [await metadata('partition_table'), await metadata('nodes_config')];
+  const { logs } = JSON.parse(execFileSync(CAIRNCTL, ['-s', address, 'logs', 'list', '-o', 'json'], { encoding: 'utf8' }));
+  const ingressOfNode = (id) => cluster.info.nodes.find((n) => n.name === nodesConfig.nodes.find((c) => c.id === id).name).ingress;
+  const ingressOfLog = new Map(logs.map((log) => [log.log_id, ingressOfNode(log.sequencer_node_id)]));
+  return (key) => ingressOfLog.get(partitionForKey(key, table).log_id);
+}
+
 async function measure(cluster) {
   const put = httpPut();
-  const ingresses = cluster.info.nodes.map((n) => n.ingress);
+  const ingressFor = await router(cluster);
   const value = randomBytes(VALUE_BYTES);
   const windowStart = performance.now() + WARM_UP_SECONDS * 1000;
   const windowEnd = windowStart + SECONDS * 1000;
@@ -95,12 +121,12 @@ async function measure(cluster) {
     before = { metrics: await scrape(cluster.info.nodes), faults: minorFaults(cluster.info.nodes) };
   });
   const latencies = [];
-  let next = 0;
   await Promise.all(
     Array.from({ length: CLIENTS }, async (_, client) => {
       for (let seq = 0; performance.now() < windowEnd; seq++) {
         const started = performance.now();
-        await put(`${ingresses[next++ % ingresses.length]}/kv/anatomy-${client}-${seq}`, value);
+        const key = `anatomy-${client}-${seq}`;
+        await put(`${ingressFor(key)}/kv/${key}`, value);
         if (started >= windowStart) latencies.push(performance.now() - started);
       }
     }),
@@ -113,7 +139,7 @@ async function measure(cluster) {
   const recordsPerStore = delta.get('cairn_store_batch_records_sum') / delta.get('cairn_store_batch_records_count');
   const faults = after.faults === undefined ? 'n/a' : ((after.faults - before.faults) / appends).toFixed(2);
   const lines = [
-    `append anatomy: 3 nodes, fsync, ${CLIENTS} client(s), ${VALUE_BYTES}-byte values, a ${SECONDS} s window after ${WARM_UP_SECONDS} s`,
+    `append anatomy: 3 nodes, fsync, ${CLIENTS} client(s), ${VALUE_BYTES}-byte values, ${ROUTING} routing, a ${SECONDS} s window after ${WARM_UP_SECONDS} s`,
     `  ${(appends / SECONDS).toFixed(0)} appends/s committed; per append:`,
     `  ${per('cairn_store_batch_records_count').toFixed(2)} store batches of ${recordsPerStore.toFixed(2)} records, ${per('cairn_log_store_commit_duration_seconds_count').toFixed(2)} log-store commits`,
     `  ${per('cairn_log_store_fdatasyncs_total|event-loop').toFixed(2)} fdatasyncs on the event loop and ${per('cairn_log_store_fdatasyncs_total|thread-pool').toFixed(2)} in the pool, ${per('cairn_partition_apply_batch_records_count').toFixed(3)} apply transactions`,
@@ -127,7 +153,10 @@ async function measure(cluster) {
   console.log(lines.join('\n'));
 }
 
-if ([CLIENTS, SECONDS, VALUE_BYTES].every((n) => Number.isInteger(n) && n > 0)) await main();
+if (!ROUTINGS.includes(ROUTING)) {
+  process.stderr.write(`error: routing must be one of ${ROUTINGS.join(', ')}, got "${ROUTING}"\n${USAGE}\n`);
+  process.exitCode = 2;
+} else if ([CLIENTS, SECONDS, VALUE_BYTES].every((n) => Number.isInteger(n) && n > 0)) await main();
 else {
   const given = process.argv.slice(2, 5).join(' ');
   process.stderr.write(`error: clients, seconds and value bytes must be whole numbers above 0, got "${given}"\n${USAGE}\n`);
