@@ -29,13 +29,15 @@ const value = randomBytes(Number(valueBytes));
 
 /**
  * Puts into one cluster from CLIENTS loops until `stop()`; `window()` says what completed since the
- * last call (appends/s, CPU ms per append, p99), and is called for both clusters at the same moment.
+ * last call (appends/s, CPU ms per append, p99, failed puts), and is called for both clusters at
+ * the same moment. A failed put is counted and the loop goes on, as the bench's does.
  */
 function startLoad(cluster) {
   const put = httpPut();
   const ingresses = cluster.info.nodes.map((n) => n.ingress);
   const addresses = cluster.info.nodes.map((n) => n.address);
   let latencies = [];
+  let failures = [];
   let stopped = false;
   let next = 0;
   const loops = Promise.all(
@@ -43,8 +45,12 @@ function startLoad(cluster) {
       while (!stopped) {
         const n = next++;
         const sent = performance.now();
-        await put(`${ingresses[n % ingresses.length]}/kv/paired-${n}`, value);
-        latencies.push(performance.now() - sent);
+        try {
+          await put(`${ingresses[n % ingresses.length]}/kv/paired-${n}`, value);
+          latencies.push(performance.now() - sent);
+        } catch (err) {
+          failures.push(err.message);
+        }
       }
     }),
   );
@@ -52,12 +58,12 @@ function startLoad(cluster) {
   return {
     async window() {
       const closed = { at: performance.now(), cpu: cpuSeconds(addresses) };
-      const done = latencies;
-      latencies = [];
+      const [done, failed] = [latencies, failures];
+      [latencies, failures] = [[], []];
       const [cpuBefore, cpuAfter] = await Promise.all([opened.cpu, closed.cpu]);
       const seconds = (closed.at - opened.at) / 1000;
       opened = closed;
-      return { rate: done.length / seconds, cpuMs: ((cpuAfter - cpuBefore) * 1000) / done.length, p99: percentile(done, 99) };
+      return { rate: done.length / seconds, cpuMs: ((cpuAfter - cpuBefore) * 1000) / done.length, p99: percentile(done, 99), failed };
     },
     stop() {
       stopped = true;
@@ -93,7 +99,7 @@ async function run() {
     await Promise.all(loads.map((load) => load.stop()));
     console.log(`paired: A ${roots[0]}, B ${roots[1]}; ${CLIENTS} client(s) each, ${value.length}-byte values, ${WINDOWS} windows of ${WINDOW_MS / 1000} s`);
     for (let w = 0; w < WINDOWS; w++) {
-      const row = (r) => `${r.rate.toFixed(0).padStart(5)}/s ${r.cpuMs.toFixed(2).padStart(5)} ms p99 ${r.p99.toFixed(1).padStart(5)} ms`;
+      const row = (r) => `${r.rate.toFixed(0).padStart(5)}/s ${r.cpuMs.toFixed(2).padStart(5)} ms p99 ${r.p99.toFixed(1).padStart(5)} ms${r.failed.length ? ` (${r.failed.length} failed: ${r.failed[0]})` : ''}`;
       console.log(`  window ${w + 1}  A ${row(a[w])}  B ${row(b[w])}  CPU per append B/A ${(b[w].cpuMs / a[w].cpuMs).toFixed(2)}`);
     }
     const total = (rows) => rows.reduce((sum, r) => sum + r.cpuMs, 0);
