@@ -56,19 +56,22 @@ describe('partition leader failover', () => {
     }
     expect(writers.failed).toEqual([]);
 
-    // Every replica of a partition converges on the same applied LSN, the end of its log.
+    // Every replica of a partition converges on the same applied LSN, the end of its log, with one
+    // leader among them. While a leadership move is under way (the controller rebalances leaders
+    // once the victim is back) the nodes' reports may show none or two for a moment: each node
+    // learns the new epoch on its own.
     const table = await cluster.partitionTable();
     const tails = new Map<number, number>();
     for (const { log_id, tail_lsn } of (await cluster.ctlJson<{ logs: Array<{ log_id: number; tail_lsn: number }> }>(['logs', 'find-tail', ...table.partitions.map((p) => String(p.log_id))])).logs) tails.set(log_id, tail_lsn);
-    const converged = await waitUntil('every replica to apply its log to the end', async () => {
+    const converged = await waitUntil('every replica to apply its log to the end, one of them the leader', async () => {
       const now = await processors();
       const done = table.partitions.every((partition) => {
         const replicas = now.filter((p) => p.partition_id === partition.id);
-        return replicas.length >= 2 && replicas.every((p) => p.status === 'active' && p.applied_lsn === tails.get(partition.log_id)! - 1);
+        const atTail = replicas.every((p) => p.status === 'active' && p.applied_lsn === tails.get(partition.log_id)! - 1);
+        return replicas.length >= 2 && atTail && replicas.filter((p) => p.mode === 'leader').length === 1;
       });
       return done && now;
     }, 30_000);
-    expect(converged.filter((p) => p.mode === 'leader').map((p) => p.partition_id).sort()).toEqual(table.partitions.map((p) => p.id));
 
     // Every acknowledged write reads back through the ingress, and from each replica's own store.
     let i = 0;
