@@ -91,12 +91,18 @@ export function timeRun(command, args, env = {}) {
   });
 }
 
-/** `put(url, body, {method, headers})` over one keep-alive agent per host; rejects on a non-2xx answer. */
+/**
+ * `put(url, body, {method, headers})` over one keep-alive agent per host; rejects on a non-2xx answer.
+ * The agent drops a connection idle for 4 s: a node closes one idle for 5 s (its `keepAliveTimeout`),
+ * and a pooled connection reused just as the node closed it failed a put with `ECONNRESET` or
+ * `socket hang up` now and then under load (Node's agent keeps idle connections for ever and picks
+ * the newest first, so the oldest idle long). Closing first on the client's side is the usual cure.
+ */
 export function httpPut(agents = new Map()) {
   return (url, body, headers = {}) =>
     new Promise((resolve, reject) => {
       const target = new URL(url);
-      const agent = agents.get(target.host) ?? agents.set(target.host, new http.Agent({ keepAlive: true, maxSockets: 64 })).get(target.host);
+      const agent = agents.get(target.host) ?? agents.set(target.host, new http.Agent({ keepAlive: true, maxSockets: 64, timeout: 4_000 })).get(target.host);
       const req = http.request(target, { method: headers.method ?? 'PUT', agent, headers: { 'content-length': body.length, ...headers.headers } }, (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
