@@ -408,12 +408,10 @@ export class PeerReplicator {
     }
     while (!this.stopped && !this.retryTimer && this.inflight < sequencer.options.inflightBatches && this.next < sequencer.nextOffset) {
       const from = this.next;
-      // Whatever is there goes now, partial or not, while the window has room: under load the
-      // window fills and the records that come meanwhile go together in the next store. Holding a
-      // partial batch while any store was out made an append at 8 clients (two per log) wait for
-      // its neighbour's whole round trip: sent at once, 8 clients spent 9-11% less CPU per append
-      // with more appends/s in each of 8 windows, 32 clients 2-6% less, 64 KiB records the same
-      // (test/bench/tools/paired.mjs side by side with the code before).
+      // What is there goes while the window has room, partial or not; under load the window fills
+      // and what comes meanwhile goes together in the next store. Holding partial batches back made
+      // each log's appenders wait on each other's round trips (9-11% more CPU per append at 8
+      // clients, side by side in test/bench/tools/paired.mjs).
       const batch = sequencer.cut(from);
       // Records that left memory are fetched from a log-server that has them.
       const source = batch ? undefined : sequencer.sourceFor(from, this.nodeId);
