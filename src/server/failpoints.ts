@@ -2,7 +2,8 @@
 // environment makes the named point fail its first `count` passes in that process, and
 // "name=count@skip" the `count` passes after the first `skip` ones (a point that start-up passes
 // too, such as the log store's fdatasync), so a test can cause a fault that no outside one causes
-// reliably. Unset, nothing fails.
+// reliably. A test that runs the code in its own process arms a point with armFailpoint instead.
+// Unset, nothing fails.
 import { ApiError } from '../api/errors';
 
 interface Plan {
@@ -21,6 +22,11 @@ const plans = new Map<string, Plan>(
       return [name!, { fail: Number(fail) || 1, skip: Number(skip ?? 0) || 0 }];
     }),
 );
+
+/** Makes the next `fail` passes of `name` in this process fail (after `skip` passes). */
+export function armFailpoint(name: string, fail: number, skip = 0): void {
+  plans.set(name, { fail, skip });
+}
 
 /** True if this pass of `name` is to fail (and counts it). */
 export function failpointHit(name: string): boolean {

@@ -12,6 +12,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StorageHealth } from '../../src/server/health';
 import { LogStore } from '../../src/server/log-server/log-store';
+import { armFailpoint } from '../../src/server/failpoints';
 import { LogStoreHandle } from '../../src/server/log-server/log-store-handle';
 import { nodeMetrics } from '../../src/server/metrics';
 import { openDatabase } from '../../src/server/storage/sqlite';
@@ -126,16 +127,15 @@ describe('the log store handle', () => {
       for (const value of (await nodeMetrics().registry.getSingleMetric('cairn_log_store_fdatasyncs_total')!.get()).values) counts[value.labels.on as keyof typeof counts] = value.value;
       return counts;
     };
-    // Slow means over 5 ms here (10 ms in a node), so that the 32 MiB flush below is slow on any disk this runs on.
-    const store = (handle = new LogStoreHandle(file, new StorageHealth(() => undefined), () => false, pino({ level: 'silent' }), 5));
+    const store = (handle = open());
     const before = await syncs();
     let offset = 1;
-    const storeOne = (records: Buffer[]) => store.store({ loglet_id: LOGLET, first_offset: (offset += records.length) - records.length, known_global_tail: 1 }, records);
+    const storeOne = () => store.store({ loglet_id: LOGLET, first_offset: offset, known_global_tail: 1 }, [record(offset++)]);
     /** Stores one record at a time until one's fdatasync ran on the event loop; the counts then. */
     const storeUntilInline = async (from: Awaited<ReturnType<typeof syncs>>) => {
       let now = from;
       for (let i = 0; i < 500 && now['event-loop'] === from['event-loop']; i++) {
-        await storeOne([record(i)]);
+        await storeOne();
         now = await syncs();
       }
       return now;
@@ -144,22 +144,24 @@ describe('the log store handle', () => {
     let now = await storeUntilInline(before);
     expect(now['event-loop'] - before['event-loop'], 'fdatasyncs on the event loop').toBe(1);
     expect(now['thread-pool'] - before['thread-pool'], 'fdatasyncs in the pool before').toBeGreaterThanOrEqual(20);
-    // 32 MiB to flush at once (below the WAL size at which SQLite would checkpoint, and so flush, in
-    // the commit). It runs inline only if the one-record flush before it was quick, which a busy
-    // machine does not always give: then it went to the pool, and it is tried again once 20 more
-    // quick ones have brought the fdatasyncs back to the event loop.
-    let bigFlushInline = false;
-    for (let attempt = 0; attempt < 5 && !bigFlushInline; attempt++) {
+    // The next one is slowed by 100 ms, as by a disk busy with other writes. It runs inline only if
+    // the one before it was quick, which a busy machine does not always give: then it went to the
+    // pool, and it is tried again once 20 more quick ones have brought them back to the event loop.
+    let stalledInline = false;
+    for (let attempt = 0; attempt < 5 && !stalledInline; attempt++) {
       if (attempt > 0) now = await storeUntilInline(now);
-      await storeOne(Array.from({ length: 32 }, () => Buffer.alloc(1024 * 1024, 5)));
-      const afterBig = await syncs();
-      bigFlushInline = afterBig['event-loop'] - now['event-loop'] === 1;
-      now = afterBig;
+      armFailpoint('log-store-fdatasync-stall', 1);
+      const stalledAt = performance.now();
+      await storeOne();
+      expect(performance.now() - stalledAt, 'the stalled store waited for its fdatasync').toBeGreaterThanOrEqual(95);
+      const afterStall = await syncs();
+      stalledInline = afterStall['event-loop'] - now['event-loop'] === 1;
+      now = afterStall;
     }
-    expect(bigFlushInline, 'the 32 MiB flush ran inline after quick ones').toBe(true);
-    await storeOne([record(0)]);
+    expect(stalledInline, 'the stalled fdatasync ran inline after quick ones').toBe(true);
+    await storeOne();
     const afterSlow = await syncs();
-    expect(afterSlow['thread-pool'] - now['thread-pool'], 'the store after the slow flush went to the pool').toBe(1);
+    expect(afterSlow['thread-pool'] - now['thread-pool'], 'the store after the slow fdatasync went to the pool').toBe(1);
     expect(afterSlow['event-loop'] - now['event-loop'], 'nothing more ran inline').toBe(0);
   });
 

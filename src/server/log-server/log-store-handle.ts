@@ -51,6 +51,12 @@ const SYNC_SLOTS = 2;
  */
 const INLINE_SYNC_MAX_MS = 10;
 const QUICK_SYNCS_BEFORE_INLINE = 20;
+/**
+ * What the failpoint `log-store-fdatasync-stall` adds to one fdatasync: a slow disk, on demand
+ * (how long a real one takes depends on the machine, and a test needs it slow for sure).
+ */
+const FAILPOINT_STALL_MS = 100;
+const stallCell = new Int32Array(new SharedArrayBuffer(4));
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -116,8 +122,6 @@ export class LogStoreHandle implements MarkerStore {
     private readonly health: StorageHealth,
     private readonly superseded: (sequencer: string) => boolean,
     logger: Logger,
-    /** An fdatasync slower than this sends them to the thread pool (see INLINE_SYNC_MAX_MS). */
-    private readonly inlineSyncMaxMs = INLINE_SYNC_MAX_MS,
   ) {
     // Not durable by itself (NORMAL): every write is followed by `synced()`.
     this.db = openDatabase(file, { durable: false });
@@ -257,10 +261,11 @@ export class LogStoreHandle implements MarkerStore {
     const inline = this.syncsRunning === 0 && this.quickSyncs >= QUICK_SYNCS_BEFORE_INLINE;
     this.syncsRunning++;
     const started = performance.now();
+    const stallMs = failpointHit('log-store-fdatasync-stall') ? FAILPOINT_STALL_MS : 0;
     const ended = (err: Error | null) => {
       this.syncsRunning--;
       this.idleWalFds.push(fd);
-      this.quickSyncs = performance.now() - started <= this.inlineSyncMaxMs ? this.quickSyncs + 1 : 0;
+      this.quickSyncs = performance.now() - started <= INLINE_SYNC_MAX_MS ? this.quickSyncs + 1 : 0;
       nodeMetrics().logStoreSynced(inline ? 'event-loop' : 'thread-pool');
       if (!err && failpointHit('log-store-fdatasync')) err = Object.assign(new Error(failpointMessage('log-store-fdatasync')), { code: 'EIO' });
       if (err) this.syncFailed(wal, err, waiters);
@@ -270,10 +275,11 @@ export class LogStoreHandle implements MarkerStore {
       if (this.syncWaiters.length) this.sync();
       else if (this.syncsRunning === 0) this.syncsEnded?.();
     };
-    if (!inline) return fdatasync(fd, ended);
+    if (!inline) return fdatasync(fd, stallMs ? (err) => setTimeout(ended, stallMs, err) : ended);
     let failure: Error | null = null;
     try {
       fdatasyncSync(fd);
+      if (stallMs) Atomics.wait(stallCell, 0, 0, stallMs);
     } catch (err) {
       failure = err as Error;
     }
