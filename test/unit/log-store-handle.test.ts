@@ -3,9 +3,10 @@
 // (the trim point moves at once; nothing below it is read or digested meanwhile), going on after a
 // restart that cut it short. A store whose fdatasync overlapped a failed one is refused as well. An
 // fdatasync that runs alone moves to the event loop once the recent ones were quick, and back to
-// the thread pool after a slow one.
+// the thread pool after a slow one. Its WAL is written into room made ahead, at open, to the size it
+// reaches under load, and what a crash leaves there (frames, then zeros) reopens with every record.
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -16,6 +17,7 @@ import { LogStore } from '../../src/server/log-server/log-store';
 import { LogStoreHandle } from '../../src/server/log-server/log-store-handle';
 import { nodeMetrics } from '../../src/server/metrics';
 import { openDatabase } from '../../src/server/storage/sqlite';
+import { walBytesAtBound } from '../../src/server/storage/wal-space';
 
 const LOGLET = 7;
 const record = (offset: number) => Buffer.from(`record ${offset}`);
@@ -29,6 +31,12 @@ function rowsAtOrBelow(file: string, offset: number): number {
   } finally {
     db.close();
   }
+}
+
+/** The files of a store that is open, as a kill -9 of its process would leave them. */
+function copyOpenStore(from: string, to: string): string {
+  for (const suffix of ['', '-wal', '-shm']) copyFileSync(`${from}${suffix}`, `${to}${suffix}`);
+  return to;
 }
 
 async function until(what: string, check: () => boolean): Promise<void> {
@@ -163,6 +171,42 @@ describe('the log store handle', () => {
     const afterSlow = await syncs();
     expect(afterSlow['thread-pool'] - now['thread-pool'], 'the store after the slow fdatasync went to the pool').toBe(1);
     expect(afterSlow['event-loop'] - now['event-loop'], 'nothing more ran inline').toBe(0);
+  });
+
+  it('writes its WAL into room made at open, and a crash leaves every stored record readable', async () => {
+    const walBytes = (db: string) => statSync(`${db}-wal`).size;
+    const bound = walBytesAtBound(4096);
+    // A store that crashed with records in its WAL, before it made room for it.
+    const db = openDatabase(file);
+    new LogStore(db).storeAll([{ request: { loglet_id: LOGLET, first_offset: 1, known_global_tail: 1 }, records: records(1, 100) }]);
+    const crashed = copyOpenStore(file, path.join(dir, 'crashed.db'));
+    db.close();
+    expect(walBytes(crashed)).toBeGreaterThan(0);
+    expect(walBytes(crashed)).toBeLessThan(bound);
+
+    // The room goes after the frames it holds; the stores that follow write into it.
+    const store = (handle = new LogStoreHandle(crashed, new StorageHealth(() => undefined), () => false, pino({ level: 'silent' })));
+    expect(walBytes(crashed)).toBe(bound);
+    for (let first = 101; first <= 2_000; first += 100) await store.store({ loglet_id: LOGLET, first_offset: first, known_global_tail: first }, records(first, 100));
+    expect(walBytes(crashed)).toBe(bound);
+
+    // Crashed again: recovery reads the frames up to the zeros, and no further.
+    const again = new LogStoreHandle(copyOpenStore(crashed, path.join(dir, 'again.db')), new StorageHealth(() => undefined), () => false, pino({ level: 'silent' }));
+    try {
+      const read = await again.read(LOGLET, 1, 5_000, 1 << 24);
+      expect(read.records.map(String)).toEqual(records(1, 2_000).map(String));
+      expect((await again.state(LOGLET)).local_tail).toBe(2_001);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('makes room for a WAL that a clean close removed', async () => {
+    await open().close();
+    handle = undefined;
+    expect(existsSync(`${file}-wal`), 'the WAL after a clean close').toBe(false);
+    open();
+    expect(statSync(`${file}-wal`).size).toBe(walBytesAtBound(4096));
   });
 
   it('digests a range longer than one batch without gaps', async () => {

@@ -21,6 +21,7 @@ import { nodeMetrics } from '../metrics';
 import { PeriodicTask } from '../periodic';
 import { Checkpointer } from '../storage/checkpointer';
 import { openDatabase } from '../storage/sqlite';
+import { preallocateWal } from '../storage/wal-space';
 import { LogStore, type LogletState, type LogStoreStats, type StoreRequest, type StoreResult } from './log-store';
 import type { MarkerStore, StorageMarker } from './provision';
 import { RecordCache } from './record-cache';
@@ -127,6 +128,8 @@ export class LogStoreHandle implements MarkerStore {
     this.db = openDatabase(file, { durable: false });
     this.engine = new LogStore(this.db);
     this.checkpointer = new Checkpointer(this.db);
+    // Before the checkpoint thread opens the file, and before any store.
+    preallocateWal(this.db, logger);
     this.checkpoints = new PeriodicTask(
       async () => void (await this.checkpointer.checkpoint()),
       (err) => logger.warn({ err: err.message }, 'log store checkpoint failed'),
