@@ -2,7 +2,7 @@
 // and this node's view of it, bifrost, the sequencers and the core routes), composed with the roles
 // its configuration names (roles/): lock, open, bind, listen, join, start the roles, stop them.
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { HttpClient } from '../api/http-client';
@@ -15,7 +15,7 @@ import { SequencerManager } from './bifrost/sequencers';
 import { bindLogReadRoutes, bindSequencerOperations } from './bifrost/service';
 import { loadNodeTls, redactedConfig, type NodeConfig } from './config';
 import { CLUSTER_SECRET_HEADER, HttpServer } from './http/server';
-import { StorageHealth } from './health';
+import { freeDiskBytes, FULL_DISK_BYTES, StorageHealth } from './health';
 import type { Logger } from './logger';
 import { LogServerRegistry } from './log-server/registry';
 import { createMetadataStore, type OpenedMetadataStore } from './metadata/factory';
@@ -39,8 +39,6 @@ export const VERSION = '0.1.0';
 /** The metadata change feed is the way changes arrive; reading everything this often catches anything it missed. */
 const METADATA_RESYNC_MS = 5_000;
 const JOIN_RETRY_MS = 250;
-/** Less free space than this under base-dir, and a start that failed is put down to a full disk. */
-const FULL_DISK_BYTES = 1024 * 1024;
 
 /** The roles this node runs, by name; each is there only if the configuration names it. */
 interface Roles {
@@ -69,11 +67,7 @@ export class CairnNode implements NodeServices {
   private readonly roles: Roles;
   private stopping: Promise<void> | undefined;
   /** Stores whose writes fail right now (reported in the ident, logged when it starts and ends). */
-  readonly storage = new StorageHealth((problem, resolved) =>
-    resolved
-      ? this.logger.info({ component: problem.component, since: problem.since }, `${problem.component} writes work again`)
-      : this.logger.error({ component: problem.component, err: problem.message, base_dir: this.config.baseDir }, `${problem.component} writes fail`),
-  );
+  readonly storage: StorageHealth;
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
   private loopDelaySince = new Date();
   /** Called once a fatal condition has stopped the node (main makes sure the process ends). */
@@ -83,6 +77,13 @@ export class CairnNode implements NodeServices {
     readonly config: NodeConfig,
     readonly logger: Logger,
   ) {
+    this.storage = new StorageHealth(
+      (problem, resolved) =>
+        resolved
+          ? logger.info({ component: problem.component, since: problem.since }, `${problem.component} writes work again`)
+          : logger.error({ component: problem.component, err: problem.message, base_dir: config.baseDir }, `${problem.component} writes fail`),
+      config.baseDir,
+    );
     // Peers call each other's admin endpoints too (the controller probes /v1/node): with admin.token
     // set and no cluster-secret, the token is what lets them in.
     const headers: Record<string, string> = {
@@ -216,14 +217,8 @@ export class CairnNode implements NodeServices {
    */
   private explainStartFailure(err: unknown): unknown {
     if (err instanceof FatalNodeError) return err;
-    let freeBytes: number;
-    try {
-      const fs = statfsSync(this.config.baseDir);
-      freeBytes = fs.bavail * fs.bsize;
-    } catch {
-      return err;
-    }
-    if (freeBytes >= FULL_DISK_BYTES) return err;
+    const freeBytes = freeDiskBytes(this.config.baseDir);
+    if (freeBytes === undefined || freeBytes >= FULL_DISK_BYTES) return err;
     const cause = err instanceof Error ? err.message : String(err);
     return new FatalNodeError(
       `the disk of base-dir ${this.config.baseDir} is full (${freeBytes} bytes free; ${cause}); free space on it, then start the node again`,

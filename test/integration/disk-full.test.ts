@@ -4,6 +4,7 @@
 // node's data dir is a small tmpfs filled up with a file: a real ENOSPC, not a simulated one. A
 // node that cannot start on a full disk says that its disk is full (SQLite itself says only "disk
 // I/O error", and a failed lock once read as "in use by another cairn-server"; chaos seed 1313).
+// Its log store stores into the room its WAL got at open until that is used up, then fails too.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,14 +46,15 @@ describe.skipIf(!canMount)('a full disk on one node', () => {
   beforeAll(async () => {
     cluster = await TestCluster.start({ nodes: 3 });
     table = await cluster.partitionTable();
-    // Move N2's data onto a 48 MiB tmpfs while it is down.
+    // Move N2's data onto a 160 MiB tmpfs while it is down: room for its log store's WAL (41 MB), and
+    // for copying what that took in on the full disk into the database once space is freed.
     const node = cluster.node(`n${victim}`);
     dataDir = node.dataDir;
     cluster.kill(`n${victim}`);
     await waitUntil(`n${victim} to die`, async () => !alive(node.pid));
     renameSync(dataDir, `${dataDir}.disk`);
     mkdirSync(dataDir);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', dataDir]);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=160m', 'tmpfs', dataDir]);
     mounted = true;
     cpSync(`${dataDir}.disk`, dataDir, { recursive: true });
     await cluster.up();
@@ -87,8 +89,16 @@ describe.skipIf(!canMount)('a full disk on one node', () => {
 
     // Visible: the node's problems in status and servers, its processors stopped with the reason.
     await waitUntil(`status to show N${victim}'s failing stores`, async () => (await problemsOf(victim)).includes('partition-store'));
-    const servers = await cluster.ctl(['replicated-loglet', 'servers']);
-    expect(servers.stderr).toMatch(new RegExp(`N${victim}: log-store writes fail since .*disk is full`));
+    // Its log store goes on storing into the room its WAL was given at open, until that is used up.
+    const logStoreFails = new RegExp(`N${victim}: log-store writes fail since .*disk is full`);
+    expect((await cluster.ctl(['replicated-loglet', 'servers'])).stderr).not.toMatch(logStoreFails);
+    const big = (i: number) => `big ${i} ${'y'.repeat(1 << 20)}`;
+    for (let i = 0; i < 100 && !logStoreFails.test((await cluster.ctl(['replicated-loglet', 'servers'])).stderr); i++) {
+      const outcome = await putWithRetry(ingresses, `big-${i}`, big(i));
+      expect(outcome.ok, `PUT big-${i}: ${outcome.status} ${outcome.body}`).toBe(true);
+      acked.set(`big-${i}`, big(i));
+    }
+    expect((await cluster.ctl(['replicated-loglet', 'servers'])).stderr).toMatch(logStoreFails);
     await waitUntil(`N${victim}'s processors to show why they stopped`, async () =>
       (await processors()).some((p) => p.node_id === victim && p.status === 'stopped' && /disk is full/.test(p.stopped_reason ?? '')),
     );

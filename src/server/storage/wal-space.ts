@@ -6,8 +6,9 @@
 // segments, gives a node's first minutes under load the commits of the later ones (see README,
 // "Log-server"). Zeros past the last frame are what SQLite itself leaves there after it starts the
 // WAL over: recovery stops at the first frame whose checksum fails.
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, statfsSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { freeDiskBytes } from '../health';
 import type { Logger } from '../logger';
 import { WAL_PAGES_BOUND } from './checkpointer';
 import type { Db } from './sqlite';
@@ -41,8 +42,7 @@ export function preallocateWal(db: Db, logger: Logger): void {
   try {
     size = fstatSync(fd).size;
     if (size >= target) return;
-    const disk = statfsSync(path.dirname(file));
-    if (disk.bavail * disk.bsize < FREE_SPACE_FACTOR * (target - size)) {
+    if ((freeDiskBytes(path.dirname(file)) ?? 0) < FREE_SPACE_FACTOR * (target - size)) {
       logger.info({ wal: file, bytes: target - size }, 'disk short of space: the WAL grows as it is written, not up front');
       return;
     }
