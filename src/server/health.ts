@@ -36,7 +36,8 @@ export class StorageHealth {
   failed(component: StorageComponent, err: Error): void {
     const current = this.problems.get(component);
     const free = this.baseDir === undefined ? undefined : freeDiskBytes(this.baseDir);
-    const message = free !== undefined && free < FULL_DISK_BYTES && !/disk is full/.test(err.message) ? `${err.message} (the disk is full: ${free} bytes free)` : err.message;
+    const full = free !== undefined && free < FULL_DISK_BYTES;
+    const message = full ? `${err.message} (the disk is full: ${free} bytes free under base-dir ${this.baseDir}; free space on it, and writes resume by themselves)` : err.message;
     const problem = { component, message, since: current?.since ?? new Date().toISOString() };
     this.problems.set(component, problem);
     if (!current) this.onChange(problem, false);
