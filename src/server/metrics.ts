@@ -1,12 +1,14 @@
 // The node's Prometheus metrics (GET /metrics): one registry per cairn-server process, created on
 // first use, so that importing this module costs nothing and the CLI never loads prom-client.
-// Hot paths observe once per request or batch (never per record); gauges that describe state
-// (in-flight stores, sealed loglets, processor lag, snapshot age) are read from the node's
-// components when scraped.
+// Hot paths observe once per request or batch (never per record), through this project's own
+// counters and histograms (metric-series.ts; prom-client's cost more than the rest of an append's
+// bookkeeping); gauges that describe state (in-flight stores, sealed loglets, processor lag,
+// snapshot age) are prom-client's, read from the node's components when scraped.
 import { performance } from 'node:perf_hooks';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { formatPlainId } from '../api/ids';
 import type { NodeStats, ProcessorStatus } from '../api/schemas';
+import { CounterFamily, type CounterSeries, HistogramFamily, type HistogramSeries } from './metric-series';
 
 /** Latencies from well under a millisecond (a local fsync) to seconds (a failover). */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -30,100 +32,100 @@ export type MetadataOutcome = 'ok' | 'conflict' | 'error';
 
 export class NodeMetrics {
   readonly registry = new Registry();
-  private readonly ingressAppend: Histogram<'outcome'>;
-  private readonly ingressAppendOk;
-  private readonly ingressAppendFailed;
-  private readonly sequencerAppend: Histogram;
-  private readonly appendedRecords: Counter;
-  private readonly appendedBytes: Counter;
-  private readonly storeRoundTrip: Histogram<'peer'>;
-  private readonly storeRoundTripByPeer = new Map<number, { observe(value: number): void }>();
-  private readonly storeBatchRecords: Histogram;
-  private readonly applyBatchRecords: Histogram;
-  private readonly applyBatchByPartition = new Map<number, { observe(value: number): void }>();
-  private readonly storeBatchBytes: Histogram;
-  private readonly logStoreCommit: Histogram;
-  private readonly logStoreSyncs: Record<'event-loop' | 'thread-pool', Counter.Internal>;
-  private readonly metadataRequest: Histogram<'operation' | 'outcome'>;
+  private readonly ingressAppendOk: HistogramSeries;
+  private readonly ingressAppendFailed: HistogramSeries;
+  private readonly sequencerAppend: HistogramSeries;
+  private readonly appendedRecords: CounterSeries;
+  private readonly appendedBytes: CounterSeries;
+  private readonly storeRoundTrip: HistogramFamily;
+  private readonly storeRoundTripByPeer = new Map<number, HistogramSeries>();
+  private readonly storeBatchRecords: HistogramSeries;
+  private readonly applyBatchRecords: HistogramFamily;
+  private readonly applyBatchByPartition = new Map<number, HistogramSeries>();
+  private readonly storeBatchBytes: HistogramSeries;
+  private readonly logStoreCommit: HistogramSeries;
+  private readonly logStoreSyncs: Record<'event-loop' | 'thread-pool', CounterSeries>;
+  private readonly metadataRequest: HistogramFamily;
   private readonly inflightStores: Gauge<'peer'>;
   private readonly sealedLoglets: Gauge;
   private readonly appliedLsn: Gauge<'partition'>;
   private readonly applyLag: Gauge<'partition'>;
   private readonly snapshotAge: Gauge<'partition'>;
-  private readonly repeatedWrites: Counter<'partition'>;
+  private readonly repeatedWrites: CounterFamily;
 
   constructor() {
     const registers = [this.registry];
     // process_cpu_seconds_total, process_resident_memory_bytes, nodejs_* (heap, event loop lag, GC).
     collectDefaultMetrics({ register: this.registry });
-    this.ingressAppend = new Histogram({
+    const registry = this.registry;
+    const ingressAppend = new HistogramFamily({
       name: 'cairn_ingress_append_duration_seconds',
       help: 'Ingress PUT /kv/{key}: from the request (body read) to its acknowledgement, by outcome',
       labelNames: ['outcome'],
       buckets: LATENCY_BUCKETS,
-      registers,
+      registry,
     });
-    this.ingressAppendOk = this.ingressAppend.labels('ok');
-    this.ingressAppendFailed = this.ingressAppend.labels('error');
-    this.sequencerAppend = new Histogram({
+    this.ingressAppendOk = ingressAppend.labels('ok');
+    this.ingressAppendFailed = ingressAppend.labels('error');
+    this.sequencerAppend = new HistogramFamily({
       name: 'cairn_sequencer_append_duration_seconds',
       help: "A sequencer's append: from its arrival (waiting for buffer room included) to its commit by a write quorum",
       buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.appendedRecords = new Counter({ name: 'cairn_appended_records_total', help: 'Records committed by the sequencers of this node', registers });
-    this.appendedBytes = new Counter({ name: 'cairn_appended_bytes_total', help: 'Payload bytes of the records committed by the sequencers of this node', registers });
-    this.repeatedWrites = new Counter({
+      registry,
+    }).labels();
+    this.appendedRecords = new CounterFamily({ name: 'cairn_appended_records_total', help: 'Records committed by the sequencers of this node', registry }).labels();
+    this.appendedBytes = new CounterFamily({ name: 'cairn_appended_bytes_total', help: 'Payload bytes of the records committed by the sequencers of this node', registry }).labels();
+    this.repeatedWrites = new CounterFamily({
       name: 'cairn_partition_repeated_writes_total',
       help: 'Records the partition processor on this node skipped as repeats of a write it had applied (an append retried after an ambiguous failure)',
       labelNames: ['partition'],
-      registers,
+      registry,
     });
-    this.storeRoundTrip = new Histogram({
+    this.storeRoundTrip = new HistogramFamily({
       name: 'cairn_store_round_trip_seconds',
       help: 'A store batch from a sequencer of this node to one log-server (peer), until its answer (durable there)',
       labelNames: ['peer'],
       buckets: LATENCY_BUCKETS,
-      registers,
+      registry,
     });
-    this.storeBatchRecords = new Histogram({
+    this.storeBatchRecords = new HistogramFamily({
       name: 'cairn_store_batch_records',
       help: 'Records per store batch the sequencers of this node send to a log-server',
       buckets: BATCH_RECORD_BUCKETS,
-      registers,
-    });
-    this.applyBatchRecords = new Histogram({
+      registry,
+    }).labels();
+    this.applyBatchRecords = new HistogramFamily({
       name: 'cairn_partition_apply_batch_records',
       help: 'Records per transaction in which the processor of a partition on this node applies its log to the partition store',
       labelNames: ['partition'],
       buckets: BATCH_RECORD_BUCKETS,
-      registers,
+      registry,
     });
-    this.storeBatchBytes = new Histogram({
+    this.storeBatchBytes = new HistogramFamily({
       name: 'cairn_store_batch_bytes',
       help: 'Bytes (framing included) per store batch the sequencers of this node send to a log-server',
       buckets: BATCH_BYTE_BUCKETS,
-      registers,
-    });
-    this.logStoreCommit = new Histogram({
+      registry,
+    }).labels();
+    this.logStoreCommit = new HistogramFamily({
       name: 'cairn_log_store_commit_duration_seconds',
       help: "One group commit of this node's log store: the inserts of every store in it and the transaction's commit (fsync)",
       buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    const logStoreSyncs = new Counter({
+      registry,
+    }).labels();
+    const logStoreSyncs = new CounterFamily({
       name: 'cairn_log_store_fdatasyncs_total',
       help: "fdatasyncs of this node's log store WAL, by where they ran: on the event loop (alone, while recent ones were quick) or in the thread pool",
       labelNames: ['on'],
-      registers,
+      registry,
     });
     this.logStoreSyncs = { 'event-loop': logStoreSyncs.labels('event-loop'), 'thread-pool': logStoreSyncs.labels('thread-pool') };
-    this.metadataRequest = new Histogram({
+    this.metadataRequest = new HistogramFamily({
       name: 'cairn_metadata_request_duration_seconds',
       help: 'Requests of this node to the metadata store, by operation and outcome (conflict: a compare-and-set precondition failed)',
       labelNames: ['operation', 'outcome'],
       buckets: LATENCY_BUCKETS,
-      registers,
+      registry,
     });
     this.inflightStores = new Gauge({
       name: 'cairn_store_inflight_batches',
