@@ -1,9 +1,9 @@
 // The node's Prometheus metrics (GET /metrics): one registry per cairn-server process, created on
 // first use, so that importing this module costs nothing and the CLI never loads prom-client.
-// Hot paths observe once per request or batch (never per record), through this project's own
-// counters and histograms (metric-series.ts; prom-client's cost more than the rest of an append's
-// bookkeeping); gauges that describe state (in-flight stores, sealed loglets, processor lag,
-// snapshot age) are prom-client's, read from the node's components when scraped.
+// Hot paths observe once per request or batch (never per record), through the node's own counters
+// and histograms (metric-series.ts: an observation of prom-client's costs about ten times as much);
+// gauges that describe state (in-flight stores, sealed loglets, processor lag, snapshot age) are
+// prom-client's, read from the node's components when scraped.
 import { performance } from 'node:perf_hooks';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { formatPlainId } from '../api/ids';
